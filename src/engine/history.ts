@@ -1,0 +1,35 @@
+/** History events of contract §5/§6: what the engine emits and the store keeps, in order. */
+import type { BlockType } from '../flow/types.ts';
+import type { IntentErrorCode } from '../intent/classifier.ts';
+
+export type EndReason = 'end_block' | 'step_limit' | 'missing_block';
+
+export type HistoryEvent =
+  | { type: 'conversation.started'; data: { flowVersion: number } }
+  | { type: 'conversation.resumed'; data: Record<string, never> }
+  | { type: 'conversation.ended'; data: { reason: EndReason } }
+  | { type: 'message.user'; data: { text: string; clientMessageId?: string } }
+  | { type: 'message.bot'; data: { messageId: string; blockId: string; text: string; options?: string[] } }
+  | { type: 'block.entered'; data: { blockId: string; blockType: BlockType } }
+  | {
+      type: 'intent.detected';
+      data: {
+        blockId: string;
+        intent: string;
+        confidence: number;
+        provider: string;
+        latencyMs: number;
+        cached: boolean;
+        fallback: boolean;
+      };
+    }
+  | {
+      type: 'intent.no_match';
+      data: { blockId: string; count: number; provider: string; confidence?: number; latencyMs: number };
+    }
+  | {
+      type: 'intent.error';
+      data: { blockId: string; provider: string; code: IntentErrorCode; message: string; latencyMs: number };
+    };
+
+export type HistoryEventType = HistoryEvent['type'];

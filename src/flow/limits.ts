@@ -1,0 +1,23 @@
+/** Every limit on a flow document, declared in one place (see README "Limits"). */
+export const FLOW_LIMITS = {
+  maxBlocks: 2_000,
+  maxIntentsPerBlock: 500,
+  maxExamplesPerIntent: 20_000,
+  maxCasesPerCondition: 100,
+  maxOptions: 20,
+  maxOptionChars: 200,
+  maxTextChars: 8_000,
+  maxNameChars: 200,
+  maxPatternChars: 1_000,
+  maxConditionDepth: 8,
+  maxSetValues: 100,
+} as const;
+
+/** Engine limits: a defence in depth behind the validator's cycle check. */
+export const ENGINE_LIMITS = {
+  /** Blocks entered in one step before the turn is stopped. */
+  maxStepsPerTurn: 1_000,
+  /** A variable value is truncated to this many UTF-16 units, so loops of `set` cannot grow state without bound. */
+  maxVariableChars: 16_000,
+  maxVariables: 500,
+} as const;

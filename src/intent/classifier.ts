@@ -1,0 +1,69 @@
+/**
+ * The intent-classifier port. The engine asks for a classification as an effect; the runtime calls an
+ * IntentClassifier and feeds the Classification back to the engine as an event.
+ *
+ * A classifier never throws and never rejects: failures are values (`kind: 'error'`), so a provider
+ * failure can never take a conversation down.
+ */
+import type { IntentProviderName } from '../flow/types.ts';
+
+export interface IntentDefinition {
+  id: string;
+  description: string;
+  examples: readonly string[];
+}
+
+export interface ClassifyRequest {
+  /** Flow version + block id identify the intent set (versions are immutable), e.g. for caches. */
+  flowVersion: number;
+  blockId: string;
+  text: string;
+  intents: readonly IntentDefinition[];
+  /** Quick-reply labels the user was just offered (an exact click is a certain match in `auto`). */
+  quickReplies?: readonly string[];
+  /** Per-block override of INTENT_PROVIDER. */
+  provider?: IntentProviderName;
+  /** Overall deadline for this classification, retries included. */
+  signal?: AbortSignal;
+}
+
+interface Outcome {
+  /** Which provider produced the answer: 'openai', 'local', ... */
+  provider: string;
+  latencyMs: number;
+  cached: boolean;
+  /** True when another provider answered because the requested one failed or its breaker was open. */
+  fallback: boolean;
+}
+
+export type Classification =
+  | (Outcome & {
+      kind: 'match';
+      intent: string;
+      /** In [0, 1]. */
+      confidence: number;
+      /** Threshold to use when neither the block nor the flow sets `minConfidence`. */
+      defaultMinConfidence: number;
+    })
+  | (Outcome & { kind: 'no_match'; confidence?: number })
+  | (Outcome & { kind: 'error'; code: IntentErrorCode; message: string });
+
+export type IntentErrorCode =
+  | 'PROVIDER_TIMEOUT'
+  | 'PROVIDER_HTTP_ERROR'
+  | 'PROVIDER_MALFORMED'
+  | 'PROVIDER_REFUSED'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'PROVIDER_ERROR';
+
+export interface IntentClassifier {
+  classify(request: ClassifyRequest): Promise<Classification>;
+  /**
+   * Optional: train/prepare everything a flow version needs (called when a version is uploaded or
+   * loaded), so the first message does not pay for it.
+   */
+  prepare?(
+    flowVersion: number,
+    blocks: readonly { blockId: string; intents: readonly IntentDefinition[] }[],
+  ): Promise<void>;
+}

@@ -1,0 +1,108 @@
+/**
+ * The storage port. One interface, two adapters (sqlite/ and postgres/), one contract suite
+ * (test/store/contract.ts) run against both. Nothing here assumes a particular database:
+ * every method is async, ids are strings, timestamps ISO-8601 strings, and each method that
+ * writes several rows does so atomically.
+ */
+import type { HistoryEvent } from '../engine/history.ts';
+
+export interface FlowVersionMeta {
+  version: number;
+  name: string;
+  createdAt: string;
+}
+
+export interface FlowVersionRecord extends FlowVersionMeta {
+  /** The document exactly as uploaded. */
+  raw: string;
+}
+
+export type CreateFlowVersionResult =
+  | { ok: true; version: FlowVersionMeta }
+  | { ok: false; reason: 'version_conflict'; current: number | null };
+
+export type ActivateResult =
+  | { ok: true }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'version_conflict'; current: number | null };
+
+export type ConversationStatus = 'active' | 'ended';
+
+export interface ConversationSummary {
+  id: string;
+  flowVersion: number;
+  status: ConversationStatus;
+  startedAt: string;
+  updatedAt: string;
+  eventCount: number;
+}
+
+export interface ConversationRecord extends ConversationSummary {
+  /** The engine's serialised state (opaque JSON to the store). */
+  state: unknown;
+  resumeTokenHash: string;
+}
+
+export type StoredEvent = HistoryEvent & {
+  seq: number;
+  at: string;
+};
+
+export interface NewConversation {
+  id: string;
+  flowVersion: number;
+  resumeTokenHash: string;
+  state: unknown;
+  status: ConversationStatus;
+  at: string;
+}
+
+export interface TurnWrite {
+  conversationId: string;
+  /** Events to append, in order; the store assigns seq (1, 2, … with no gaps per conversation). */
+  events: readonly HistoryEvent[];
+  state: unknown;
+  status: ConversationStatus;
+  at: string;
+  /** When set, the write is refused as a duplicate if this id was already recorded for the conversation. */
+  clientMessageId?: string;
+}
+
+export type AppendResult = { ok: true; lastSeq: number } | { ok: false; reason: 'duplicate' | 'not_found' };
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Stores a new immutable version and makes it current; with ifMatch, only if `ifMatch` is current (compare-and-set). */
+  createFlowVersion(input: {
+    raw: string;
+    name: string;
+    at: string;
+    ifMatch?: number;
+  }): Promise<CreateFlowVersionResult>;
+  getCurrentFlowVersion(): Promise<FlowVersionRecord | null>;
+  getFlowVersion(version: number): Promise<FlowVersionRecord | null>;
+  listFlowVersions(): Promise<{ current: number | null; versions: FlowVersionMeta[] }>;
+  activateFlowVersion(version: number, ifMatch?: number): Promise<ActivateResult>;
+
+  /** Creates the conversation and appends its first events, atomically. */
+  createConversation(conversation: NewConversation, events: readonly HistoryEvent[]): Promise<void>;
+  getConversation(id: string): Promise<ConversationRecord | null>;
+  /** Appends the events of one turn and saves the state, atomically. */
+  appendTurn(write: TurnWrite): Promise<AppendResult>;
+  getEvents(conversationId: string): Promise<StoredEvent[]>;
+  /** Newest first. `cursor` is opaque, from a previous page; a bad cursor throws InvalidCursorError. */
+  listConversations(options: { limit: number; cursor?: string }): Promise<Page<ConversationSummary>>;
+}
+
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
