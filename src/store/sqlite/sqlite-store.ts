@@ -40,6 +40,14 @@ export const SQLITE_LIMITS = {
   maxPageSize: 1_000,
 } as const;
 
+export interface SqliteSettings {
+  journalMode: string;
+  /** 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+  synchronous: number;
+  foreignKeys: boolean;
+  busyTimeoutMs: number;
+}
+
 export interface SqliteStoreOptions {
   dataDir: string;
 }
@@ -182,6 +190,18 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.#sql.ping.get();
+  }
+
+  /** The settings this connection actually runs with (per-connection pragmas), for tests and startup logs. */
+  settings(): SqliteSettings {
+    // A pragma answers one row of one column (not always named after the pragma: busy_timeout → timeout).
+    const pragma = (name: string) => Object.values(this.#db.prepare(`PRAGMA ${name}`).get() ?? {})[0];
+    return {
+      journalMode: String(pragma('journal_mode')),
+      synchronous: Number(pragma('synchronous')),
+      foreignKeys: pragma('foreign_keys') === 1,
+      busyTimeoutMs: Number(pragma('busy_timeout')),
+    };
   }
 
   async close(): Promise<void> {
