@@ -35,6 +35,21 @@ function inspect<T>(dataDir: string, read: (db: DatabaseSync) => T): T {
   }
 }
 
+/** A data dir with the store's schema, and a raw connection of its own to the file. */
+async function withRawDatabase(
+  body: (db: DatabaseSync, dataDir: string) => void | Promise<void>,
+): Promise<void> {
+  await withDataDir(async (dataDir) => {
+    await (await openSqliteStore({ dataDir })).close();
+    const db = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME));
+    try {
+      await body(db, dataDir);
+    } finally {
+      db.close();
+    }
+  });
+}
+
 runStoreContract('sqlite', async () => {
   const dataDir = await tempDir();
   const store = await openSqliteStore({ dataDir });
@@ -158,86 +173,62 @@ describe('sqlite store: the file', () => {
 });
 
 describe('sqlite store: migrations', () => {
-  const appliedRows = (dataDir: string) =>
-    inspect(dataDir, (db) =>
-      db
-        .prepare('SELECT version, name FROM schema_migrations ORDER BY version')
-        .all()
-        .map((row) => ({ ...row })),
-    );
-
   test('are applied once and are a no-op on reopen', async () => {
-    await withDataDir(async (dataDir) => {
-      await (await openSqliteStore({ dataDir })).close();
-      const once = appliedRows(dataDir);
+    await withRawDatabase(async (db, dataDir) => {
+      const appliedRows = () =>
+        db
+          .prepare('SELECT version, name FROM schema_migrations ORDER BY version')
+          .all()
+          .map((row) => ({ ...row }));
+      const once = appliedRows();
       assert.deepEqual(
         once,
         MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
       );
       await (await openSqliteStore({ dataDir })).close();
       await (await openSqliteStore({ dataDir })).close();
-      assert.deepEqual(appliedRows(dataDir), once);
-      const db = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME));
-      try {
-        assert.deepEqual(runMigrations(db), []);
-      } finally {
-        db.close();
-      }
+      assert.deepEqual(appliedRows(), once);
+      assert.deepEqual(runMigrations(db), []);
     });
   });
 
   test('a later migration is applied on reopen of an older database', async () => {
-    await withDataDir(async (dataDir) => {
-      await (await openSqliteStore({ dataDir })).close();
-      const db = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME));
-      try {
-        const next = {
-          version: MIGRATIONS.length + 1,
-          name: 'add notes',
-          sql: 'CREATE TABLE notes (x TEXT) STRICT',
-        };
-        assert.deepEqual(runMigrations(db, [...MIGRATIONS, next]), [next.version]);
-        assert.deepEqual(runMigrations(db, [...MIGRATIONS, next]), []);
-        assert.ok(db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'notes'").get());
-      } finally {
-        db.close();
-      }
+    await withRawDatabase((db) => {
+      const next = {
+        version: MIGRATIONS.length + 1,
+        name: 'add notes',
+        sql: 'CREATE TABLE notes (x TEXT) STRICT',
+      };
+      assert.deepEqual(runMigrations(db, [...MIGRATIONS, next]), [next.version]);
+      assert.deepEqual(runMigrations(db, [...MIGRATIONS, next]), []);
+      assert.ok(db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'notes'").get());
     });
   });
 
   test('a migration that fails is rolled back whole and not recorded', async () => {
-    await withDataDir(async (dataDir) => {
-      await (await openSqliteStore({ dataDir })).close();
-      const db = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME));
-      try {
-        const broken = {
-          version: MIGRATIONS.length + 1,
-          name: 'broken',
-          sql: 'CREATE TABLE half_done (x TEXT); INSERT INTO no_such_table VALUES (1);',
-        };
-        assert.throws(() => runMigrations(db, [...MIGRATIONS, broken]), /no_such_table/);
-        assert.equal(db.isTransaction, false);
-        assert.equal(db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'half_done'").get(), undefined);
-        assert.equal(
-          db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(broken.version),
-          undefined,
-        );
-      } finally {
-        db.close();
-      }
+    await withRawDatabase((db) => {
+      const broken = {
+        version: MIGRATIONS.length + 1,
+        name: 'broken',
+        sql: 'CREATE TABLE half_done (x TEXT); INSERT INTO no_such_table VALUES (1);',
+      };
+      assert.throws(() => runMigrations(db, [...MIGRATIONS, broken]), /no_such_table/);
+      assert.equal(db.isTransaction, false);
+      assert.equal(db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'half_done'").get(), undefined);
+      assert.equal(
+        db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(broken.version),
+        undefined,
+      );
     });
   });
 
   test('a database migrated by a newer release is refused, not corrupted', async () => {
-    await withDataDir(async (dataDir) => {
-      await (await openSqliteStore({ dataDir })).close();
-      const db = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME));
+    await withRawDatabase(async (db, dataDir) => {
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         999,
         'future',
         at(0),
       );
-      db.close();
       await assert.rejects(openSqliteStore({ dataDir }), SchemaTooNewError);
     });
   });
@@ -245,30 +236,26 @@ describe('sqlite store: migrations', () => {
 
 describe('sqlite store: transactions', () => {
   test('a write that fails inside a transaction leaves nothing behind', async () => {
-    await withDataDir(async (dataDir) => {
-      await (await openSqliteStore({ dataDir })).close();
-      const db = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME));
-      try {
-        assert.throws(
-          () =>
-            inImmediateTransaction(db, () => {
-              db.prepare(
-                'INSERT INTO flow_versions (version, name, raw, created_at) VALUES (1, ?, ?, ?)',
-              ).run('x', '{}', at(0));
-              db.prepare('UPDATE flow_pointer SET current_version = 1').run();
-              throw new Error('boom after two writes');
-            }),
-          /boom/,
-        );
-        assert.equal(db.isTransaction, false);
-        assert.deepEqual({ ...db.prepare('SELECT COUNT(*) AS n FROM flow_versions').get() }, { n: 0 });
-        assert.deepEqual(
-          { ...db.prepare('SELECT current_version FROM flow_pointer').get() },
-          { current_version: null },
-        );
-      } finally {
-        db.close();
-      }
+    await withRawDatabase((db) => {
+      assert.throws(
+        () =>
+          inImmediateTransaction(db, () => {
+            db.prepare('INSERT INTO flow_versions (version, name, raw, created_at) VALUES (1, ?, ?, ?)').run(
+              'x',
+              '{}',
+              at(0),
+            );
+            db.prepare('UPDATE flow_pointer SET current_version = 1').run();
+            throw new Error('boom after two writes');
+          }),
+        /boom/,
+      );
+      assert.equal(db.isTransaction, false);
+      assert.deepEqual({ ...db.prepare('SELECT COUNT(*) AS n FROM flow_versions').get() }, { n: 0 });
+      assert.deepEqual(
+        { ...db.prepare('SELECT current_version FROM flow_pointer').get() },
+        { current_version: null },
+      );
     });
   });
 
