@@ -14,6 +14,7 @@ import type { Executor, Outcome, Turn } from '../types.ts';
 
 const DEFAULT_INPUT = '{{lastMessage}}';
 
+/** Also used on resume, when a classification was lost with the process that asked for it. */
 export const enterIntent: Executor<IntentBlock> = (block, turn) => {
   turn.state.phase = 'classifying';
   turn.state.blockId = block.id;
