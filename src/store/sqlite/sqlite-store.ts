@@ -1,0 +1,353 @@
+/**
+ * The embedded default store: one SQLite file through node:sqlite (synchronous, in-process).
+ *
+ * Every statement is prepared once at open. Every write of several rows runs in one BEGIN IMMEDIATE
+ * transaction, which also makes each compare-and-set (If-Match, next seq) atomic against other
+ * connections to the same file. Because node:sqlite is synchronous, each method runs to completion
+ * before the next starts on this connection: concurrent calls in one process are serialised.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { HistoryEvent } from '../../engine/history.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import type {
+  ActivateResult,
+  AppendResult,
+  ConversationRecord,
+  ConversationStatus,
+  ConversationSummary,
+  CreateFlowVersionResult,
+  FlowVersionMeta,
+  FlowVersionRecord,
+  NewConversation,
+  Page,
+  Store,
+  StoredEvent,
+  TurnWrite,
+} from '../store.ts';
+import { runMigrations } from './migrations.ts';
+import { integerColumn, jsonColumn, nullableIntegerColumn, type Row, textColumn } from './rows.ts';
+import { inImmediateTransaction } from './transaction.ts';
+
+/** The database file inside DATA_DIR. */
+export const SQLITE_FILE_NAME = 'chatflow.db';
+
+export const SQLITE_LIMITS = {
+  /** How long a write waits for another connection's lock (another process on the same file) before failing. */
+  busyTimeoutMs: 5_000,
+  /** Largest page `listConversations` serves; the HTTP layer allows fewer (contract: 1–200). */
+  maxPageSize: 1_000,
+} as const;
+
+export interface SqliteSettings {
+  journalMode: string;
+  /** 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+  synchronous: number;
+  foreignKeys: boolean;
+  busyTimeoutMs: number;
+}
+
+export interface SqliteStoreOptions {
+  dataDir: string;
+}
+
+/** Opens (creating if needed) `<dataDir>/chatflow.db`, sets the pragmas, and runs pending migrations. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  await mkdir(options.dataDir, { recursive: true });
+  const db = new DatabaseSync(join(options.dataDir, SQLITE_FILE_NAME), {
+    timeout: SQLITE_LIMITS.busyTimeoutMs,
+    enableForeignKeyConstraints: true,
+  });
+  try {
+    // WAL: readers never block the writer. synchronous=FULL: a commit is on disk (WAL fsynced) before
+    // COMMIT returns, so what a client was shown survives power loss, not only a process crash.
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec('PRAGMA foreign_keys = ON');
+    runMigrations(db);
+    return new SqliteStore(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function toStatus(value: string): ConversationStatus {
+  if (value === 'active' || value === 'ended') return value;
+  throw new TypeError(`column status: unexpected value ${JSON.stringify(value)}`);
+}
+
+function toFlowVersionMeta(row: Row): FlowVersionMeta {
+  return {
+    version: integerColumn(row, 'version'),
+    name: textColumn(row, 'name'),
+    createdAt: textColumn(row, 'created_at'),
+  };
+}
+
+function toFlowVersionRecord(row: Row): FlowVersionRecord {
+  return { ...toFlowVersionMeta(row), raw: textColumn(row, 'raw') };
+}
+
+function toConversationSummary(row: Row): ConversationSummary {
+  return {
+    id: textColumn(row, 'id'),
+    flowVersion: integerColumn(row, 'flow_version'),
+    status: toStatus(textColumn(row, 'status')),
+    startedAt: textColumn(row, 'started_at'),
+    updatedAt: textColumn(row, 'updated_at'),
+    eventCount: integerColumn(row, 'event_count'),
+  };
+}
+
+function toStoredEvent(row: Row): StoredEvent {
+  // The store keeps what the engine wrote; the (type, data) pairing was checked on the way in.
+  return {
+    seq: integerColumn(row, 'seq'),
+    type: textColumn(row, 'type'),
+    data: jsonColumn(row, 'data'),
+    at: textColumn(row, 'at'),
+  } as StoredEvent;
+}
+
+const SUMMARY_COLUMNS = 'id, flow_version, status, started_at, updated_at, event_count';
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly #db: DatabaseSync;
+  readonly #sql: Record<
+    | 'ping'
+    | 'currentVersion'
+    | 'maxVersion'
+    | 'versionExists'
+    | 'insertVersion'
+    | 'setCurrent'
+    | 'getVersion'
+    | 'getCurrentVersion'
+    | 'listVersions'
+    | 'insertConversation'
+    | 'getConversation'
+    | 'eventCount'
+    | 'insertEvent'
+    | 'recordClientMessageId'
+    | 'updateConversation'
+    | 'getEvents'
+    | 'firstPage'
+    | 'pageAfter',
+    StatementSync
+  >;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    const prepare = (sql: string) => db.prepare(sql);
+    this.#sql = {
+      ping: prepare('SELECT 1 AS ok'),
+      currentVersion: prepare('SELECT current_version FROM flow_pointer WHERE id = 1'),
+      maxVersion: prepare('SELECT COALESCE(MAX(version), 0) AS version FROM flow_versions'),
+      versionExists: prepare('SELECT 1 AS found FROM flow_versions WHERE version = ?'),
+      insertVersion: prepare(
+        'INSERT INTO flow_versions (version, name, raw, created_at) VALUES (?, ?, ?, ?)',
+      ),
+      setCurrent: prepare('UPDATE flow_pointer SET current_version = ? WHERE id = 1'),
+      getVersion: prepare('SELECT version, name, raw, created_at FROM flow_versions WHERE version = ?'),
+      getCurrentVersion: prepare(
+        `SELECT v.version, v.name, v.raw, v.created_at
+           FROM flow_pointer p JOIN flow_versions v ON v.version = p.current_version
+          WHERE p.id = 1`,
+      ),
+      listVersions: prepare('SELECT version, name, created_at FROM flow_versions ORDER BY version DESC'),
+      insertConversation: prepare(
+        `INSERT INTO conversations
+           (id, flow_version, status, state, resume_token_hash, started_at, updated_at, event_count)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      getConversation: prepare(
+        `SELECT ${SUMMARY_COLUMNS}, state, resume_token_hash FROM conversations WHERE id = ?`,
+      ),
+      eventCount: prepare('SELECT event_count FROM conversations WHERE id = ?'),
+      insertEvent: prepare(
+        'INSERT INTO events (conversation_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      recordClientMessageId: prepare(
+        `INSERT INTO client_message_ids (conversation_id, client_message_id) VALUES (?, ?)
+         ON CONFLICT DO NOTHING`,
+      ),
+      updateConversation: prepare(
+        'UPDATE conversations SET state = ?, status = ?, updated_at = ?, event_count = ? WHERE id = ?',
+      ),
+      getEvents: prepare('SELECT seq, type, data, at FROM events WHERE conversation_id = ? ORDER BY seq'),
+      firstPage: prepare(
+        `SELECT ${SUMMARY_COLUMNS} FROM conversations ORDER BY started_at DESC, id DESC LIMIT ?`,
+      ),
+      pageAfter: prepare(
+        `SELECT ${SUMMARY_COLUMNS} FROM conversations
+          WHERE (started_at, id) < (?, ?)
+          ORDER BY started_at DESC, id DESC LIMIT ?`,
+      ),
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.#sql.ping.get();
+  }
+
+  /** The settings this connection actually runs with (per-connection pragmas), for tests and startup logs. */
+  settings(): SqliteSettings {
+    // A pragma answers one row of one column (not always named after the pragma: busy_timeout → timeout).
+    const pragma = (name: string) => Object.values(this.#db.prepare(`PRAGMA ${name}`).get() ?? {})[0];
+    return {
+      journalMode: String(pragma('journal_mode')),
+      synchronous: Number(pragma('synchronous')),
+      foreignKeys: pragma('foreign_keys') === 1,
+      busyTimeoutMs: Number(pragma('busy_timeout')),
+    };
+  }
+
+  async close(): Promise<void> {
+    // Idempotent: shutdown paths may close twice.
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  async createFlowVersion(input: {
+    raw: string;
+    name: string;
+    at: string;
+    ifMatch?: number;
+  }): Promise<CreateFlowVersionResult> {
+    return inImmediateTransaction(this.#db, () => {
+      const current = this.#current();
+      if (input.ifMatch !== undefined && input.ifMatch !== current) {
+        return { ok: false, reason: 'version_conflict', current };
+      }
+      const version = integerColumn(this.#sql.maxVersion.get() ?? {}, 'version') + 1;
+      this.#sql.insertVersion.run(version, input.name, input.raw, input.at);
+      this.#sql.setCurrent.run(version);
+      return { ok: true, version: { version, name: input.name, createdAt: input.at } };
+    });
+  }
+
+  async getCurrentFlowVersion(): Promise<FlowVersionRecord | null> {
+    const row = this.#sql.getCurrentVersion.get();
+    return row ? toFlowVersionRecord(row) : null;
+  }
+
+  async getFlowVersion(version: number): Promise<FlowVersionRecord | null> {
+    const row = this.#sql.getVersion.get(version);
+    return row ? toFlowVersionRecord(row) : null;
+  }
+
+  async listFlowVersions(): Promise<{ current: number | null; versions: FlowVersionMeta[] }> {
+    // One read transaction, so the pointer and the list come from the same snapshot.
+    this.#db.exec('BEGIN');
+    try {
+      return { current: this.#current(), versions: this.#sql.listVersions.all().map(toFlowVersionMeta) };
+    } finally {
+      this.#db.exec('COMMIT');
+    }
+  }
+
+  async activateFlowVersion(version: number, ifMatch?: number): Promise<ActivateResult> {
+    return inImmediateTransaction(this.#db, () => {
+      if (this.#sql.versionExists.get(version) === undefined) return { ok: false, reason: 'not_found' };
+      const current = this.#current();
+      if (ifMatch !== undefined && ifMatch !== current)
+        return { ok: false, reason: 'version_conflict', current };
+      this.#sql.setCurrent.run(version);
+      return { ok: true };
+    });
+  }
+
+  async createConversation(conversation: NewConversation, events: readonly HistoryEvent[]): Promise<void> {
+    inImmediateTransaction(this.#db, () => {
+      this.#sql.insertConversation.run(
+        conversation.id,
+        conversation.flowVersion,
+        conversation.status,
+        JSON.stringify(conversation.state ?? null),
+        conversation.resumeTokenHash,
+        conversation.at,
+        conversation.at,
+        events.length,
+      );
+      this.#insertEvents(conversation.id, 0, events, conversation.at);
+    });
+  }
+
+  async getConversation(id: string): Promise<ConversationRecord | null> {
+    const row = this.#sql.getConversation.get(id);
+    if (!row) return null;
+    return {
+      ...toConversationSummary(row),
+      state: jsonColumn(row, 'state'),
+      resumeTokenHash: textColumn(row, 'resume_token_hash'),
+    };
+  }
+
+  async appendTurn(write: TurnWrite): Promise<AppendResult> {
+    return inImmediateTransaction(this.#db, (): AppendResult => {
+      const row = this.#sql.eventCount.get(write.conversationId);
+      if (!row) return { ok: false, reason: 'not_found' };
+      if (write.clientMessageId !== undefined) {
+        const recorded = this.#sql.recordClientMessageId.run(write.conversationId, write.clientMessageId);
+        // Nothing has been written when we return here, so committing the empty transaction is harmless.
+        if (recorded.changes === 0) return { ok: false, reason: 'duplicate' };
+      }
+      const lastSeq = this.#insertEvents(
+        write.conversationId,
+        integerColumn(row, 'event_count'),
+        write.events,
+        write.at,
+      );
+      this.#sql.updateConversation.run(
+        JSON.stringify(write.state ?? null),
+        write.status,
+        write.at,
+        lastSeq,
+        write.conversationId,
+      );
+      return { ok: true, lastSeq };
+    });
+  }
+
+  async getEvents(conversationId: string): Promise<StoredEvent[]> {
+    return this.#sql.getEvents.all(conversationId).map(toStoredEvent);
+  }
+
+  async listConversations(options: { limit: number; cursor?: string }): Promise<Page<ConversationSummary>> {
+    const { limit } = options;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > SQLITE_LIMITS.maxPageSize) {
+      throw new RangeError(`limit must be an integer from 1 to ${SQLITE_LIMITS.maxPageSize}`);
+    }
+    // One row more than asked tells whether another page exists without a COUNT.
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const rows = after
+      ? this.#sql.pageAfter.all(after.startedAt, after.id, limit + 1)
+      : this.#sql.firstPage.all(limit + 1);
+    const items = rows.slice(0, limit).map(toConversationSummary);
+    const last = items.at(-1);
+    const nextCursor =
+      rows.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : null;
+    return { items, nextCursor };
+  }
+
+  #current(): number | null {
+    const row = this.#sql.currentVersion.get();
+    return row ? nullableIntegerColumn(row, 'current_version') : null;
+  }
+
+  /** Inserts events with seq lastSeq+1, lastSeq+2, …; returns the new last seq. Call inside a transaction. */
+  #insertEvents(
+    conversationId: string,
+    lastSeq: number,
+    events: readonly HistoryEvent[],
+    at: string,
+  ): number {
+    let seq = lastSeq;
+    for (const event of events) {
+      seq += 1;
+      this.#sql.insertEvent.run(conversationId, seq, event.type, JSON.stringify(event.data), at);
+    }
+    return seq;
+  }
+}

@@ -1,0 +1,681 @@
+/**
+ * The store contract: every behaviour the runtime relies on, run against each adapter
+ * (test/store/sqlite.test.ts, and the PostgreSQL adapter's test later). Only the Store interface is
+ * used here, so nothing adapter-specific can creep in.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { HistoryEvent } from '../../src/engine/history.ts';
+import { InvalidCursorError, type NewConversation, type Store } from '../../src/store/store.ts';
+
+export type MakeStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+
+/** Distinct, increasing ISO timestamps: `at(3)` is three seconds after `at(0)`. */
+export function at(seconds: number): string {
+  return new Date(Date.UTC(2025, 0, 1, 12, 0, 0) + seconds * 1_000).toISOString();
+}
+
+export function newConversation(overrides: Partial<NewConversation> = {}): NewConversation {
+  return {
+    id: `conv-${Math.random().toString(36).slice(2)}`,
+    flowVersion: 1,
+    resumeTokenHash: 'hash-of-token',
+    state: { blockId: 'ask', variables: {} },
+    status: 'active',
+    at: at(0),
+    ...overrides,
+  };
+}
+
+const started = (flowVersion = 1): HistoryEvent => ({ type: 'conversation.started', data: { flowVersion } });
+const userSaid = (text: string, clientMessageId?: string): HistoryEvent => ({
+  type: 'message.user',
+  data: clientMessageId === undefined ? { text } : { text, clientMessageId },
+});
+const botSaid = (text: string): HistoryEvent => ({
+  type: 'message.bot',
+  data: { messageId: `m-${text}`, blockId: 'welcome', text },
+});
+
+/** One of every event type, with data that exercises JSON round-tripping (unicode, floats, arrays, optionals). */
+const EVERY_EVENT: readonly HistoryEvent[] = [
+  { type: 'conversation.started', data: { flowVersion: 1 } },
+  { type: 'block.entered', data: { blockId: 'welcome', blockType: 'message' } },
+  {
+    type: 'message.bot',
+    data: {
+      messageId: 'm1',
+      blockId: 'welcome',
+      text: 'Hi «there» 👋 — "quoted" \\ \n',
+      options: ['Oui', '天気'],
+    },
+  },
+  { type: 'message.user', data: { text: 'will it rain? ☔', clientMessageId: 'c-1' } },
+  {
+    type: 'intent.detected',
+    data: {
+      blockId: 'route',
+      intent: 'weather',
+      confidence: 0.8125,
+      provider: 'local',
+      latencyMs: 3,
+      cached: false,
+      fallback: true,
+    },
+  },
+  { type: 'intent.no_match', data: { blockId: 'route', count: 2, provider: 'openai', latencyMs: 120 } },
+  {
+    type: 'intent.error',
+    data: {
+      blockId: 'route',
+      provider: 'openai',
+      code: 'TIMEOUT',
+      message: 'deadline passed',
+      latencyMs: 8000,
+    },
+  },
+  { type: 'conversation.resumed', data: {} },
+  { type: 'conversation.ended', data: { reason: 'end_block' } },
+] as HistoryEvent[];
+
+export function runStoreContract(name: string, makeStore: MakeStore): void {
+  /** Runs `body` against a fresh, empty store and always cleans up. */
+  async function withStore(body: (store: Store) => Promise<void>): Promise<void> {
+    const { store, cleanup } = await makeStore();
+    try {
+      await body(store);
+    } finally {
+      await cleanup();
+    }
+  }
+
+  /** A store holding one flow version, so conversations have a version to point at. */
+  async function withFlow(body: (store: Store) => Promise<void>): Promise<void> {
+    await withStore(async (store) => {
+      const created = await store.createFlowVersion({ raw: '{"name":"f"}', name: 'f', at: at(0) });
+      assert.equal(created.ok, true);
+      await body(store);
+    });
+  }
+
+  describe(`store contract: ${name}`, () => {
+    describe('health', () => {
+      test('ping resolves on an open store, and close can be called twice', async () => {
+        const { store, cleanup } = await makeStore();
+        try {
+          await store.ping();
+          await store.close();
+          await store.close();
+        } finally {
+          await cleanup();
+        }
+      });
+    });
+
+    describe('flow versions', () => {
+      test('an empty store has no current version and no versions', async () => {
+        await withStore(async (store) => {
+          assert.equal(await store.getCurrentFlowVersion(), null);
+          assert.deepEqual(await store.listFlowVersions(), { current: null, versions: [] });
+          assert.equal(await store.getFlowVersion(1), null);
+        });
+      });
+
+      test('versions are numbered 1, 2, 3 and each upload becomes current', async () => {
+        await withStore(async (store) => {
+          for (const version of [1, 2, 3]) {
+            const result = await store.createFlowVersion({
+              raw: `{"v":${version}}`,
+              name: `v${version}`,
+              at: at(version),
+            });
+            assert.deepEqual(result, {
+              ok: true,
+              version: { version, name: `v${version}`, createdAt: at(version) },
+            });
+            const current = await store.getCurrentFlowVersion();
+            assert.deepEqual(current, {
+              version,
+              name: `v${version}`,
+              createdAt: at(version),
+              raw: `{"v":${version}}`,
+            });
+          }
+        });
+      });
+
+      test('the raw document is kept exactly: whitespace, key order, escapes and unicode', async () => {
+        await withStore(async (store) => {
+          const raw =
+            '\uFEFF{\r\n\t"zeta" : 1 ,"alpha":[ ],\n  "text": "caf\\u00e9 café 🚀 e\u0301 \u05e9\u05dc\u05d5\u05dd \\"q\\" \\\\",' +
+            '\n  "n": 1.50e+3   }\n\n';
+          const result = await store.createFlowVersion({ raw, name: 'Ünïcødé 🚀', at: at(1) });
+          assert.equal(result.ok, true);
+          const stored = await store.getFlowVersion(1);
+          assert.equal(stored?.raw, raw);
+          assert.equal(stored?.name, 'Ünïcødé 🚀');
+          assert.equal((await store.getCurrentFlowVersion())?.raw, raw);
+        });
+      });
+
+      test('a large document (about 1 MB) round-trips unchanged', async () => {
+        await withStore(async (store) => {
+          const examples = Array.from({ length: 15_000 }, (_, i) => `example number ${i} with ünicode`);
+          const raw = JSON.stringify({ name: 'big', examples }, null, 2);
+          assert.ok(raw.length > 500_000);
+          await store.createFlowVersion({ raw, name: 'big', at: at(1) });
+          assert.equal((await store.getFlowVersion(1))?.raw, raw);
+        });
+      });
+
+      test('listFlowVersions is newest first and names the current version', async () => {
+        await withStore(async (store) => {
+          for (const version of [1, 2, 3])
+            await store.createFlowVersion({ raw: '{}', name: `v${version}`, at: at(version) });
+          assert.deepEqual(await store.listFlowVersions(), {
+            current: 3,
+            versions: [
+              { version: 3, name: 'v3', createdAt: at(3) },
+              { version: 2, name: 'v2', createdAt: at(2) },
+              { version: 1, name: 'v1', createdAt: at(1) },
+            ],
+          });
+        });
+      });
+
+      test('activating an earlier version moves the pointer; later uploads continue the numbering', async () => {
+        await withStore(async (store) => {
+          for (const version of [1, 2, 3])
+            await store.createFlowVersion({ raw: `{"v":${version}}`, name: `v${version}`, at: at(version) });
+          assert.deepEqual(await store.activateFlowVersion(1), { ok: true });
+          assert.equal((await store.getCurrentFlowVersion())?.raw, '{"v":1}');
+          assert.equal((await store.listFlowVersions()).current, 1);
+          // Versions are immutable: rolling back does not delete or renumber anything.
+          assert.equal((await store.getFlowVersion(3))?.raw, '{"v":3}');
+          const next = await store.createFlowVersion({ raw: '{"v":4}', name: 'v4', at: at(4) });
+          assert.equal(next.ok && next.version.version, 4);
+          assert.equal((await store.listFlowVersions()).current, 4);
+        });
+      });
+
+      test('activating a missing version is not_found and leaves the pointer alone', async () => {
+        await withStore(async (store) => {
+          assert.deepEqual(await store.activateFlowVersion(1), { ok: false, reason: 'not_found' });
+          await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(1) });
+          assert.deepEqual(await store.activateFlowVersion(7), { ok: false, reason: 'not_found' });
+          // not_found wins over a stale If-Match: the resource does not exist either way.
+          assert.deepEqual(await store.activateFlowVersion(7, 99), { ok: false, reason: 'not_found' });
+          assert.equal((await store.listFlowVersions()).current, 1);
+        });
+      });
+
+      test('createFlowVersion with ifMatch is a compare-and-set on the current version', async () => {
+        await withStore(async (store) => {
+          // Nothing is current yet, so any ifMatch is stale.
+          assert.deepEqual(await store.createFlowVersion({ raw: '{}', name: 'a', at: at(1), ifMatch: 1 }), {
+            ok: false,
+            reason: 'version_conflict',
+            current: null,
+          });
+          assert.deepEqual(await store.listFlowVersions(), { current: null, versions: [] });
+          await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(1) });
+          await store.createFlowVersion({ raw: '{}', name: 'v2', at: at(2) });
+          assert.deepEqual(
+            await store.createFlowVersion({ raw: '{}', name: 'stale', at: at(3), ifMatch: 1 }),
+            {
+              ok: false,
+              reason: 'version_conflict',
+              current: 2,
+            },
+          );
+          const ok = await store.createFlowVersion({ raw: '{}', name: 'v3', at: at(3), ifMatch: 2 });
+          assert.equal(ok.ok && ok.version.version, 3);
+          assert.deepEqual(
+            (await store.listFlowVersions()).versions.map((v) => v.name),
+            ['v3', 'v2', 'v1'],
+          );
+        });
+      });
+
+      test('two concurrent uploads with the same ifMatch: exactly one wins, one new version', async () => {
+        await withStore(async (store) => {
+          await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(1) });
+          const results = await Promise.all([
+            store.createFlowVersion({ raw: '{"who":"a"}', name: 'a', at: at(2), ifMatch: 1 }),
+            store.createFlowVersion({ raw: '{"who":"b"}', name: 'b', at: at(2), ifMatch: 1 }),
+          ]);
+          assert.equal(results.filter((r) => r.ok).length, 1);
+          assert.deepEqual(
+            results.find((r) => !r.ok),
+            { ok: false, reason: 'version_conflict', current: 2 },
+          );
+          const listed = await store.listFlowVersions();
+          assert.equal(listed.versions.length, 2);
+          assert.equal(listed.current, 2);
+        });
+      });
+
+      test('concurrent uploads without ifMatch all succeed with distinct consecutive versions', async () => {
+        await withStore(async (store) => {
+          const results = await Promise.all(
+            Array.from({ length: 8 }, (_, i) =>
+              store.createFlowVersion({ raw: `{"i":${i}}`, name: `n${i}`, at: at(i) }),
+            ),
+          );
+          const versions = results.map((r) => (r.ok ? r.version.version : -1)).sort((a, b) => a - b);
+          assert.deepEqual(versions, [1, 2, 3, 4, 5, 6, 7, 8]);
+        });
+      });
+
+      test('activateFlowVersion with ifMatch is a compare-and-set too', async () => {
+        await withStore(async (store) => {
+          for (const version of [1, 2])
+            await store.createFlowVersion({ raw: '{}', name: `v${version}`, at: at(version) });
+          assert.deepEqual(await store.activateFlowVersion(1, 1), {
+            ok: false,
+            reason: 'version_conflict',
+            current: 2,
+          });
+          assert.equal((await store.listFlowVersions()).current, 2);
+          assert.deepEqual(await store.activateFlowVersion(1, 2), { ok: true });
+          assert.equal((await store.listFlowVersions()).current, 1);
+        });
+      });
+    });
+
+    describe('conversations', () => {
+      test('createConversation stores the record and its first events with seq 1..n', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation({ state: { deep: { list: [1, 'två', null] } }, at: at(5) });
+          await store.createConversation(conversation, [started(), botSaid('hello')]);
+          assert.deepEqual(await store.getConversation(conversation.id), {
+            id: conversation.id,
+            flowVersion: 1,
+            status: 'active',
+            startedAt: at(5),
+            updatedAt: at(5),
+            eventCount: 2,
+            state: { deep: { list: [1, 'två', null] } },
+            resumeTokenHash: 'hash-of-token',
+          });
+          assert.deepEqual(await store.getEvents(conversation.id), [
+            { seq: 1, at: at(5), ...started() },
+            { seq: 2, at: at(5), ...botSaid('hello') },
+          ]);
+        });
+      });
+
+      test('a conversation keeps the flow version it started with', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation({ flowVersion: 1 });
+          await store.createConversation(conversation, [started(1)]);
+          await store.createFlowVersion({ raw: '{}', name: 'v2', at: at(9) });
+          assert.equal((await store.getConversation(conversation.id))?.flowVersion, 1);
+        });
+      });
+
+      test('getConversation and getEvents of an unknown id: null and []', async () => {
+        await withFlow(async (store) => {
+          assert.equal(await store.getConversation('nope'), null);
+          assert.deepEqual(await store.getEvents('nope'), []);
+        });
+      });
+
+      test('a second createConversation with the same id rejects and changes nothing', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation();
+          await store.createConversation(conversation, [started()]);
+          await assert.rejects(
+            store.createConversation({ ...conversation, state: 'other' }, [started(), botSaid('x')]),
+          );
+          assert.deepEqual((await store.getConversation(conversation.id))?.state, conversation.state);
+          assert.equal((await store.getEvents(conversation.id)).length, 1);
+        });
+      });
+
+      test('createConversation on a version that does not exist rejects and stores nothing', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation({ flowVersion: 42 });
+          await assert.rejects(store.createConversation(conversation, [started(42)]));
+          assert.equal(await store.getConversation(conversation.id), null);
+          assert.deepEqual(await store.getEvents(conversation.id), []);
+        });
+      });
+
+      test('every event type round-trips its data, in order', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation();
+          await store.createConversation(conversation, EVERY_EVENT.slice(0, 3));
+          const result = await store.appendTurn({
+            conversationId: conversation.id,
+            events: EVERY_EVENT.slice(3),
+            state: {},
+            status: 'active',
+            at: at(1),
+          });
+          assert.deepEqual(result, { ok: true, lastSeq: EVERY_EVENT.length });
+          const events = await store.getEvents(conversation.id);
+          assert.deepEqual(
+            events,
+            EVERY_EVENT.map((event, i) => ({ ...event, seq: i + 1, at: i < 3 ? at(0) : at(1) })),
+          );
+        });
+      });
+    });
+
+    describe('turns', () => {
+      test('appendTurn continues seq without gaps and saves state, status, updatedAt and eventCount', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation();
+          await store.createConversation(conversation, [started(), botSaid('hi')]);
+          const first = await store.appendTurn({
+            conversationId: conversation.id,
+            events: [userSaid('one'), botSaid('reply one')],
+            state: { turn: 1 },
+            status: 'active',
+            at: at(10),
+          });
+          assert.deepEqual(first, { ok: true, lastSeq: 4 });
+          const second = await store.appendTurn({
+            conversationId: conversation.id,
+            events: [userSaid('two'), botSaid('reply two'), botSaid('and more')],
+            state: { turn: 2 },
+            status: 'active',
+            at: at(20),
+          });
+          assert.deepEqual(second, { ok: true, lastSeq: 7 });
+          const events = await store.getEvents(conversation.id);
+          assert.deepEqual(
+            events.map((e) => e.seq),
+            [1, 2, 3, 4, 5, 6, 7],
+          );
+          assert.deepEqual(
+            events.map((e) => e.at),
+            [at(0), at(0), at(10), at(10), at(20), at(20), at(20)],
+          );
+          const record = await store.getConversation(conversation.id);
+          assert.deepEqual(record?.state, { turn: 2 });
+          assert.equal(record?.eventCount, 7);
+          assert.equal(record?.updatedAt, at(20));
+          assert.equal(record?.startedAt, at(0));
+        });
+      });
+
+      test('a turn with no events still saves the state and keeps lastSeq', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation();
+          await store.createConversation(conversation, [started()]);
+          const result = await store.appendTurn({
+            conversationId: conversation.id,
+            events: [],
+            state: { touched: true },
+            status: 'active',
+            at: at(3),
+          });
+          assert.deepEqual(result, { ok: true, lastSeq: 1 });
+          const record = await store.getConversation(conversation.id);
+          assert.deepEqual(record?.state, { touched: true });
+          assert.equal(record?.updatedAt, at(3));
+        });
+      });
+
+      test('a turn can end the conversation', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation();
+          await store.createConversation(conversation, [started()]);
+          await store.appendTurn({
+            conversationId: conversation.id,
+            events: [{ type: 'conversation.ended', data: { reason: 'end_block' } }],
+            state: { done: true },
+            status: 'ended',
+            at: at(4),
+          });
+          assert.equal((await store.getConversation(conversation.id))?.status, 'ended');
+          const page = await store.listConversations({ limit: 10 });
+          assert.equal(page.items[0]?.status, 'ended');
+        });
+      });
+
+      test('a repeated clientMessageId is refused as duplicate and nothing is written', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation();
+          await store.createConversation(conversation, [started()]);
+          const turn = {
+            conversationId: conversation.id,
+            events: [userSaid('hello', 'msg-1'), botSaid('hi')],
+            state: { turn: 1 },
+            status: 'active' as const,
+            at: at(1),
+            clientMessageId: 'msg-1',
+          };
+          assert.deepEqual(await store.appendTurn(turn), { ok: true, lastSeq: 3 });
+          const before = await store.getConversation(conversation.id);
+          const again = await store.appendTurn({ ...turn, state: { turn: 2 }, status: 'ended', at: at(2) });
+          assert.deepEqual(again, { ok: false, reason: 'duplicate' });
+          assert.deepEqual(await store.getConversation(conversation.id), before);
+          assert.equal((await store.getEvents(conversation.id)).length, 3);
+          // A new id goes through, and seq carries on from where it was.
+          const next = await store.appendTurn({ ...turn, clientMessageId: 'msg-2', at: at(3) });
+          assert.deepEqual(next, { ok: true, lastSeq: 5 });
+        });
+      });
+
+      test('clientMessageIds are scoped to their conversation', async () => {
+        await withFlow(async (store) => {
+          const a = newConversation();
+          const b = newConversation();
+          await store.createConversation(a, [started()]);
+          await store.createConversation(b, [started()]);
+          const turn = {
+            events: [userSaid('x', 'same')],
+            state: {},
+            status: 'active' as const,
+            at: at(1),
+            clientMessageId: 'same',
+          };
+          assert.deepEqual(await store.appendTurn({ ...turn, conversationId: a.id }), {
+            ok: true,
+            lastSeq: 2,
+          });
+          assert.deepEqual(await store.appendTurn({ ...turn, conversationId: b.id }), {
+            ok: true,
+            lastSeq: 2,
+          });
+        });
+      });
+
+      test('appendTurn on an unknown conversation is not_found and creates nothing', async () => {
+        await withFlow(async (store) => {
+          const result = await store.appendTurn({
+            conversationId: 'ghost',
+            events: [userSaid('boo')],
+            state: {},
+            status: 'active',
+            at: at(1),
+            clientMessageId: 'c1',
+          });
+          assert.deepEqual(result, { ok: false, reason: 'not_found' });
+          assert.equal(await store.getConversation('ghost'), null);
+          assert.deepEqual(await store.getEvents('ghost'), []);
+          assert.deepEqual((await store.listConversations({ limit: 10 })).items, []);
+        });
+      });
+
+      test('a turn that fails half-way writes nothing and does not use up its clientMessageId', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation();
+          await store.createConversation(conversation, [started()]);
+          const before = await store.getConversation(conversation.id);
+          // The second event cannot be serialised (a BigInt), so the write fails after the first was sent.
+          const poisoned = { type: 'message.bot', data: { messageId: 'm', blockId: 'b', text: 't', n: 1n } };
+          await assert.rejects(
+            store.appendTurn({
+              conversationId: conversation.id,
+              events: [userSaid('hello', 'msg-1'), poisoned as unknown as HistoryEvent],
+              state: { turn: 1 },
+              status: 'ended',
+              at: at(1),
+              clientMessageId: 'msg-1',
+            }),
+          );
+          assert.deepEqual(await store.getConversation(conversation.id), before);
+          assert.equal((await store.getEvents(conversation.id)).length, 1);
+          const retry = await store.appendTurn({
+            conversationId: conversation.id,
+            events: [userSaid('hello', 'msg-1')],
+            state: { turn: 1 },
+            status: 'active',
+            at: at(2),
+            clientMessageId: 'msg-1',
+          });
+          assert.deepEqual(retry, { ok: true, lastSeq: 2 });
+        });
+      });
+
+      test('concurrent turns on one conversation: seq has no gap and no duplicate', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation();
+          await store.createConversation(conversation, [started()]);
+          const writers = 10;
+          const results = await Promise.all(
+            Array.from({ length: writers }, (_, i) =>
+              store.appendTurn({
+                conversationId: conversation.id,
+                events: [userSaid(`u${i}`), botSaid(`b${i}`)],
+                state: { writer: i },
+                status: 'active',
+                at: at(i + 1),
+                clientMessageId: `w${i}`,
+              }),
+            ),
+          );
+          assert.ok(results.every((r) => r.ok));
+          const events = await store.getEvents(conversation.id);
+          assert.deepEqual(
+            events.map((e) => e.seq),
+            Array.from({ length: 1 + writers * 2 }, (_, i) => i + 1),
+          );
+          // Each turn's two events stay adjacent: turns are atomic, never interleaved.
+          for (let i = 1; i < events.length; i += 2) {
+            const user = events[i];
+            const bot = events[i + 1];
+            assert.equal(user?.type, 'message.user');
+            assert.equal(bot?.type, 'message.bot');
+            assert.equal(user?.at, bot?.at);
+          }
+          assert.equal((await store.getConversation(conversation.id))?.eventCount, 1 + writers * 2);
+        });
+      });
+    });
+
+    describe('listing conversations', () => {
+      test('an empty store lists nothing', async () => {
+        await withFlow(async (store) => {
+          assert.deepEqual(await store.listConversations({ limit: 50 }), { items: [], nextCursor: null });
+        });
+      });
+
+      test('newest first, paged by cursor with no duplicates and nothing missing', async () => {
+        await withFlow(async (store) => {
+          // Several conversations share a start time, so the id must break ties for the cursor.
+          const starts = [0, 5, 5, 5, 9, 2, 2, 7, 1, 5, 3];
+          const created = starts.map((second, i) =>
+            newConversation({ id: `c${String(i).padStart(2, '0')}`, at: at(second) }),
+          );
+          for (const conversation of created) await store.createConversation(conversation, [started()]);
+          const expected = created
+            .map((c) => ({ id: c.id, startedAt: c.at }))
+            .sort((x, y) =>
+              x.startedAt === y.startedAt ? (x.id < y.id ? 1 : -1) : x.startedAt < y.startedAt ? 1 : -1,
+            )
+            .map((c) => c.id);
+
+          const seen: string[] = [];
+          const pageSizes: number[] = [];
+          let cursor: string | undefined;
+          for (let guard = 0; guard < 10; guard += 1) {
+            const page = await store.listConversations(
+              cursor === undefined ? { limit: 3 } : { limit: 3, cursor },
+            );
+            pageSizes.push(page.items.length);
+            seen.push(...page.items.map((c) => c.id));
+            if (page.nextCursor === null) break;
+            assert.equal(typeof page.nextCursor, 'string');
+            cursor = page.nextCursor;
+          }
+          assert.deepEqual(seen, expected);
+          assert.deepEqual(pageSizes, [3, 3, 3, 2]);
+        });
+      });
+
+      test('a page exactly filling the list has no next cursor; items carry the summary fields', async () => {
+        await withFlow(async (store) => {
+          const first = newConversation({ id: 'a', at: at(1) });
+          const second = newConversation({ id: 'b', at: at(2) });
+          await store.createConversation(first, [started()]);
+          await store.createConversation(second, [started(), botSaid('x')]);
+          await store.appendTurn({
+            conversationId: 'a',
+            events: [userSaid('u')],
+            state: {},
+            status: 'ended',
+            at: at(8),
+          });
+          const page = await store.listConversations({ limit: 2 });
+          assert.deepEqual(page, {
+            items: [
+              {
+                id: 'b',
+                flowVersion: 1,
+                status: 'active',
+                startedAt: at(2),
+                updatedAt: at(2),
+                eventCount: 2,
+              },
+              { id: 'a', flowVersion: 1, status: 'ended', startedAt: at(1), updatedAt: at(8), eventCount: 2 },
+            ],
+            nextCursor: null,
+          });
+          const one = await store.listConversations({ limit: 1 });
+          assert.deepEqual(
+            one.items.map((c) => c.id),
+            ['b'],
+          );
+          assert.notEqual(one.nextCursor, null);
+        });
+      });
+
+      test('a conversation started after a page was read does not disturb the next page', async () => {
+        await withFlow(async (store) => {
+          for (const i of [1, 2, 3])
+            await store.createConversation(newConversation({ id: `c${i}`, at: at(i) }), [started()]);
+          const page1 = await store.listConversations({ limit: 2 });
+          await store.createConversation(newConversation({ id: 'c9', at: at(9) }), [started()]);
+          const page2 = await store.listConversations({ limit: 2, cursor: page1.nextCursor ?? '' });
+          assert.deepEqual(
+            [...page1.items, ...page2.items].map((c) => c.id),
+            ['c3', 'c2', 'c1'],
+          );
+          assert.equal(page2.nextCursor, null);
+        });
+      });
+
+      test('a malformed cursor throws InvalidCursorError', async () => {
+        await withFlow(async (store) => {
+          const bad = [
+            'not a cursor!',
+            '',
+            Buffer.from('not json').toString('base64url'),
+            Buffer.from('{"s":1,"i":"x"}').toString('base64url'),
+            Buffer.from('[]').toString('base64url'),
+            Buffer.from('null').toString('base64url'),
+            'A'.repeat(5_000),
+          ];
+          for (const cursor of bad) {
+            await assert.rejects(store.listConversations({ limit: 5, cursor }), InvalidCursorError, cursor);
+          }
+        });
+      });
+    });
+  });
+}

@@ -1,0 +1,310 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, test } from 'node:test';
+import { openStore, StoreUnavailableError } from '../../src/store/open.ts';
+import { MIGRATIONS, runMigrations, SchemaTooNewError } from '../../src/store/sqlite/migrations.ts';
+import { openSqliteStore, SQLITE_FILE_NAME, SQLITE_LIMITS } from '../../src/store/sqlite/sqlite-store.ts';
+import { inImmediateTransaction } from '../../src/store/sqlite/transaction.ts';
+import { at, newConversation, runStoreContract } from './contract.ts';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'chatflow-store-'));
+}
+
+/** A temp data dir removed after `body`, whatever happens. */
+async function withDataDir(body: (dataDir: string) => Promise<void>): Promise<void> {
+  const dataDir = await tempDir();
+  try {
+    await body(dataDir);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Inspects the file through a second connection, as an operator with the sqlite3 shell would. */
+function inspect<T>(dataDir: string, read: (db: DatabaseSync) => T): T {
+  const db = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME), { readOnly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** A data dir with the store's schema, and a raw connection of its own to the file. */
+async function withRawDatabase(
+  body: (db: DatabaseSync, dataDir: string) => void | Promise<void>,
+): Promise<void> {
+  await withDataDir(async (dataDir) => {
+    await (await openSqliteStore({ dataDir })).close();
+    const db = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME));
+    try {
+      await body(db, dataDir);
+    } finally {
+      db.close();
+    }
+  });
+}
+
+runStoreContract('sqlite', async () => {
+  const dataDir = await tempDir();
+  const store = await openSqliteStore({ dataDir });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('sqlite store: the file', () => {
+  test('creates the data directory and <dataDir>/chatflow.db', async () => {
+    await withDataDir(async (root) => {
+      const dataDir = join(root, 'nested', 'data');
+      const store = await openSqliteStore({ dataDir });
+      await store.close();
+      assert.ok(existsSync(join(dataDir, SQLITE_FILE_NAME)));
+    });
+  });
+
+  test('runs in WAL mode with synchronous=FULL, foreign keys and a busy timeout', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openSqliteStore({ dataDir });
+      try {
+        assert.deepEqual(store.settings(), {
+          journalMode: 'wal',
+          synchronous: 2,
+          foreignKeys: true,
+          busyTimeoutMs: SQLITE_LIMITS.busyTimeoutMs,
+        });
+      } finally {
+        await store.close();
+      }
+      // WAL is a property of the file: another connection sees it too.
+      assert.equal(
+        inspect(dataDir, (db) => db.prepare('PRAGMA journal_mode').get()?.journal_mode),
+        'wal',
+      );
+    });
+  });
+
+  test('everything survives close and reopen on the same directory', async () => {
+    await withDataDir(async (dataDir) => {
+      const first = await openSqliteStore({ dataDir });
+      const raw = '{ "name": "kept",\n  "x": "é" }\n';
+      await first.createFlowVersion({ raw, name: 'kept', at: at(1) });
+      await first.createFlowVersion({ raw: '{}', name: 'v2', at: at(2) });
+      await first.activateFlowVersion(1);
+      const conversation = newConversation({ id: 'durable', at: at(3) });
+      await first.createConversation(conversation, [
+        { type: 'conversation.started', data: { flowVersion: 1 } },
+      ]);
+      await first.appendTurn({
+        conversationId: 'durable',
+        events: [{ type: 'message.user', data: { text: 'hi', clientMessageId: 'm1' } }],
+        state: { after: 'turn' },
+        status: 'active',
+        at: at(4),
+        clientMessageId: 'm1',
+      });
+      await first.close();
+
+      const second = await openSqliteStore({ dataDir });
+      try {
+        assert.deepEqual(await second.listFlowVersions(), {
+          current: 1,
+          versions: [
+            { version: 2, name: 'v2', createdAt: at(2) },
+            { version: 1, name: 'kept', createdAt: at(1) },
+          ],
+        });
+        assert.equal((await second.getCurrentFlowVersion())?.raw, raw);
+        const record = await second.getConversation('durable');
+        assert.deepEqual(record?.state, { after: 'turn' });
+        assert.equal(record?.eventCount, 2);
+        assert.deepEqual(
+          (await second.getEvents('durable')).map((e) => [e.seq, e.type]),
+          [
+            [1, 'conversation.started'],
+            [2, 'message.user'],
+          ],
+        );
+        // The idempotency record is durable too: a client retrying after a restart is still deduplicated.
+        const retry = await second.appendTurn({
+          conversationId: 'durable',
+          events: [{ type: 'message.user', data: { text: 'hi', clientMessageId: 'm1' } }],
+          state: {},
+          status: 'active',
+          at: at(5),
+          clientMessageId: 'm1',
+        });
+        assert.deepEqual(retry, { ok: false, reason: 'duplicate' });
+        const next = await second.createFlowVersion({ raw: '{}', name: 'v3', at: at(6) });
+        assert.equal(next.ok && next.version.version, 3);
+      } finally {
+        await second.close();
+      }
+    });
+  });
+
+  test('two connections on one file: concurrent If-Match uploads still give one winner', async () => {
+    await withDataDir(async (dataDir) => {
+      const a = await openSqliteStore({ dataDir });
+      const b = await openSqliteStore({ dataDir });
+      try {
+        await a.createFlowVersion({ raw: '{}', name: 'v1', at: at(1) });
+        const results = await Promise.all([
+          a.createFlowVersion({ raw: '{}', name: 'from a', at: at(2), ifMatch: 1 }),
+          b.createFlowVersion({ raw: '{}', name: 'from b', at: at(2), ifMatch: 1 }),
+        ]);
+        assert.equal(results.filter((r) => r.ok).length, 1);
+        assert.equal((await b.listFlowVersions()).versions.length, 2);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+});
+
+describe('sqlite store: migrations', () => {
+  test('are applied once and are a no-op on reopen', async () => {
+    await withRawDatabase(async (db, dataDir) => {
+      const appliedRows = () =>
+        db
+          .prepare('SELECT version, name FROM schema_migrations ORDER BY version')
+          .all()
+          .map((row) => ({ ...row }));
+      const once = appliedRows();
+      assert.deepEqual(
+        once,
+        MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+      );
+      await (await openSqliteStore({ dataDir })).close();
+      await (await openSqliteStore({ dataDir })).close();
+      assert.deepEqual(appliedRows(), once);
+      assert.deepEqual(runMigrations(db), []);
+    });
+  });
+
+  test('a later migration is applied on reopen of an older database', async () => {
+    await withRawDatabase((db) => {
+      const next = {
+        version: MIGRATIONS.length + 1,
+        name: 'add notes',
+        sql: 'CREATE TABLE notes (x TEXT) STRICT',
+      };
+      assert.deepEqual(runMigrations(db, [...MIGRATIONS, next]), [next.version]);
+      assert.deepEqual(runMigrations(db, [...MIGRATIONS, next]), []);
+      assert.ok(db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'notes'").get());
+    });
+  });
+
+  test('a migration that fails is rolled back whole and not recorded', async () => {
+    await withRawDatabase((db) => {
+      const broken = {
+        version: MIGRATIONS.length + 1,
+        name: 'broken',
+        sql: 'CREATE TABLE half_done (x TEXT); INSERT INTO no_such_table VALUES (1);',
+      };
+      assert.throws(() => runMigrations(db, [...MIGRATIONS, broken]), /no_such_table/);
+      assert.equal(db.isTransaction, false);
+      assert.equal(db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'half_done'").get(), undefined);
+      assert.equal(
+        db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(broken.version),
+        undefined,
+      );
+    });
+  });
+
+  test('a database migrated by a newer release is refused, not corrupted', async () => {
+    await withRawDatabase(async (db, dataDir) => {
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        999,
+        'future',
+        at(0),
+      );
+      await assert.rejects(openSqliteStore({ dataDir }), SchemaTooNewError);
+    });
+  });
+});
+
+describe('sqlite store: transactions', () => {
+  test('a write that fails inside a transaction leaves nothing behind', async () => {
+    await withRawDatabase((db) => {
+      assert.throws(
+        () =>
+          inImmediateTransaction(db, () => {
+            db.prepare('INSERT INTO flow_versions (version, name, raw, created_at) VALUES (1, ?, ?, ?)').run(
+              'x',
+              '{}',
+              at(0),
+            );
+            db.prepare('UPDATE flow_pointer SET current_version = 1').run();
+            throw new Error('boom after two writes');
+          }),
+        /boom/,
+      );
+      assert.equal(db.isTransaction, false);
+      assert.deepEqual({ ...db.prepare('SELECT COUNT(*) AS n FROM flow_versions').get() }, { n: 0 });
+      assert.deepEqual(
+        { ...db.prepare('SELECT current_version FROM flow_pointer').get() },
+        { current_version: null },
+      );
+    });
+  });
+
+  test('a conversation whose first events fail to write is not created at all', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openSqliteStore({ dataDir });
+      try {
+        await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) });
+        const poisoned = { type: 'message.bot', data: { n: 1n } } as never;
+        await assert.rejects(
+          store.createConversation(newConversation({ id: 'half' }), [
+            { type: 'conversation.started', data: { flowVersion: 1 } },
+            poisoned,
+          ]),
+        );
+        assert.equal(await store.getConversation('half'), null);
+        assert.equal(
+          inspect(dataDir, (db) => db.prepare('SELECT COUNT(*) AS n FROM events').get()?.n),
+          0,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+  });
+});
+
+describe('openStore', () => {
+  test('opens the embedded SQLite store by default', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openStore({ dataDir });
+      try {
+        assert.equal(store.kind, 'sqlite');
+        await store.ping();
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  test('DATABASE_URL is refused with a clear error until PostgreSQL arrives', async () => {
+    await withDataDir(async (dataDir) => {
+      await assert.rejects(
+        openStore({ dataDir, databaseUrl: 'postgres://localhost/chatflow' }),
+        (error: unknown) =>
+          error instanceof StoreUnavailableError &&
+          /PostgreSQL storage arrives with issue 7/.test(error.message),
+      );
+      assert.equal(existsSync(join(dataDir, SQLITE_FILE_NAME)), false);
+    });
+  });
+});
