@@ -2,7 +2,8 @@
 import type { HistoryEvent } from '../../src/engine/history.ts';
 import type { Store } from '../../src/store/store.ts';
 
-export const at = (seconds: number) => new Date(Date.UTC(2025, 5, 1, 9, 0, 0) + seconds * 1_000).toISOString();
+export const at = (seconds: number) =>
+  new Date(Date.UTC(2025, 5, 1, 9, 0, 0) + seconds * 1_000).toISOString();
 
 /** One of each event type (contract §6 data shapes). */
 export const SAMPLE_TURN: readonly HistoryEvent[] = [
@@ -24,7 +25,13 @@ export const SAMPLE_TURN: readonly HistoryEvent[] = [
   { type: 'intent.no_match', data: { blockId: 'route', count: 1, provider: 'local', latencyMs: 2 } },
   {
     type: 'intent.error',
-    data: { blockId: 'route', provider: 'openai', code: 'PROVIDER_TIMEOUT', message: 'timed out', latencyMs: 8000 },
+    data: {
+      blockId: 'route',
+      provider: 'openai',
+      code: 'PROVIDER_TIMEOUT',
+      message: 'timed out',
+      latencyMs: 8000,
+    },
   },
   { type: 'conversation.resumed', data: {} },
 ];
@@ -35,7 +42,14 @@ export async function seedConversations(store: Store, count: number, prefix = 'c
   for (let i = 0; i < count; i++) {
     const id = `${prefix}-${String(i).padStart(3, '0')}`;
     await store.createConversation(
-      { id, flowVersion: 1, resumeTokenHash: 'secret-hash', state: { blockId: 'ask' }, status: 'active', at: at(i) },
+      {
+        id,
+        flowVersion: 1,
+        resumeTokenHash: 'secret-hash',
+        state: { blockId: 'ask' },
+        status: 'active',
+        at: at(i),
+      },
       [{ type: 'conversation.started', data: { flowVersion: 1 } }],
     );
     ids.push(id);
