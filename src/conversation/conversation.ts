@@ -132,7 +132,11 @@ export class Conversation {
     const result = await runTurn(this.flow, this.state, input, {
       classify: (request) => this.classify(request),
       onSegment: async (segment) => {
-        const stored = await this.store(historyOf(segment.effects), segment.state, first ? clientMessageId : undefined);
+        const stored = await this.store(
+          historyOf(segment.effects),
+          segment.state,
+          first ? clientMessageId : undefined,
+        );
         first = false;
         if (stored !== 'ok') {
           if (stored === 'duplicate' && clientMessageId) {
@@ -156,7 +160,10 @@ export class Conversation {
   private async classify(request: Parameters<IntentClassifier['classify']>[0]): Promise<Classification> {
     const started = this.deps.now().getTime();
     try {
-      return await this.deps.classifier.classify({ ...request, signal: AbortSignal.timeout(this.deps.intentTimeoutMs) });
+      return await this.deps.classifier.classify({
+        ...request,
+        signal: AbortSignal.timeout(this.deps.intentTimeoutMs),
+      });
     } catch (err) {
       // The port promises never to reject; if one does anyway, the conversation still goes on.
       return {
@@ -181,7 +188,14 @@ export class Conversation {
     try {
       if (!this.persisted) {
         await this.deps.store.createConversation(
-          { id: this.id, flowVersion: this.flow.version, resumeTokenHash: this.resumeTokenHash, state, status, at },
+          {
+            id: this.id,
+            flowVersion: this.flow.version,
+            resumeTokenHash: this.resumeTokenHash,
+            state,
+            status,
+            at,
+          },
           events,
         );
         this.persisted = true;

@@ -1,6 +1,12 @@
 /** Server → client frames of the WebSocket protocol (contract §4, §6). */
 export type ServerFrame =
-  | { type: 'conversation'; conversationId: string; resumeToken?: string; flowVersion: number; resumed?: true }
+  | {
+      type: 'conversation';
+      conversationId: string;
+      resumeToken?: string;
+      flowVersion: number;
+      resumed?: true;
+    }
   | { type: 'message'; id: string; text: string; blockId: string; options?: string[] }
   | { type: 'typing' }
   | { type: 'waiting'; blockId: string }
@@ -12,7 +18,8 @@ export type ServerFrame =
 export const FRAME_ERRORS = {
   INVALID_JSON: 'the frame is not valid JSON',
   UNKNOWN_TYPE: 'unknown frame type',
-  INVALID_MESSAGE: 'a message frame needs a non-empty "text" string (and an optional "clientMessageId" string)',
+  INVALID_MESSAGE:
+    'a message frame needs a non-empty "text" string (and an optional "clientMessageId" string)',
   TEXT_TOO_LONG: 'the text is longer than the limit',
   RATE_LIMITED: 'too many messages; slow down',
   RESUME_REFUSED: 'this conversation cannot be resumed',

@@ -3,8 +3,9 @@
  * hands a conversation over to a new socket on resume (the old one is closed with 4409), and drains
  * in-flight turns on shutdown.
  */
-import { initialState } from '../engine/state.ts';
+
 import type { ConversationState } from '../engine/state.ts';
+import { initialState } from '../engine/state.ts';
 import type { IntentClassifier } from '../intent/classifier.ts';
 import type { Store } from '../store/store.ts';
 import { Conversation, type ConversationDeps } from './conversation.ts';
@@ -47,7 +48,8 @@ export class ConversationRuntime {
       classifier: options.classifier,
       intentTimeoutMs: options.intentTimeoutMs,
       now: options.now ?? (() => new Date()),
-      onStoreError: (err, conversationId) => options.onError?.(err, { conversationId, during: 'store write' }),
+      onStoreError: (err, conversationId) =>
+        options.onError?.(err, { conversationId, during: 'store write' }),
     };
   }
 
@@ -63,7 +65,13 @@ export class ConversationRuntime {
       flow = await this.options.catalog.current();
     } catch (err) {
       this.options.onError?.(err, { during: 'loading the current flow' });
-      return { ok: false, code: err instanceof Error && err.name === 'FlowUnavailableError' ? 'FLOW_UNAVAILABLE' : 'STORE_UNAVAILABLE' };
+      return {
+        ok: false,
+        code:
+          err instanceof Error && err.name === 'FlowUnavailableError'
+            ? 'FLOW_UNAVAILABLE'
+            : 'STORE_UNAVAILABLE',
+      };
     }
     const id = newConversationId();
     const resumeToken = newResumeToken();
@@ -95,7 +103,8 @@ export class ConversationRuntime {
       this.options.onError?.(err, { conversationId, during: 'resume' });
       return { ok: false, code: 'STORE_UNAVAILABLE' };
     }
-    if (!record || !tokenMatches(resumeToken, record.resumeTokenHash)) return { ok: false, code: 'RESUME_REFUSED' };
+    if (!record || !tokenMatches(resumeToken, record.resumeTokenHash))
+      return { ok: false, code: 'RESUME_REFUSED' };
     if (record.status === 'ended') return { ok: false, code: 'CONVERSATION_ENDED' };
 
     let conversation = this.live.get(conversationId);
@@ -122,7 +131,12 @@ export class ConversationRuntime {
     }
     const previous = conversation.attach(sink);
     previous?.close(CLOSE_CODES.takenOver, 'resumed elsewhere');
-    sink.send({ type: 'conversation', conversationId, flowVersion: conversation.flow.version, resumed: true });
+    sink.send({
+      type: 'conversation',
+      conversationId,
+      flowVersion: conversation.flow.version,
+      resumed: true,
+    });
     void conversation.enqueue({ type: 'resume' });
     return { ok: true, conversation };
   }

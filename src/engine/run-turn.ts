@@ -16,7 +16,10 @@ export type TurnResult =
 export interface TurnPorts {
   classify(request: ClassificationNeeded): Promise<Classification>;
   /** Returning false stops the turn there (e.g. the store refused the segment as a duplicate). */
-  onSegment?(segment: { state: ConversationState; effects: Effect[] }): Promise<boolean | undefined> | boolean | undefined;
+  onSegment?(segment: {
+    state: ConversationState;
+    effects: Effect[];
+  }): Promise<boolean | undefined> | boolean | undefined;
 }
 
 export async function runTurn(
@@ -31,7 +34,8 @@ export async function runTurn(
   while (next) {
     const result = step(flow, current, next);
     if (!result.ok) return result;
-    if ((await ports.onSegment?.(result)) === false) return { ok: true, state: current, effects, stopped: true };
+    if ((await ports.onSegment?.(result)) === false)
+      return { ok: true, state: current, effects, stopped: true };
     effects.push(...result.effects);
     current = result.state;
     const last = result.effects.at(-1);

@@ -12,7 +12,9 @@ const messageFrame = z.object({
 
 export type UserMessage = { text: string; clientMessageId?: string };
 
-export type ParsedFrame = { ok: true; message: UserMessage } | { ok: false; code: FrameErrorCode; message?: string };
+export type ParsedFrame =
+  | { ok: true; message: UserMessage }
+  | { ok: false; code: FrameErrorCode; message?: string };
 
 const codePoints = (text: string): number => {
   let count = 0;
@@ -29,13 +31,21 @@ export function parseClientFrame(data: string, maxTextChars: number): ParsedFram
   }
   const type = typeof frame === 'object' && frame !== null ? (frame as { type?: unknown }).type : undefined;
   if (type !== 'message') {
-    return { ok: false, code: 'UNKNOWN_TYPE', message: `unknown frame type ${JSON.stringify(type ?? null)}; expected "message"` };
+    return {
+      ok: false,
+      code: 'UNKNOWN_TYPE',
+      message: `unknown frame type ${JSON.stringify(type ?? null)}; expected "message"`,
+    };
   }
   const parsed = messageFrame.safeParse(frame);
   if (!parsed.success || parsed.data.text.trim() === '') return { ok: false, code: 'INVALID_MESSAGE' };
   const { text, clientMessageId } = parsed.data;
   if (text.length > maxTextChars && codePoints(text) > maxTextChars) {
-    return { ok: false, code: 'TEXT_TOO_LONG', message: `the text is longer than ${maxTextChars} characters` };
+    return {
+      ok: false,
+      code: 'TEXT_TOO_LONG',
+      message: `the text is longer than ${maxTextChars} characters`,
+    };
   }
   return { ok: true, message: { text, ...(clientMessageId ? { clientMessageId } : {}) } };
 }

@@ -2,13 +2,13 @@
  * The WebSocket chat endpoint (`/ws`, contract §4), on the same HTTP server as the REST API.
  * Handshake checks (path, Origin, connection count) answer with plain HTTP before any upgrade.
  */
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { errorFrame } from '../conversation/frames.ts';
 import { CLOSE_CODES, type ConversationRuntime } from '../conversation/runtime.ts';
-import { type WsLimits, WS_FIXED_LIMITS } from './limits.ts';
+import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
 import { Session } from './session.ts';
 
 export const WS_PATH = '/ws';
@@ -29,7 +29,9 @@ export interface ChatServer {
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
-  const body = JSON.stringify({ error: { code: status === 403 ? 'FORBIDDEN' : 'UNAVAILABLE', message: text } });
+  const body = JSON.stringify({
+    error: { code: status === 403 ? 'FORBIDDEN' : 'UNAVAILABLE', message: text },
+  });
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
@@ -57,7 +59,9 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
 
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => logger.debug({ err }, 'upgrade socket error'));
-    const url = URL.canParse(request.url ?? '', 'http://localhost') ? new URL(request.url ?? '', 'http://localhost') : null;
+    const url = URL.canParse(request.url ?? '', 'http://localhost')
+      ? new URL(request.url ?? '', 'http://localhost')
+      : null;
     if (url?.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
     if (!originAllowed(request, options.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
     if (sessions.size >= limits.maxConnections) return refuse(socket, 503, 'Service Unavailable');

@@ -3,8 +3,8 @@ import type { WebSocket } from 'ws';
 import type { Conversation } from '../conversation/conversation.ts';
 import { errorFrame, type FrameSink, type ServerFrame } from '../conversation/frames.ts';
 import { CLOSE_CODES, type ConversationRuntime } from '../conversation/runtime.ts';
+import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
 import { parseClientFrame, type UserMessage } from './protocol.ts';
-import { type WsLimits, WS_FIXED_LIMITS } from './limits.ts';
 import { RateLimiter } from './rate-limit.ts';
 
 export class Session implements FrameSink {

@@ -438,7 +438,11 @@ describe('engine: resume', () => {
     const resumed = step(flow, asked.state, { type: 'resume' });
     assert.ok(resumed.ok);
     assert.equal(resumed.effects.at(-1)?.type, 'classify');
-    const done = step(flow, resumed.state, { type: 'classified', blockId: 'route', result: match('weather') });
+    const done = step(flow, resumed.state, {
+      type: 'classified',
+      blockId: 'route',
+      result: match('weather'),
+    });
     assert.ok(done.ok);
     assert.deepEqual(botTexts(done.effects), ['Sunny, 24 °C.']);
   });

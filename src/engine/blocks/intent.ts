@@ -16,7 +16,11 @@ const DEFAULT_INPUT = '{{lastMessage}}';
 
 /** What a classifier needs to know of a block's intents. */
 export const intentDefinitions = (block: IntentBlock): IntentDefinition[] =>
-  block.intents.map((intent) => ({ id: intent.id, description: intent.description, examples: intent.examples ?? [] }));
+  block.intents.map((intent) => ({
+    id: intent.id,
+    description: intent.description,
+    examples: intent.examples ?? [],
+  }));
 
 /** Also used on resume, when a classification was lost with the process that asked for it. */
 export const enterIntent: Executor<IntentBlock> = (block, turn) => {
