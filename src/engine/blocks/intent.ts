@@ -34,11 +34,16 @@ export const enterIntent: Executor<IntentBlock> = (block, turn) => {
       text: render(turn, block.input ?? DEFAULT_INPUT),
       intents: intentDefinitions(block),
       quickReplies: turn.state.offeredOptions,
-      ...(block.provider ? { provider: block.provider } : {}),
+      ...providerOf(block, turn.flow.flow),
     },
   });
   return { kind: 'stop' };
 };
+
+function providerOf(block: IntentBlock, flow: Flow): { provider?: IntentBlock['provider'] } {
+  const provider = block.provider ?? flow.settings?.intent?.provider;
+  return provider ? { provider } : {};
+}
 
 function threshold(block: IntentBlock, flow: Flow, providerDefault: number): number {
   return block.minConfidence ?? flow.settings?.intent?.minConfidence ?? providerDefault;
