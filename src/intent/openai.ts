@@ -18,13 +18,17 @@ export const OPENAI_DEFAULTS = {
   baseURL: 'https://api.openai.com/v1',
   /**
    * Cheap, fast (no reasoning step, so one short answer comes back quickly), supports strict structured
-   * outputs, and follows instructions better than gpt-4o-mini for a few tenths of a cent per call.
+   * outputs, and follows instructions better than gpt-4o-mini; a classification (a prompt of ~1k tokens) costs a
+   * few hundredths of a cent.
    */
   model: 'gpt-4.1-mini',
   /** INTENT_TIMEOUT_MS: one classification end to end, retries included. */
   timeoutMs: 8_000,
-  /** One HTTP attempt; shorter than the deadline so that a hung attempt leaves time for a retry. */
-  attemptTimeoutMs: 3_000,
+  /**
+   * One HTTP attempt's share of the deadline (3.2 s of the default 8 s): a hung attempt leaves time for a
+   * retry, and a slower server (a local model) gets more per attempt when INTENT_TIMEOUT_MS is raised.
+   */
+  attemptShare: 0.4,
   maxRetries: 2,
   /** First backoff ceiling; doubles on each retry, jittered. */
   backoffBaseMs: 250,
@@ -50,6 +54,7 @@ export interface OpenAiClassifierOptions {
   baseURL?: string;
   model?: string;
   timeoutMs?: number;
+  /** Default: `attemptShare` of `timeoutMs`. */
   attemptTimeoutMs?: number;
   maxRetries?: number;
   backoffBaseMs?: number;
@@ -81,10 +86,8 @@ export class OpenAiIntentClassifier implements IntentClassifier {
     this.#options = options;
     this.model = options.model ?? OPENAI_DEFAULTS.model;
     this.#timeoutMs = options.timeoutMs ?? OPENAI_DEFAULTS.timeoutMs;
-    this.#attemptTimeoutMs = Math.min(
-      options.attemptTimeoutMs ?? OPENAI_DEFAULTS.attemptTimeoutMs,
-      this.#timeoutMs,
-    );
+    const attemptMs = options.attemptTimeoutMs ?? this.#timeoutMs * OPENAI_DEFAULTS.attemptShare;
+    this.#attemptTimeoutMs = Math.max(1, Math.floor(Math.min(attemptMs, this.#timeoutMs)));
     this.#maxRetries = Math.max(
       0,
       Math.min(options.maxRetries ?? OPENAI_DEFAULTS.maxRetries, OPENAI_MAX_RETRIES),

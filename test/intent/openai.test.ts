@@ -165,6 +165,13 @@ test('a server that never answers ends in PROVIDER_TIMEOUT at the deadline, each
   await waitUntil(() => fake.requests.every((sent) => sent.abandoned));
 });
 
+test('by default an attempt gets 40% of the deadline, so a hung attempt leaves time for a retry', async () => {
+  fake.respondWith(() => ({ delayMs: 60_000, body: completion({ intent: 'weather', confidence: 1 }) }));
+  const result = await classifier({ timeoutMs: 500, attemptTimeoutMs: undefined }).classify(request('rain?'));
+  assert.equal(result.kind === 'error' && result.code, 'PROVIDER_TIMEOUT');
+  assert.equal(retries[0]?.failure.message, 'no answer within 200 ms');
+});
+
 test('a body that stalls after the headers is cut by the attempt timeout and retried', async () => {
   fake.reply(
     { bodyDelayMs: 60_000, body: completion({ intent: 'weather', confidence: 1 }) },
