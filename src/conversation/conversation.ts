@@ -31,22 +31,23 @@ const STEP_ERRORS: Record<StepErrorCode, FrameErrorCode> = {
   UNEXPECTED_CLASSIFICATION: 'NOT_WAITING',
 };
 
-function framesOf(effects: readonly Effect[]): ServerFrame[] {
-  return effects.flatMap((effect): ServerFrame[] => {
-    switch (effect.type) {
-      case 'history': {
-        if (effect.event.type !== 'message.bot') return [];
-        const { messageId, text, blockId, options } = effect.event.data;
-        return [{ type: 'message', id: messageId, text, blockId, ...(options ? { options } : {}) }];
-      }
-      case 'classify':
-        return [{ type: 'typing' }];
-      case 'wait':
-        return [{ type: 'waiting', blockId: effect.blockId }];
-      case 'end':
-        return [{ type: 'end' }];
+/** The frame that shows an effect to the client, if any (most history events are not shown). */
+function frameOf(effect: Effect): ServerFrame | null {
+  switch (effect.type) {
+    case 'history': {
+      if (effect.event.type !== 'message.bot') return null;
+      const { messageId, text, blockId, options } = effect.event.data;
+      return { type: 'message', id: messageId, text, blockId, ...(options ? { options } : {}) };
     }
-  });
+    case 'classify':
+      return { type: 'typing' };
+    case 'wait':
+      return { type: 'waiting', blockId: effect.blockId };
+    case 'end':
+      return { type: 'end' };
+    default:
+      return null;
+  }
 }
 
 const historyOf = (effects: readonly Effect[]): HistoryEvent[] =>
@@ -149,7 +150,10 @@ export class Conversation {
           return false;
         }
         this.state = segment.state;
-        for (const frame of framesOf(segment.effects)) this.send(frame);
+        for (const effect of segment.effects) {
+          const frame = frameOf(effect);
+          if (frame) this.send(frame);
+        }
         if (segment.state.phase === 'ended') this.sink?.close(1000, 'conversation ended');
         return true;
       },

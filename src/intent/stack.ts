@@ -1,18 +1,54 @@
-/** The intent stack for the configured INTENT_PROVIDER (replaced by the router once it lands). */
+/**
+ * The intent stack for the configuration: the router (INTENT_PROVIDER, per-block override, certain-match
+ * shortcut, cache, circuit breaker, fallback) over the offline classifier and, when a key is set, OpenAI.
+ * Nothing here contacts OpenAI: its client is built on the first call.
+ */
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { IntentClassifier } from './classifier.ts';
+import { createIntentRouter } from './create.ts';
+import type { CertainMatch, IntentRouter } from './router.ts';
+import { describeIntentSettings, type IntentSettings } from './settings.ts';
 
-export function createClassifier(_config: Config, _logger: Logger): IntentClassifier {
+export function intentSettingsOf(config: Config): IntentSettings {
+  const { apiKey, baseUrl, model } = config.openai;
   return {
-    classify: async () => ({
-      kind: 'error',
-      code: 'PROVIDER_UNAVAILABLE',
-      message: 'no intent provider is wired yet',
-      provider: 'none',
-      latencyMs: 0,
-      cached: false,
-      fallback: false,
-    }),
+    provider: config.intent.provider,
+    timeoutMs: config.intent.timeoutMs,
+    ...(apiKey ? { openai: { apiKey, model, ...(baseUrl ? { baseURL: baseUrl } : {}) } } : {}),
   };
 }
+
+export function createIntentStack(
+  config: Config,
+  logger: Logger,
+  local: { classifier: IntentClassifier; certainMatch?: CertainMatch },
+): IntentRouter {
+  const settings = intentSettingsOf(config);
+  logger.info({ intent: describeIntentSettings(settings) }, 'intent detection');
+  if (settings.provider === 'openai' && !settings.openai) {
+    logger.warn(
+      'INTENT_PROVIDER=openai but OPENAI_API_KEY is not set: intent blocks will take their onError path',
+    );
+  }
+  return createIntentRouter(settings, {
+    local: local.classifier,
+    ...(local.certainMatch ? { certainMatch: local.certainMatch } : {}),
+    openai: {
+      onRetry: (event) => logger.debug({ retry: event.retry, delayMs: event.delayMs }, 'OpenAI call retried'),
+    },
+  });
+}
+
+/** Until the offline classifier lands: a local provider that always reports itself unavailable. */
+export const UNAVAILABLE_LOCAL: IntentClassifier = {
+  classify: async () => ({
+    kind: 'error',
+    code: 'PROVIDER_UNAVAILABLE',
+    message: 'the offline classifier is not available',
+    provider: 'local',
+    latencyMs: 0,
+    cached: false,
+    fallback: false,
+  }),
+};

@@ -45,7 +45,9 @@ export class ChatClient {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.frames)) {
       if (this.closed && !predicate(this.frames)) {
-        throw new Error(`socket closed (${this.closed.code}) while waiting for ${what}: ${JSON.stringify(this.frames)}`);
+        throw new Error(
+          `socket closed (${this.closed.code}) while waiting for ${what}: ${JSON.stringify(this.frames)}`,
+        );
       }
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(this.frames)}`);
