@@ -3,14 +3,11 @@
  * and the OpenAI classifier (real SDK) talking to the fake OpenAI server where an LLM is involved.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 import { examplePath } from '../support/flows.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
-
-const TRAVEL = readFileSync(examplePath('travel'), 'utf8');
 
 /** An LLM that answers by keyword, like a model would for the travel intents. */
 function keywordModel(fake: FakeOpenAi): void {

@@ -193,3 +193,30 @@ describe('WebSocket handshake and limits', () => {
     }
   });
 });
+
+describe('WebSocket shutdown', () => {
+  test('closing the server lets an in-flight turn finish, then closes sockets with 1001', async () => {
+    const fake = await FakeOpenAi.start();
+    fake.respondWith(() => answer('weather', 0.9, { delayMs: 300 }));
+    const server = await startTestServer({
+      ...travel,
+      env: { INTENT_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseURL },
+    });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      client.send({ type: 'message', text: 'weather' });
+      await client.nth('typing');
+      const closing = server.stop();
+      assert.equal((await client.waitClosed()).code, 1001);
+      await closing;
+      assert.deepEqual(texts(client.frames), [
+        'Hi! I can give you the weather, travel offers or restaurant tips.',
+        'Sunny, 24 °C.',
+      ]);
+      assert.equal(client.frames.at(-1)?.type, 'waiting');
+    } finally {
+      await fake.close();
+    }
+  });
+});
