@@ -220,3 +220,40 @@ describe('WebSocket shutdown', () => {
     }
   });
 });
+
+describe('WebSocket backpressure', () => {
+  test('a client that stops reading is disconnected instead of growing server memory', async () => {
+    // One turn sends 200 messages of 8,000 characters (1.6 MB).
+    const blocks = Array.from({ length: 200 }, (_, i) => ({
+      id: `m${i}`,
+      type: 'message',
+      text: `${i}:${'x'.repeat(7990)}`,
+      next: i === 199 ? 'ask' : `m${i + 1}`,
+    }));
+    const flood = JSON.stringify({
+      formatVersion: 1,
+      name: 'Flood',
+      start: 'ask',
+      blocks: [{ id: 'ask', type: 'wait', next: 'm0' }, ...blocks],
+    });
+    const server = await startTestServer({ env: { WS_RATE_PER_SEC: '0' } });
+    try {
+      assert.equal((await server.api.put('/api/flow', flood)).status, 201);
+      const slow = await ChatClient.connect(server.url);
+      await slow.nth('waiting');
+      const raw = (slow.socket as unknown as { _socket: import('node:net').Socket })._socket;
+      raw.pause();
+      for (let i = 0; i < 10; i++) slow.send({ type: 'message', text: `go ${i}` });
+      // The server drops the socket once more than 1 MiB is waiting to be sent.
+      const deadline = Date.now() + 10_000;
+      while (server.chat.server.connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(server.chat.server.connections, 0, 'the slow reader should have been disconnected');
+      raw.resume();
+      const fast = await ChatClient.connect(server.url);
+      await fast.nth('waiting');
+      fast.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
