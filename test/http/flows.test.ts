@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { flowText, INVALID_FLOW } from '../support/flows.ts';
+import { flowText, INVALID_FLOW } from '../support/flow-texts.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 describe('flow endpoints', () => {

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { flowText } from '../support/flows.ts';
+import { flowText } from '../support/flow-texts.ts';
 import { endlessChunkedUpload, type RawResponse, rawRequest } from '../support/raw-http.ts';
 import { openApiValidator, startTestServer, TEST_TOKEN, type TestServer } from '../support/server.ts';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { describe, test } from 'node:test';
-import { flowText } from '../support/flows.ts';
+import { flowText } from '../support/flow-texts.ts';
 import { startTestServer, TEST_TOKEN } from '../support/server.ts';
 
 /** Starts a chunked PUT /api/flow and returns a way to finish it and its response. */
