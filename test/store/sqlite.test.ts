@@ -172,6 +172,33 @@ describe('sqlite store: the file', () => {
   });
 });
 
+describe('sqlite store: bad arguments', () => {
+  test('a page size outside 1..maxPageSize is a RangeError, not a query', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openSqliteStore({ dataDir });
+      try {
+        for (const limit of [0, -1, 1.5, Number.NaN, SQLITE_LIMITS.maxPageSize + 1]) {
+          await assert.rejects(store.listConversations({ limit }), RangeError, String(limit));
+        }
+        assert.deepEqual(await store.listConversations({ limit: SQLITE_LIMITS.maxPageSize }), {
+          items: [],
+          nextCursor: null,
+        });
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  test('ping rejects once the store is closed', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openSqliteStore({ dataDir });
+      await store.close();
+      await assert.rejects(store.ping());
+    });
+  });
+});
+
 describe('sqlite store: migrations', () => {
   test('are applied once and are a no-op on reopen', async () => {
     await withRawDatabase(async (db, dataDir) => {

@@ -251,8 +251,9 @@ export class SqliteStore implements Store {
     return inImmediateTransaction(this.#db, () => {
       if (this.#sql.versionExists.get(version) === undefined) return { ok: false, reason: 'not_found' };
       const current = this.#current();
-      if (ifMatch !== undefined && ifMatch !== current)
+      if (ifMatch !== undefined && ifMatch !== current) {
         return { ok: false, reason: 'version_conflict', current };
+      }
       this.#sql.setCurrent.run(version);
       return { ok: true };
     });

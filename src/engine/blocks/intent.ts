@@ -1,0 +1,112 @@
+/**
+ * The `intent` block: entering it asks the runtime for a classification (an effect); the result comes
+ * back as a `classified` event, handled by `resolveIntent`.
+ *
+ * Semantics (contract §2, §6): a match at or above the threshold goes to the intent's `next` and
+ * resets the block's no-match count; a no-match (or a match under the threshold) counts, and the
+ * `maxNoMatch`-th consecutive one goes to `onMaxNoMatch` (the count then starts again); a provider
+ * error goes to `onError`, else `noMatch`, and leaves the count alone.
+ */
+import type { Flow, IntentBlock } from '../../flow/types.ts';
+import type { Classification } from '../../intent/classifier.ts';
+import { goto, record, render, setVariable } from '../turn.ts';
+import type { Executor, Outcome, Turn } from '../types.ts';
+
+const DEFAULT_INPUT = '{{lastMessage}}';
+
+export const enterIntent: Executor<IntentBlock> = (block, turn) => {
+  turn.state.phase = 'classifying';
+  turn.state.blockId = block.id;
+  turn.effects.push({
+    type: 'classify',
+    request: {
+      flowVersion: turn.state.flowVersion,
+      blockId: block.id,
+      text: render(turn, block.input ?? DEFAULT_INPUT),
+      intents: block.intents.map((intent) => ({
+        id: intent.id,
+        description: intent.description,
+        examples: intent.examples ?? [],
+      })),
+      quickReplies: turn.state.offeredOptions,
+      ...(block.provider ? { provider: block.provider } : {}),
+    },
+  });
+  return { kind: 'stop' };
+};
+
+function threshold(block: IntentBlock, flow: Flow, providerDefault: number): number {
+  return block.minConfidence ?? flow.settings?.intent?.minConfidence ?? providerDefault;
+}
+
+function noMatch(block: IntentBlock, turn: Turn, result: Classification & { confidence?: number }): Outcome {
+  const count = (turn.state.noMatchCounts[block.id] ?? 0) + 1;
+  const exhausted = block.maxNoMatch !== undefined && count >= block.maxNoMatch;
+  turn.state.noMatchCounts[block.id] = exhausted ? 0 : count;
+  record(turn, {
+    type: 'intent.no_match',
+    data: {
+      blockId: block.id,
+      count,
+      provider: result.provider,
+      ...(result.confidence !== undefined ? { confidence: result.confidence } : {}),
+      latencyMs: result.latencyMs,
+    },
+  });
+  return goto(exhausted && block.onMaxNoMatch ? block.onMaxNoMatch : block.noMatch);
+}
+
+function providerError(
+  block: IntentBlock,
+  turn: Turn,
+  result: Pick<Classification & { kind: 'error' }, 'provider' | 'code' | 'message' | 'latencyMs'>,
+): Outcome {
+  record(turn, {
+    type: 'intent.error',
+    data: {
+      blockId: block.id,
+      provider: result.provider,
+      code: result.code,
+      message: result.message,
+      latencyMs: result.latencyMs,
+    },
+  });
+  return goto(block.onError ?? block.noMatch);
+}
+
+export function resolveIntent(block: IntentBlock, turn: Turn, result: Classification): Outcome {
+  switch (result.kind) {
+    case 'error':
+      return providerError(block, turn, result);
+    case 'no_match':
+      return noMatch(block, turn, result);
+    case 'match': {
+      const intent = block.intents.find((candidate) => candidate.id === result.intent);
+      // Classifiers validate their answers; this is the engine's own guard against a jump elsewhere.
+      if (!intent || !(result.confidence >= 0 && result.confidence <= 1)) {
+        const message = intent
+          ? 'confidence outside [0, 1]'
+          : `"${result.intent}" is not an intent of this block`;
+        return providerError(block, turn, { ...result, code: 'PROVIDER_MALFORMED', message });
+      }
+      if (result.confidence < threshold(block, turn.flow.flow, result.defaultMinConfidence)) {
+        return noMatch(block, turn, result);
+      }
+      turn.state.noMatchCounts[block.id] = 0;
+      setVariable(turn, 'intent', intent.id);
+      record(turn, {
+        type: 'intent.detected',
+        data: {
+          blockId: block.id,
+          intent: intent.id,
+          confidence: result.confidence,
+          provider: result.provider,
+          latencyMs: result.latencyMs,
+          cached: result.cached,
+          fallback: result.fallback,
+        },
+      });
+      return goto(intent.next);
+    }
+  }
+}
