@@ -4,11 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { EX_CONFIG } from '../../src/config.ts';
+import { DEFAULT_FLOW_PATH } from '../../src/default-flow.ts';
 import { ADMIN_TOKEN_FILE } from '../../src/http/admin-token.ts';
 import { spawnServer } from '../support/process.ts';
 import { makeDataDir } from '../support/server.ts';
 
-const listening = (line: Record<string, unknown>) => typeof line.url === 'string' && line.msg !== undefined;
+const listening = (line: Record<string, unknown>) => String(line.msg).startsWith('Chatflow listening on');
 
 describe('node src/main.ts', () => {
   const cleanups: (() => Promise<void>)[] = [];

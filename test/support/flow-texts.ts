@@ -26,3 +26,26 @@ export const INVALID_FLOW = JSON.stringify({
     { id: 'x', type: 'teleport' },
   ],
 });
+
+/** A flow whose one intent block carries `examples` examples in total (15,000 ≈ 1 MB, issue 3). */
+export function bigFlowText(examples: number): string {
+  const perIntent = Math.ceil(examples / 3);
+  const intents = ['weather', 'travel', 'food'].map((id) => ({
+    id,
+    description: `About ${id}`,
+    examples: Array.from(
+      { length: perIntent },
+      (_, i) => `could you please tell me something about ${id}, this is example number ${i}`,
+    ),
+    next: 'ask',
+  }));
+  return JSON.stringify({
+    formatVersion: 1,
+    name: 'Big',
+    start: 'ask',
+    blocks: [
+      { id: 'ask', type: 'wait', next: 'route' },
+      { id: 'route', type: 'intent', intents, noMatch: 'ask' },
+    ],
+  });
+}

@@ -37,7 +37,8 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
     stderr += chunk;
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it fires once stdout and stderr are fully read.
+    child.on('close', (code, signal) => {
       resolve({ code, signal });
       for (const wake of waiters) wake();
     });
