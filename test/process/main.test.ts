@@ -30,10 +30,14 @@ describe('node src/main.ts', () => {
 
     const url = String(ready.url);
     assert.equal((await fetch(`${url}/health`)).status, 200);
-    const versions = await fetch(`${url}/api/flow/versions`, {
-      headers: { Authorization: `Bearer ${token}` },
-    });
-    assert.equal(versions.status, 200);
+    const current = await fetch(`${url}/api/flow`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(current.status, 200);
+    assert.equal(current.headers.get('etag'), '"1"');
+    assert.equal(
+      await current.text(),
+      await readFile(DEFAULT_FLOW_PATH, 'utf8'),
+      'the built-in flow is version 1',
+    );
 
     server.child.kill('SIGTERM');
     assert.deepEqual(await server.exited, { code: 0, signal: null });
