@@ -71,12 +71,17 @@ function listen(http: HttpServer, port: number, host: string): Promise<AddressIn
   });
 }
 
+/** How often idle keep-alive connections are closed while in-flight requests finish. */
+const IDLE_SWEEP_MS = 25;
+
 /** Closes the listener, waits for in-flight requests, forces the rest after `timeoutMs`. */
 function closeHttp(http: HttpServer, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
+    // A connection whose request just finished goes idle; close it at once instead of at keep-alive expiry.
+    const sweep = setInterval(() => http.closeIdleConnections(), IDLE_SWEEP_MS);
     const force = setTimeout(() => http.closeAllConnections(), timeoutMs);
-    force.unref();
     http.close(() => {
+      clearInterval(sweep);
       clearTimeout(force);
       resolve();
     });

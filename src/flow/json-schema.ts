@@ -1,16 +1,16 @@
-/**
- * The JSON Schema (2020-12) of the flow format, generated from the zod schema — never kept by hand.
- * Served at /schemas/flow.json and embedded in the OpenAPI document.
- */
+/** The JSON Schema of the flow format (served at /schemas/flow.json), generated from the zod schema. */
 import { z } from 'zod';
 import { flowSchema } from './schema.ts';
 
 export const FLOW_SCHEMA_ID = 'https://chatflow.dev/schemas/flow.json';
 
+let cached: Record<string, unknown> | undefined;
+
 export function flowJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(flowSchema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }),
+  cached ??= {
     $id: FLOW_SCHEMA_ID,
-    title: 'Chatflow flow document (formatVersion 1)',
+    title: 'Chatflow flow (format v1)',
+    ...(z.toJSONSchema(flowSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>),
   };
+  return cached;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { at, playAndEnd, SAMPLE_TURN, seedConversations } from '../support/conversations.ts';
-import { flowText } from '../support/flows.ts';
+import { flowText } from '../support/flow-texts.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 describe('conversation endpoints', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { flowText, INVALID_FLOW } from '../support/flows.ts';
+import { bigFlowText, flowText, INVALID_FLOW } from '../support/flow-texts.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 describe('flow endpoints', () => {
@@ -98,6 +98,34 @@ describe('flow endpoints', () => {
     for (const detail of response.json.error.details) assert.equal(typeof detail.message, 'string');
     assert.deepEqual((await server.api.get('/api/flow/versions')).json, before.json);
     assert.equal(activated.length, activatedBefore);
+  });
+
+  test('warnings (an unreachable block) come with the 201; graph errors are located too', async () => {
+    const withOrphan = JSON.parse(flowText('Orphan'));
+    withOrphan.blocks.push({ id: 'orphan', type: 'end' });
+    const accepted = await server.api.put('/api/flow', JSON.stringify(withOrphan));
+    assert.equal(accepted.status, 201);
+    assert.deepEqual(
+      accepted.json.warnings.map((w: { path: string }) => w.path),
+      ['/blocks/3'],
+    );
+
+    const dangling = JSON.parse(flowText('Dangling'));
+    dangling.blocks[1].next = 'nowhere';
+    const refused = await server.api.put('/api/flow', JSON.stringify(dangling));
+    assert.equal(refused.status, 400);
+    assert.deepEqual(
+      refused.json.error.details.map((d: { path: string }) => d.path),
+      ['/blocks/1/next'],
+    );
+  });
+
+  test('a flow with 15,000 intent examples (about 1 MB) fits the default limit', async () => {
+    const big = bigFlowText(15_000);
+    assert.ok(Buffer.byteLength(big) > 900_000);
+    const response = await server.api.put('/api/flow', big);
+    assert.equal(response.status, 201);
+    assert.equal((await server.api.get('/api/flow')).text, big);
   });
 
   test('bodies that are not JSON are 400 INVALID_JSON', async () => {

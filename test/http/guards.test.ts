@@ -2,8 +2,9 @@
  * Contract §6 body rules and §7 traps: each bad input gets our JSON error, and the server keeps serving.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { flowText } from '../support/flows.ts';
+import { flowText } from '../support/flow-texts.ts';
 import { endlessChunkedUpload, type RawResponse, rawRequest } from '../support/raw-http.ts';
 import { openApiValidator, startTestServer, TEST_TOKEN, type TestServer } from '../support/server.ts';
 
@@ -86,6 +87,24 @@ describe('request guards', () => {
     const response = await server.api.put('/api/flow', padded);
     assert.equal(response.status, 201);
     assert.equal((await server.api.get('/api/flow')).text, padded);
+  });
+
+  test('a client that disconnects in the middle of a body does not hurt the server', async () => {
+    const before = (await server.api.get('/api/flow/versions')).json;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1', () => {
+        socket.write(
+          `PUT /api/flow HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\n` +
+            'Content-Length: 1000\r\n\r\n{"formatVersion": 1,',
+        );
+        // Give the server time to start reading, then vanish.
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    assert.equal((await server.api.get('/health')).status, 200);
+    assert.deepEqual((await server.api.get('/api/flow/versions')).json, before, 'nothing stored');
   });
 
   test('a body that is not JSON by media type is 415', async () => {

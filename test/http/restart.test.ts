@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ADMIN_TOKEN_FILE } from '../../src/http/admin-token.ts';
 import { playAndEnd, seedConversations } from '../support/conversations.ts';
-import { flowText } from '../support/flows.ts';
+import { flowText } from '../support/flow-texts.ts';
 import { ApiClient, makeDataDir, startTestServer } from '../support/server.ts';
 
 describe('restart on the same DATA_DIR', () => {

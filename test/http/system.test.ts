@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { flowSchema } from '../../src/flow/schema.ts';
 import { buildOpenApiDocument } from '../../src/http/openapi.ts';
 import { createLogger } from '../../src/logger.ts';
-import { flowText, INVALID_FLOW } from '../support/flows.ts';
+import { flowText, INVALID_FLOW } from '../support/flow-texts.ts';
 import { startTestServer, TEST_TOKEN, type TestServer } from '../support/server.ts';
 
 describe('probes and descriptions', () => {
