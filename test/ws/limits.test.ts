@@ -246,7 +246,8 @@ describe('WebSocket backpressure', () => {
       for (let i = 0; i < 10; i++) slow.send({ type: 'message', text: `go ${i}` });
       // The server drops the socket once more than 1 MiB is waiting to be sent.
       const deadline = Date.now() + 10_000;
-      while (server.chat.server.connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (server.chat.server.connections > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       assert.equal(server.chat.server.connections, 0, 'the slow reader should have been disconnected');
       raw.resume();
       const fast = await ChatClient.connect(server.url);
