@@ -24,7 +24,13 @@ export function mountChat(root: HTMLElement): void {
     clearReplies();
     connection.restart();
   });
-  const log = el('ol', { class: 'transcript', 'aria-label': 'Conversation', 'aria-live': 'polite' });
+  // tabindex: the transcript scrolls, so keyboard users must be able to reach it.
+  const log = el('ol', {
+    class: 'transcript',
+    'aria-label': 'Conversation',
+    'aria-live': 'polite',
+    tabindex: 0,
+  });
   const typing = el('p', { class: 'typing', hidden: true, 'aria-live': 'polite' }, 'The bot is typing…');
   const replies = el('div', { class: 'replies', role: 'group', 'aria-label': 'Quick replies' });
   const input = el('input', {

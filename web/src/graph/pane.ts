@@ -92,7 +92,13 @@ export function renderGraph(flow: DrawnFlow, layout: Layout): SVGSVGElement {
 export function mountGraph(root: HTMLElement): void {
   const title = el('p', { class: 'muted', 'data-testid': 'graph-caption' });
   const message = el('p', { class: 'message', role: 'status' });
-  const canvas = el('div', { class: 'graph-canvas' });
+  // Focusable and named: the drawing scrolls when the flow is large.
+  const canvas = el('div', {
+    class: 'graph-canvas',
+    role: 'region',
+    'aria-label': 'Flow graph drawing',
+    tabindex: 0,
+  });
   const current = el('p', { class: 'current-block', 'data-testid': 'current-block' });
   replaceChildren(
     root,
