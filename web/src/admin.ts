@@ -7,18 +7,35 @@ const TOKEN_KEY = 'chatflow.adminToken';
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
+let refused = false;
+
+function changed(): void {
+  for (const listener of listeners) listener();
+}
 
 export const adminToken = {
   get(): string | null {
     return sessionStorage.getItem(TOKEN_KEY);
   },
   set(token: string): void {
+    refused = false;
     sessionStorage.setItem(TOKEN_KEY, token);
-    for (const listener of listeners) listener();
+    changed();
   },
   clear(): void {
+    refused = false;
     sessionStorage.removeItem(TOKEN_KEY);
-    for (const listener of listeners) listener();
+    changed();
+  },
+  /** The server refused the token: it is forgotten, and the form says why. */
+  refuse(): void {
+    if (sessionStorage.getItem(TOKEN_KEY) === null) return;
+    refused = true;
+    sessionStorage.removeItem(TOKEN_KEY);
+    changed();
+  },
+  get refused(): boolean {
+    return refused;
   },
   /** Called after every change of the token. */
   onChange(listener: Listener): void {
@@ -160,7 +177,7 @@ export const api = {
 /** A sentence for the user about a failed call; a refused token is forgotten so the form asks again. */
 export function describeFailure(result: Failure): string {
   if (result.status === 401 && result.code === 'UNAUTHORIZED') {
-    adminToken.clear();
+    adminToken.refuse();
     return 'The admin token was refused. Type it again at the top of the page.';
   }
   return result.message;

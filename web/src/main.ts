@@ -14,8 +14,9 @@ function mountToken(): void {
   const input = byId<HTMLInputElement>('token-input');
   const status = byId('token-status');
   const show = () => {
-    status.textContent =
-      adminToken.get() === null ? 'not set: the chat works without it' : 'saved for this tab';
+    if (adminToken.refused) status.textContent = 'The admin token was refused. Type it again.';
+    else if (adminToken.get() === null) status.textContent = 'not set: the chat works without it';
+    else status.textContent = 'saved for this tab';
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();

@@ -15,6 +15,8 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const OUTPUT_DIR = join(ROOT, 'test-output');
 const DOCS_SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized' };
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -33,7 +35,8 @@ export interface Watched {
   page: Page;
   /** Console errors, uncaught exceptions and dialogs seen so far. */
   problems: string[];
-  assertClean(): void;
+  /** No problem, except the browser's log line for each HTTP error status the test caused on purpose. */
+  assertClean(expectedStatuses?: number[]): void;
   close(): Promise<void>;
 }
 
@@ -60,7 +63,19 @@ export async function openPlayground(browser: Browser, url: string, token?: stri
   return {
     page,
     problems,
-    assertClean: () => assert.deepEqual(problems, [], 'no console error, page error or dialog'),
+    assertClean: (expectedStatuses = []) => {
+      const expected = new Set(
+        expectedStatuses.map(
+          (status) =>
+            `console: Failed to load resource: the server responded with a status of ${status} (${STATUS_TEXT[status] ?? ''})`,
+        ),
+      );
+      assert.deepEqual(
+        problems.filter((problem) => !expected.has(problem)),
+        [],
+        'no console error, page error or dialog',
+      );
+    },
     close: () => context.close(),
   };
 }

@@ -86,7 +86,7 @@ export function mountEditor(root: HTMLElement): void {
   function listProblems(diagnostics: Diagnostic[]): void {
     replaceChildren(problems);
     const doc = editor.view.state.doc;
-    for (const d of diagnostics) {
+    for (const d of [...diagnostics].sort((a, b) => a.from - b.from)) {
       const line = doc.lineAt(d.from);
       const where = `Line ${line.number}, column ${d.from - line.from + 1}`;
       problems.append(

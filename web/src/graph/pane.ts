@@ -141,7 +141,8 @@ export function mountGraph(root: HTMLElement): void {
     const result = chatVersion === null ? await api.currentFlowText() : await api.versionText(chatVersion);
     if (ticket !== loading) return; // a newer load started meanwhile
     if (!result.ok) {
-      message.textContent = describeFailure(result);
+      const text = describeFailure(result); // a refused token starts a newer load, whose message wins
+      if (ticket === loading) message.textContent = text;
       return;
     }
     let document: unknown;
