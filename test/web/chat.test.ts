@@ -167,7 +167,11 @@ describe('playground: chat and graph', () => {
     };
     const upload = await server.api.put('/api/flow', JSON.stringify(flow));
     assert.equal(upload.status, 201);
-    const { page, assertClean, close } = await openPlayground(browser, server.url, server.adminToken);
+    const { page, assertClean, close, problems } = await openPlayground(
+      browser,
+      server.url,
+      server.adminToken,
+    );
     assert.deepEqual(await botSaid(page, 1), [xss]);
     assert.deepEqual(await quickReplies(page).allTextContents(), ['<b>bold</b>']);
     const typed = '<script>alert(2)</script><svg onload=alert(3)>';
@@ -179,6 +183,16 @@ describe('playground: chat and graph', () => {
     }
     assert.match((await page.getByTestId('graph-caption').textContent()) ?? '', /XSS <b>probe<\/b>/);
     assertClean(); // no alert dialog opened
+
+    // The Content-Security-Policy itself: a script injected into the page is refused, not run.
+    await page.evaluate(
+      "document.head.append(Object.assign(document.createElement('script'), { textContent: 'window.injected = 1' }))",
+    );
+    assert.equal(await page.evaluate('window.injected'), undefined);
+    assert.ok(
+      problems.some((problem) => /Content Security Policy/.test(problem)),
+      problems.join('\n'),
+    );
     await close();
     await activate(1);
   });
