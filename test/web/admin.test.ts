@@ -112,7 +112,7 @@ describe('playground: editor and history', () => {
     // A problem's line button moves the cursor there.
     await page.locator('[data-testid="problems"] li[data-path="/blocks/0/nxt"] button').click();
     assert.match((await page.locator('.cm-activeLine').textContent()) ?? '', /"nxt": "ask"/);
-    await checkScreen(page, 'editor');
+    await checkScreen(page, 'editor', { fullPage: true });
 
     await page.getByRole('button', { name: 'Publish' }).click();
     await page
@@ -193,7 +193,7 @@ describe('playground: editor and history', () => {
     const intentLine = (await page.locator('.event.intent').first().textContent()) ?? '';
     assert.match(intentLine, /Intent weather.*confidence 0\.\d\d · (openai|local) · \d+ ms/);
     assert.equal(await page.locator('[data-testid="timeline"] b').count(), 0, 'user HTML shown as text');
-    await checkScreen(page, 'history');
+    await checkScreen(page, 'history', { fullPage: true });
     assertClean();
     await close();
   });

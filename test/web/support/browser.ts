@@ -84,9 +84,13 @@ export async function openPlayground(browser: Browser, url: string, token?: stri
  * Saves a screenshot of the screen under test-output/ (and docs/screenshots/ with UPDATE_SCREENSHOTS=1)
  * and checks it with axe-core: no serious or critical accessibility violation.
  */
-export async function checkScreen(page: Page, name: string): Promise<void> {
+export async function checkScreen(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
   await mkdir(OUTPUT_DIR, { recursive: true });
-  const png = await page.screenshot({ fullPage: false });
+  const png = await page.screenshot({ fullPage: options.fullPage === true });
   await writeFile(join(OUTPUT_DIR, `${name}.png`), png);
   if (process.env.UPDATE_SCREENSHOTS === '1') {
     await mkdir(DOCS_SCREENSHOTS, { recursive: true });
