@@ -13,6 +13,8 @@ const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000];
 const CLOSE_ENDED = 1000;
 const CLOSE_RESUME_REFUSED = 4401;
 const CLOSE_TAKEN_OVER = 4409;
+/** Our own close code (4000–4999 are the application's): "reconnect and resume". */
+const CLOSE_RECONNECT = 4000;
 
 export type BotMessage = Omit<Extract<ServerFrame, { type: 'message' }>, 'type'>;
 
@@ -201,6 +203,8 @@ export class ChatConnection {
     this.#listener.notice(text, code === 'RESUME_REFUSED' ? 'info' : 'error');
     if (code === 'RESUME_REFUSED') this.#forget();
     if (code === 'CONVERSATION_ENDED') this.#finish();
+    // The server lost the thread of the turn: a resume puts it back at its wait block.
+    if (code === 'NOT_WAITING') this.#socket?.close(CLOSE_RECONNECT);
     if (code === 'RATE_LIMITED' || code === 'TEXT_TOO_LONG' || code === 'STORE_UNAVAILABLE') {
       this.#pending = null;
       this.#listener.status('waiting');
