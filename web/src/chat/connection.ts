@@ -190,7 +190,11 @@ export class ChatConnection {
         this.#finish();
         return;
       case 'ack':
-        if (this.#pending?.clientMessageId === frame.clientMessageId) this.#pending = null;
+        // Our message sent again after a drop had arrived the first time: its answer went with the old socket.
+        if (this.#pending?.clientMessageId === frame.clientMessageId) {
+          this.#pending = null;
+          listener.notice('Your last message had reached the bot before the connection dropped.', 'info');
+        }
         return;
       case 'error':
         this.#onError(frame.code);
