@@ -197,6 +197,30 @@ describe('playground: chat and graph', () => {
     await activate(1);
   });
 
+  test('a conversation resumed in another tab leaves this one until "Continue here"', async () => {
+    const first = await openPlayground(browser, server.url);
+    await botSaid(first.page, 1);
+    await say(first.page, 'will it rain tomorrow', 2);
+    const resume = await first.page.evaluate('sessionStorage.getItem("chatflow.chat.resume")');
+    const second = await openPlayground(browser, server.url, undefined, {
+      sessionStorage: { 'chatflow.chat.resume': String(resume) },
+    });
+    await second.page.locator('.transcript .line.notice', { hasText: 'Reconnected' }).waitFor();
+    assert.equal(await conversationId(second.page), await conversationId(first.page));
+
+    await first.page.locator('[data-testid="chat-status"][data-state="elsewhere"]').waitFor();
+    assert.equal(await first.page.getByLabel('Message', { exact: true }).isDisabled(), true);
+    assert.equal((await say(second.page, 'Give me travel offers', 1))[0], 'Lisbon from 89 €.'); // this tab has no transcript
+
+    await first.page.getByRole('button', { name: 'Continue here' }).click();
+    await second.page.locator('[data-testid="chat-status"][data-state="elsewhere"]').waitFor();
+    assert.equal((await say(first.page, 'Give me restaurant recommendations', 3))[2], 'Try Tasca do Chico.');
+    first.assertClean();
+    second.assertClean();
+    await first.close();
+    await second.close();
+  });
+
   test('a dropped socket is reconnected and the conversation resumed; so is a reload', async () => {
     const { page, assertClean, close } = await openPlayground(browser, server.url);
     await botSaid(page, 1);

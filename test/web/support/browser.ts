@@ -41,10 +41,22 @@ export interface Watched {
 }
 
 /** A new page on the playground, watched for errors; with `token`, the admin token is typed in. */
-export async function openPlayground(browser: Browser, url: string, token?: string): Promise<Watched> {
+export async function openPlayground(
+  browser: Browser,
+  url: string,
+  token?: string,
+  options: { sessionStorage?: Record<string, string> } = {},
+): Promise<Watched> {
   // A context of its own (axe-core needs one): fresh storage for every test.
   const context = await browser.newContext({ viewport: { width: 1180, height: 820 } });
   const page = await context.newPage();
+  if (options.sessionStorage) {
+    // As if this tab had been used before (e.g. another tab's conversation copied into it).
+    const entries = JSON.stringify(options.sessionStorage);
+    await page.addInitScript(
+      `for (const [k, v] of Object.entries(${entries})) sessionStorage.setItem(k, v);`,
+    );
+  }
   page.setDefaultTimeout(10_000);
   const problems: string[] = [];
   page.on('console', (message) => {
