@@ -8,29 +8,16 @@ import type { Config } from '../config.ts';
 import type { IntentClassifier } from './classifier.ts';
 import { createIntentRouter } from './create.ts';
 import type { CertainMatch, IntentRouter } from './router.ts';
-import { describeIntentSettings, type IntentSettings } from './settings.ts';
-
-export function intentSettingsOf(config: Config): IntentSettings {
-  const { apiKey, baseUrl, model } = config.openai;
-  return {
-    provider: config.intent.provider,
-    timeoutMs: config.intent.timeoutMs,
-    ...(apiKey ? { openai: { apiKey, model, ...(baseUrl ? { baseURL: baseUrl } : {}) } } : {}),
-  };
-}
+import { describeIntentSettings, intentSettingsOf } from './settings.ts';
 
 export function createIntentStack(
   config: Config,
   logger: Logger,
   local: { classifier: IntentClassifier; certainMatch?: CertainMatch },
 ): IntentRouter {
-  const settings = intentSettingsOf(config);
+  const { settings, warnings } = intentSettingsOf(config);
   logger.info({ intent: describeIntentSettings(settings) }, 'intent detection');
-  if (settings.provider === 'openai' && !settings.openai) {
-    logger.warn(
-      'INTENT_PROVIDER=openai but OPENAI_API_KEY is not set: intent blocks will take their onError path',
-    );
-  }
+  for (const warning of warnings) logger.warn(warning);
   return createIntentRouter(settings, {
     local: local.classifier,
     ...(local.certainMatch ? { certainMatch: local.certainMatch } : {}),

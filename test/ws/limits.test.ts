@@ -246,12 +246,33 @@ describe('WebSocket backpressure', () => {
       for (let i = 0; i < 10; i++) slow.send({ type: 'message', text: `go ${i}` });
       // The server drops the socket once more than 1 MiB is waiting to be sent.
       const deadline = Date.now() + 10_000;
-      while (server.chat.server.connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (server.chat.server.connections > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       assert.equal(server.chat.server.connections, 0, 'the slow reader should have been disconnected');
       raw.resume();
       const fast = await ChatClient.connect(server.url);
       await fast.nth('waiting');
       fast.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('WebSocket heartbeat', () => {
+  test('a peer that stops answering pings is dropped; a live one stays', async () => {
+    const server = await startTestServer({ ...travel, env: { WS_PING_INTERVAL_MS: '100' } });
+    try {
+      const live = await ChatClient.connect(server.url);
+      const dead = new ChatClient(`${server.url.replace('http', 'ws')}/ws`, { autoPong: false });
+      await dead.nth('waiting');
+      await live.nth('waiting');
+      const closed = await dead.waitClosed();
+      assert.equal(closed.code, 1006, 'terminated without a close frame');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(live.closed, null);
+      assert.deepEqual(texts(await live.say('hello')).length, 1);
+      live.close();
     } finally {
       await server.stop();
     }
