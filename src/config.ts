@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { OPENAI_DEFAULTS } from './intent/openai.ts';
 import { INTENT_TIMEOUT_LIMITS } from './intent/settings.ts';
+import type { WsLimits } from './ws/limits.ts';
 
 /** sysexits.h EX_CONFIG: "something was found in an unconfigured or misconfigured state". */
 export const EX_CONFIG = 78;
@@ -117,16 +118,7 @@ export interface Config {
   /** Normalised origins (see normaliseOrigin); empty = allow every Origin. */
   allowedOrigins: string[];
   maxBodyBytes: number;
-  ws: {
-    maxFrameBytes: number;
-    maxTextChars: number;
-    /** 0 disables the rate limit. */
-    ratePerSec: number;
-    rateBurst: number;
-    maxConnections: number;
-    /** Heartbeat: a peer that has not answered the previous ping by the next one is dropped. */
-    pingIntervalMs: number;
-  };
+  ws: WsLimits;
   shutdownTimeoutMs: number;
 }
 
