@@ -3,6 +3,7 @@
  * and the OpenAI classifier (real SDK) talking to the fake OpenAI server where an LLM is involved.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 import { examplePath } from '../support/flows.ts';
@@ -38,6 +39,7 @@ async function withServer(env: Record<string, string> = {}) {
   return { fake, server };
 }
 
+const TRAVEL = readFileSync(examplePath('travel'), 'utf8');
 const WELCOME = 'Hi! I can give you the weather, travel offers or restaurant tips.';
 const SORRY = (t: string) => `Sorry, I did not understand "${t}". Could you rephrase?`;
 
@@ -277,5 +279,24 @@ describe('WebSocket chat', () => {
       late.frames.map((f) => f.code),
       ['CONVERSATION_ENDED'],
     );
+  });
+
+  test('a conversation stays on the flow version it started with; new ones start on the new version', async () => {
+    const old = await ChatClient.connect(server.url);
+    await old.nth('waiting');
+    const renamed = TRAVEL.replace('Sunny, 24 °C.', 'Rainy, 12 °C.');
+    const upload = await server.api.put('/api/flow', renamed);
+    assert.equal(upload.status, 201);
+    try {
+      assert.deepEqual(texts(await old.say('weather')), ['Sunny, 24 °C.']);
+      const fresh = await ChatClient.connect(server.url);
+      assert.equal((await fresh.nth('conversation')).flowVersion, upload.json.version);
+      await fresh.nth('waiting');
+      assert.deepEqual(texts(await fresh.say('weather')), ['Rainy, 12 °C.']);
+      fresh.close();
+    } finally {
+      old.close();
+      await server.api.post('/api/flow/versions/1/activate');
+    }
   });
 });

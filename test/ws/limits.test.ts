@@ -278,3 +278,26 @@ describe('WebSocket heartbeat', () => {
     }
   });
 });
+
+describe('WebSocket and a failing store', () => {
+  test('a turn the store cannot write is answered STORE_UNAVAILABLE; nothing is shown; the process survives', async () => {
+    const server = await startTestServer({ ...travel, env: { INTENT_PROVIDER: 'local' } });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      await server.store.close();
+      client.send({ type: 'message', text: 'weather' });
+      const error = await client.nth('error');
+      assert.equal(error.code, 'STORE_UNAVAILABLE');
+      assert.equal(client.count('message'), 1, 'no bot message that was not stored');
+      assert.equal(client.closed, null);
+      const health = await fetch(`${server.url}/health`);
+      assert.equal(health.status, 200);
+      const ready = await fetch(`${server.url}/ready`);
+      assert.equal(ready.status, 503);
+      client.close();
+    } finally {
+      await server.stop().catch(() => {});
+    }
+  });
+});
