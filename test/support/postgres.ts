@@ -65,14 +65,17 @@ export async function withClient<T>(url: string, body: (client: Client) => Promi
 }
 
 /**
- * A TCP proxy in front of PostgreSQL. `sever()` destroys every connection through it and refuses new
- * ones at once (a crash or restart of the database, as the application sees it); `restore()` lets
- * connections through again.
+ * A TCP proxy in front of PostgreSQL, to play the database's failures as the application sees them:
+ * - `sever()`: every connection through it is destroyed and new ones are refused at once (a crash or
+ *   restart of the database);
+ * - `silence()`: connections stay open but nothing passes any more, and new ones get no answer (a
+ *   network partition, a host that vanished);
+ * - `restore()`: drops whatever was silenced and lets new connections through again.
  */
 export class SeverableProxy {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
-  #severed = false;
+  #mode: 'open' | 'severed' | 'silent' = 'open';
 
   private constructor(server: Server) {
     this.#server = server;
@@ -87,28 +90,28 @@ export class SeverableProxy {
     return proxy;
   }
 
-  get port(): number {
+  url(database: string): string {
     const address = this.#server.address();
     if (address === null || typeof address === 'string') throw new Error('proxy is not listening');
-    return address.port;
-  }
-
-  url(database: string): string {
-    return postgresUrl(database, this.port);
-  }
-
-  get openConnections(): number {
-    return this.#sockets.size / 2;
+    return postgresUrl(database, address.port);
   }
 
   sever(): void {
-    this.#severed = true;
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
+    this.#mode = 'severed';
+    this.#destroyAll();
+  }
+
+  silence(): void {
+    this.#mode = 'silent';
+    for (const socket of this.#sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
   }
 
   restore(): void {
-    this.#severed = false;
+    if (this.#mode === 'silent') this.#destroyAll();
+    this.#mode = 'open';
   }
 
   async close(): Promise<void> {
@@ -116,24 +119,32 @@ export class SeverableProxy {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  #destroyAll(): void {
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+  }
+
+  #track(socket: Socket): void {
+    socket.on('error', () => {});
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
+  }
+
   #accept(client: Socket): void {
-    client.on('error', () => {});
-    if (this.#severed) {
+    this.#track(client);
+    if (this.#mode === 'severed') {
       client.destroy();
       return;
     }
-    const upstream = tcpConnect(POSTGRES_PORT, POSTGRES_HOST);
-    upstream.on('error', () => {});
-    for (const [socket, peer] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      this.#sockets.add(socket);
-      socket.pipe(peer);
-      socket.on('close', () => {
-        this.#sockets.delete(socket);
-        peer.destroy();
-      });
+    if (this.#mode === 'silent') {
+      client.pause();
+      return;
     }
+    const upstream = tcpConnect(POSTGRES_PORT, POSTGRES_HOST);
+    this.#track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
   }
 }

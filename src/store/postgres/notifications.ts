@@ -47,6 +47,8 @@ export class PostgresNotifications implements StoreNotifications {
   /** A connection was lost since the last successful connect: subscribers may have missed messages. */
   #missedMessages = false;
   #closed = false;
+  /** The last statement queued on the LISTEN connection. */
+  #tail: Promise<void> = Promise.resolve();
 
   constructor(connection: ConnectionOptions, query: Query) {
     this.#connection = connection;
@@ -66,7 +68,7 @@ export class PostgresNotifications implements StoreNotifications {
     try {
       const client = await this.#connected();
       // A fresh connection already listens on every channel; LISTEN twice is a no-op.
-      await client.query(`LISTEN ${escapeIdentifier(channel)}`);
+      await this.#command(client, `LISTEN ${escapeIdentifier(channel)}`);
     } catch (error) {
       this.#unsubscribe(channel, subscription);
       if (this.#missedMessages) this.#scheduleReconnect();
@@ -77,7 +79,7 @@ export class PostgresNotifications implements StoreNotifications {
       const emptied = this.#unsubscribe(channel, subscription);
       if (emptied && this.#client) {
         // Best effort: if the connection is gone, so is the LISTEN.
-        await this.#client.query(`UNLISTEN ${escapeIdentifier(channel)}`).catch(() => {});
+        await this.#command(this.#client, `UNLISTEN ${escapeIdentifier(channel)}`).catch(() => {});
       }
     };
   }
@@ -205,27 +207,44 @@ export class PostgresNotifications implements StoreNotifications {
     this.#reconnectTimer.unref();
   }
 
+  /** Checks the connection every listenHeartbeatMs; one check at a time, the next after the last answered. */
   #startHeartbeat(client: Client): void {
     this.#stopHeartbeat();
     const { listenHeartbeatMs, pingTimeoutMs } = this.#connection.limits;
-    this.#heartbeat = setInterval(() => {
+    const beat = () => {
+      this.#heartbeat = null;
       const silent = setTimeout(
         () => this.#lost(client, new Error('LISTEN connection stopped answering')),
         pingTimeoutMs,
       );
-      client.query('SELECT 1').then(
-        () => clearTimeout(silent),
+      silent.unref();
+      this.#command(client, 'SELECT 1').then(
+        () => {
+          clearTimeout(silent);
+          if (client === this.#client) schedule();
+        },
         (error: unknown) => {
           clearTimeout(silent);
           this.#lost(client, error instanceof Error ? error : new Error(String(error)));
         },
       );
-    }, listenHeartbeatMs);
-    this.#heartbeat.unref();
+    };
+    const schedule = () => {
+      this.#heartbeat = setTimeout(beat, listenHeartbeatMs);
+      this.#heartbeat.unref();
+    };
+    schedule();
+  }
+
+  /** Runs one statement on the LISTEN connection after the ones before it: pg wants one query at a time. */
+  #command(client: Client, sql: string): Promise<void> {
+    const run = this.#tail.then(() => client.query(sql)).then(() => undefined);
+    this.#tail = run.catch(() => {});
+    return run;
   }
 
   #stopHeartbeat(): void {
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    if (this.#heartbeat) clearTimeout(this.#heartbeat);
     this.#heartbeat = null;
   }
 }
