@@ -729,6 +729,17 @@ describe('openStore with DATABASE_URL', () => {
     }
   });
 
+  test('a closed store rejects calls with StoreUnavailableError, listen included', async () => {
+    const store = await openPostgresStore({ url: database.url, schema: freshSchema('closed') });
+    await store.close();
+    await assert.rejects(store.ping(), StoreUnavailableError);
+    await assert.rejects(store.getConversation('c'), StoreUnavailableError);
+    await assert.rejects(
+      store.notifications.listen('flow_activated', () => {}),
+      StoreUnavailableError,
+    );
+  });
+
   test('a malformed postgres URL is a StoreConfigError that does not repeat the password', async () => {
     for (const databaseUrl of ['postgres://user:s3cret@[::1/db', 'postgres://user:s3cret@host:notaport/db']) {
       await assert.rejects(
