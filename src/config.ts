@@ -1,0 +1,181 @@
+/**
+ * Every environment variable of the product, validated once at startup. `loadConfig` is pure: it reads
+ * only the `env` object it is given, so tests can pass any environment. A bad value throws a
+ * ConfigError naming each variable at fault; main.ts prints it and exits with EX_CONFIG (78).
+ */
+import { z } from 'zod';
+
+/** sysexits.h EX_CONFIG: "something was found in an unconfigured or misconfigured state". */
+export const EX_CONFIG = 78;
+
+export const CONFIG_DEFAULTS = {
+  PORT: 3000,
+  HOST: '0.0.0.0',
+  DATA_DIR: './data',
+  OPENAI_MODEL: 'gpt-4o-mini',
+  INTENT_PROVIDER: 'auto',
+  INTENT_TIMEOUT_MS: 8_000,
+  LOG_LEVEL: 'info',
+  MAX_BODY_BYTES: 5 * 1024 * 1024,
+  WS_MAX_FRAME_BYTES: 16_384,
+  WS_MAX_TEXT_CHARS: 4_000,
+  WS_RATE_PER_SEC: 10,
+  WS_RATE_BURST: 20,
+  WS_MAX_CONNECTIONS: 10_000,
+  SHUTDOWN_TIMEOUT_MS: 10_000,
+} as const;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const INTENT_PROVIDERS = ['auto', 'openai', 'local'] as const;
+
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.int().min(min).max(max))
+    .default(fallback);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+/**
+ * One `scheme://host[:port]` entry, normalised the way browsers write the Origin header (lowercase,
+ * default port dropped), so the WebSocket layer can compare strings. Null when it is not an origin.
+ */
+export function normaliseOrigin(entry: string): string | null {
+  if (!URL.canParse(entry)) return null;
+  const url = new URL(entry);
+  const bare = url.pathname === '/' && !entry.endsWith('/') && !url.search && !url.hash;
+  if (!bare || url.username || url.password || url.origin === 'null') return null;
+  return url.origin;
+}
+
+const originList = z
+  .string()
+  .transform((value, ctx) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '')
+      .map((item) => {
+        const origin = normaliseOrigin(item);
+        if (origin === null) {
+          ctx.addIssue({ code: 'custom', message: `"${item}" is not scheme://host[:port]` });
+        }
+        return origin ?? '';
+      }),
+  )
+  .default([]);
+
+const envSchema = z.object({
+  PORT: integer(0, 65_535, CONFIG_DEFAULTS.PORT),
+  HOST: z.string().default(CONFIG_DEFAULTS.HOST),
+  DATA_DIR: z.string().default(CONFIG_DEFAULTS.DATA_DIR),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  ADMIN_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: httpUrl.optional(),
+  OPENAI_MODEL: z.string().default(CONFIG_DEFAULTS.OPENAI_MODEL),
+  INTENT_PROVIDER: z.enum(INTENT_PROVIDERS).default(CONFIG_DEFAULTS.INTENT_PROVIDER),
+  INTENT_TIMEOUT_MS: integer(100, 600_000, CONFIG_DEFAULTS.INTENT_TIMEOUT_MS),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default(CONFIG_DEFAULTS.LOG_LEVEL),
+  ALLOWED_ORIGINS: originList,
+  MAX_BODY_BYTES: integer(1_024, 1024 * 1024 * 1024, CONFIG_DEFAULTS.MAX_BODY_BYTES),
+  WS_MAX_FRAME_BYTES: integer(256, 64 * 1024 * 1024, CONFIG_DEFAULTS.WS_MAX_FRAME_BYTES),
+  WS_MAX_TEXT_CHARS: integer(1, 1_000_000, CONFIG_DEFAULTS.WS_MAX_TEXT_CHARS),
+  WS_RATE_PER_SEC: integer(0, 100_000, CONFIG_DEFAULTS.WS_RATE_PER_SEC),
+  WS_RATE_BURST: integer(1, 100_000, CONFIG_DEFAULTS.WS_RATE_BURST),
+  WS_MAX_CONNECTIONS: integer(1, 1_000_000, CONFIG_DEFAULTS.WS_MAX_CONNECTIONS),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS),
+});
+
+/** The names of every variable the product reads (the README's configuration table lists exactly these). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  adminToken: string | undefined;
+  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  intent: { provider: (typeof INTENT_PROVIDERS)[number]; timeoutMs: number };
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Normalised origins (see normaliseOrigin); empty = allow every Origin. */
+  allowedOrigins: string[];
+  maxBodyBytes: number;
+  ws: {
+    maxFrameBytes: number;
+    maxTextChars: number;
+    /** 0 disables the rate limit. */
+    ratePerSec: number;
+    rateBurst: number;
+    maxConnections: number;
+  };
+  shutdownTimeoutMs: number;
+}
+
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** Only our variables, with empty values treated as unset (as `FOO=` in a compose file means "not set"). */
+function relevant(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name]?.trim();
+    if (value) picked[name] = value;
+  }
+  return picked;
+}
+
+/** Validates the environment; throws ConfigError listing every bad variable. Never logs anything. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const parsed = envSchema.safeParse(relevant(env));
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? 'environment'),
+        // Never echo the value itself: it may be a secret.
+        message: issue.message,
+      })),
+    );
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    adminToken: e.ADMIN_TOKEN,
+    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    intent: { provider: e.INTENT_PROVIDER, timeoutMs: e.INTENT_TIMEOUT_MS },
+    logLevel: e.LOG_LEVEL,
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    ws: {
+      maxFrameBytes: e.WS_MAX_FRAME_BYTES,
+      maxTextChars: e.WS_MAX_TEXT_CHARS,
+      ratePerSec: e.WS_RATE_PER_SEC,
+      rateBurst: e.WS_RATE_BURST,
+      maxConnections: e.WS_MAX_CONNECTIONS,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Flow versions: validate, store, list, roll back. Knows nothing of HTTP or SQL: it speaks in parsed
+ * documents, version numbers and result values, and reaches storage only through the Store port.
+ */
+import type { FlowProblem } from '../flow/types.ts';
+import { validateFlow } from '../flow/validate.ts';
+import type { FlowVersionRecord, Store } from '../store/store.ts';
+
+export interface FlowVersionListing {
+  current: number | null;
+  versions: { version: number; name: string; createdAt: string; current: boolean }[];
+}
+
+export type UploadResult =
+  | { ok: true; version: number; createdAt: string; warnings: FlowProblem[] }
+  | { ok: false; reason: 'invalid'; errors: FlowProblem[]; warnings: FlowProblem[] }
+  | { ok: false; reason: 'version_conflict'; current: number | null };
+
+export type ActivationResult =
+  | { ok: true; version: number }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'version_conflict'; current: number | null };
+
+export interface FlowServiceOptions {
+  store: Store;
+  /** Called once a version became current (upload or rollback): the runtime prepares classifiers, drops caches. */
+  onFlowActivated?: (version: number) => void | Promise<void>;
+  /** Where a failing onFlowActivated is reported; the upload itself has already succeeded. */
+  onHookError?: (err: unknown, version: number) => void;
+  now?: () => Date;
+}
+
+export interface FlowService {
+  validate(document: unknown): { valid: boolean; errors: FlowProblem[]; warnings: FlowProblem[] };
+  upload(input: { raw: string; document: unknown; ifMatch?: number }): Promise<UploadResult>;
+  current(): Promise<FlowVersionRecord | null>;
+  version(version: number): Promise<FlowVersionRecord | null>;
+  versions(): Promise<FlowVersionListing>;
+  activate(version: number, ifMatch?: number): Promise<ActivationResult>;
+  /** Stores `raw` as version 1 when the store holds no flow yet; returns the version installed, if any. */
+  installDefault(raw: string): Promise<number | null>;
+}
+
+export function createFlowService(options: FlowServiceOptions): FlowService {
+  const { store } = options;
+  const now = options.now ?? (() => new Date());
+
+  async function activated(version: number): Promise<void> {
+    try {
+      await options.onFlowActivated?.(version);
+    } catch (err) {
+      options.onHookError?.(err, version);
+    }
+  }
+
+  function validate(document: unknown) {
+    const result = validateFlow(document);
+    return { valid: result.valid, errors: result.errors, warnings: result.warnings };
+  }
+
+  async function upload(input: { raw: string; document: unknown; ifMatch?: number }): Promise<UploadResult> {
+    const result = validateFlow(input.document);
+    if (!result.valid)
+      return { ok: false, reason: 'invalid', errors: result.errors, warnings: result.warnings };
+    const created = await store.createFlowVersion({
+      raw: input.raw,
+      name: result.flow.name,
+      at: now().toISOString(),
+      ...(input.ifMatch === undefined ? {} : { ifMatch: input.ifMatch }),
+    });
+    if (!created.ok) return { ok: false, reason: 'version_conflict', current: created.current };
+    await activated(created.version.version);
+    return {
+      ok: true,
+      version: created.version.version,
+      createdAt: created.version.createdAt,
+      warnings: result.warnings,
+    };
+  }
+
+  async function versions(): Promise<FlowVersionListing> {
+    const listing = await store.listFlowVersions();
+    return {
+      current: listing.current,
+      versions: listing.versions
+        .map((meta) => ({ ...meta, current: meta.version === listing.current }))
+        .sort((a, b) => b.version - a.version),
+    };
+  }
+
+  async function activate(version: number, ifMatch?: number): Promise<ActivationResult> {
+    const result = await store.activateFlowVersion(version, ifMatch);
+    if (!result.ok) return result;
+    await activated(version);
+    return { ok: true, version };
+  }
+
+  async function installDefault(raw: string): Promise<number | null> {
+    if ((await store.getCurrentFlowVersion()) !== null) return null;
+    const result = await upload({ raw, document: JSON.parse(raw) });
+    if (result.ok) return result.version;
+    if (result.reason === 'invalid') {
+      throw new Error(`the default flow is invalid: ${JSON.stringify(result.errors.slice(0, 5))}`);
+    }
+    return null;
+  }
+
+  return {
+    validate,
+    upload,
+    current: () => store.getCurrentFlowVersion(),
+    version: (version) => store.getFlowVersion(version),
+    versions,
+    activate,
+    installDefault,
+  };
+}

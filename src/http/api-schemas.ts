@@ -1,0 +1,124 @@
+/**
+ * The shapes of every response body of the API, as zod schemas: the handlers' types are inferred from
+ * them and the OpenAPI document's component schemas are generated from them (openapi.ts), so the
+ * document cannot drift from the code; the HTTP tests validate every response against the document.
+ */
+import { z } from 'zod';
+import type { HistoryEventType } from '../engine/history.ts';
+import { BLOCK_TYPES } from '../flow/schema.ts';
+import { ERROR_CODES } from './errors.ts';
+
+const version = z.int().min(1);
+const timestamp = z.iso.datetime();
+const problem = z.object({ path: z.string(), message: z.string() });
+
+export const errorResponse = z.object({
+  error: z.object({
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+    details: z.array(problem).optional(),
+    requestId: z.string().optional(),
+  }),
+});
+
+export const healthResponse = z.object({ status: z.literal('ok') });
+export const readyResponse = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  store: z.enum(['sqlite', 'postgres']),
+});
+
+export const uploadResponse = z.object({ version, createdAt: timestamp, warnings: z.array(problem) });
+export const versionsResponse = z.object({
+  current: version.nullable(),
+  versions: z.array(z.object({ version, name: z.string(), createdAt: timestamp, current: z.boolean() })),
+});
+export const activateResponse = z.object({ version, current: z.literal(true) });
+export const validateResponse = z.object({
+  valid: z.boolean(),
+  errors: z.array(problem),
+  warnings: z.array(problem),
+});
+
+const conversationSummary = z.object({
+  id: z.string(),
+  flowVersion: version,
+  status: z.enum(['active', 'ended']),
+  startedAt: timestamp,
+  updatedAt: timestamp,
+  eventCount: z.int().min(0),
+});
+export const conversationsResponse = z.object({
+  conversations: z.array(conversationSummary),
+  nextCursor: z.string().nullable(),
+});
+
+/** History event `data`, contract §6. */
+const blockId = z.string();
+const latencyMs = z.number().min(0);
+const eventData = {
+  'conversation.started': z.object({ flowVersion: version }),
+  'conversation.resumed': z.object({}),
+  'conversation.ended': z.object({ reason: z.string() }),
+  'message.user': z.object({ text: z.string(), clientMessageId: z.string().optional() }),
+  'message.bot': z.object({
+    messageId: z.string(),
+    blockId,
+    text: z.string(),
+    options: z.array(z.string()).optional(),
+  }),
+  'block.entered': z.object({ blockId, blockType: z.enum(BLOCK_TYPES) }),
+  'intent.detected': z.object({
+    blockId,
+    intent: z.string(),
+    confidence: z.number().min(0).max(1),
+    provider: z.string(),
+    latencyMs,
+    cached: z.boolean(),
+    fallback: z.boolean(),
+  }),
+  'intent.no_match': z.object({
+    blockId,
+    count: z.int().min(1),
+    provider: z.string(),
+    confidence: z.number().min(0).max(1).optional(),
+    latencyMs,
+  }),
+  'intent.error': z.object({
+    blockId,
+    provider: z.string(),
+    code: z.string(),
+    message: z.string(),
+    latencyMs,
+  }),
+} satisfies Record<HistoryEventType, z.ZodType>;
+
+function event<T extends HistoryEventType>(type: T) {
+  return z.object({ seq: z.int().min(1), type: z.literal(type), at: timestamp, data: eventData[type] });
+}
+
+const historyEvent = z.discriminatedUnion('type', [
+  event('conversation.started'),
+  event('conversation.resumed'),
+  event('conversation.ended'),
+  event('message.user'),
+  event('message.bot'),
+  event('block.entered'),
+  event('intent.detected'),
+  event('intent.no_match'),
+  event('intent.error'),
+]);
+
+export const conversationResponse = conversationSummary.extend({ events: z.array(historyEvent) });
+
+/** Component name → schema, in the order the OpenAPI document lists them. */
+export const RESPONSE_SCHEMAS = {
+  Error: errorResponse,
+  Health: healthResponse,
+  Ready: readyResponse,
+  UploadResult: uploadResponse,
+  FlowVersions: versionsResponse,
+  Activation: activateResponse,
+  ValidationReport: validateResponse,
+  ConversationPage: conversationsResponse,
+  Conversation: conversationResponse,
+} as const;

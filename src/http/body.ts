@@ -1,0 +1,90 @@
+/**
+ * Request bodies, read by hand rather than by Restify's bodyParser: we need the exact bytes (a flow is
+ * stored as uploaded), our own limit enforced while reading (bodyParser counts compressed bytes and has
+ * no default limit) and our own errors.
+ */
+import type { Request } from 'restify';
+import { ApiError } from './errors.ts';
+
+/** `application/json`, or any `+json` type, parameters allowed. */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
+
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  return contentType !== undefined && JSON_MEDIA_TYPE.test(contentType.trim());
+}
+
+/** True when the request announces a body (the guards then insist it is JSON). */
+export function announcesBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) > 0);
+}
+
+export function payloadTooLarge(limit: number): ApiError {
+  // The rest of the body is never read: close the connection instead of draining it.
+  return new ApiError('PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`, {
+    headers: { Connection: 'close' },
+  });
+}
+
+/** Reads the whole body, refusing it as soon as it grows past `limit` bytes. */
+export function readBody(req: Request, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        // Keep an 'error' listener: the client may reset the socket while it is still sending.
+        req.on('error', () => {});
+        reject(payloadTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      req.on('error', () => {});
+      reject(new ApiError('BAD_REQUEST', `the body could not be read: ${err.message}`));
+    };
+    const onAborted = () => onError(new Error('the client aborted the request'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as text and as a parsed JSON value; INVALID_JSON when it is not UTF-8 JSON. */
+export function parseJsonBody(bytes: Buffer): { raw: string; value: unknown } {
+  let raw: string;
+  try {
+    raw = utf8.decode(bytes);
+  } catch {
+    throw new ApiError('INVALID_JSON', 'the body is not valid UTF-8');
+  }
+  if (raw.trim() === '') throw new ApiError('INVALID_JSON', 'the body is empty; a JSON document is required');
+  try {
+    // A leading byte-order mark is allowed (RFC 8259 §8.1) and kept in the stored text.
+    return { raw, value: JSON.parse(raw.startsWith('\uFEFF') ? raw.slice(1) : raw) };
+  } catch (err) {
+    throw new ApiError('INVALID_JSON', `the body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Reads and parses a JSON body (the media type was already checked by the guards). */
+export async function readJsonBody(req: Request, limit: number): Promise<{ raw: string; value: unknown }> {
+  return parseJsonBody(await readBody(req, limit));
+}

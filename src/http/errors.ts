@@ -1,0 +1,88 @@
+/**
+ * The one catalogue of API error codes (README "Error codes" is checked against it by a test).
+ * Every error the HTTP layer answers — ours and Restify's own (unknown route, wrong method) — goes
+ * out as `{"error":{"code","message","details"?,"requestId"?}}`.
+ */
+
+export const ERROR_CATALOGUE = {
+  UNAUTHORIZED: { status: 401, meaning: 'missing or wrong `Authorization: Bearer <token>`' },
+  INVALID_JSON: { status: 400, meaning: 'the body is not valid JSON (or is empty)' },
+  BAD_REQUEST: {
+    status: 400,
+    meaning: 'a malformed header, parameter or query (`If-Match`, `limit`, `cursor`, `Host`, ...)',
+  },
+  INVALID_FLOW: {
+    status: 400,
+    meaning: 'the flow does not validate; `details` lists every problem as `{path, message}`',
+  },
+  NOT_FOUND: { status: 404, meaning: 'no such route, flow version or conversation' },
+  METHOD_NOT_ALLOWED: { status: 405, meaning: 'the route exists but not with this method (see `Allow`)' },
+  VERSION_CONFLICT: { status: 412, meaning: '`If-Match` names a version that is not the current one' },
+  PAYLOAD_TOO_LARGE: { status: 413, meaning: 'the body is larger than `MAX_BODY_BYTES`' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    meaning: 'a body that is not `application/json` (or `+json`), or any `Content-Encoding`',
+  },
+  INTERNAL: { status: 500, meaning: 'unexpected server error; quote `requestId` when reporting it' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: ErrorDetail[]; requestId?: string };
+}
+
+/** An error meant for the client: its message is safe to show. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: ErrorDetail[] | undefined;
+  /** Extra response headers (e.g. `Allow`, `Connection: close`). */
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: ErrorDetail[]; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/**
+ * Turns anything that reached the error path into our error. Restify's own routing errors keep their
+ * meaning; anything else is an INTERNAL error whose message never leaves the server.
+ */
+export function toApiError(err: unknown, allowHeader?: string): ApiError {
+  if (err instanceof ApiError) return err;
+  const name = err instanceof Error ? err.name : '';
+  if (name === 'ResourceNotFoundError') return new ApiError('NOT_FOUND', 'no such route');
+  if (name === 'MethodNotAllowedError') {
+    return new ApiError('METHOD_NOT_ALLOWED', 'method not allowed on this route', {
+      headers: allowHeader ? { Allow: allowHeader } : {},
+    });
+  }
+  return new ApiError('INTERNAL', 'internal server error');
+}
+
+export function errorBody(err: ApiError, requestId?: string): ErrorBody {
+  return {
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.details ? { details: err.details } : {}),
+      ...(requestId ? { requestId } : {}),
+    },
+  };
+}

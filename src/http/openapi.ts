@@ -1,0 +1,205 @@
+/**
+ * The OpenAPI 3.1 description of the API, served at /openapi.json. Its schemas are generated from the
+ * zod schemas (the flow format and api-schemas.ts); the HTTP tests validate every response they get
+ * against this document.
+ */
+import { z } from 'zod';
+import { flowJsonSchema } from '../flow/json-schema.ts';
+import { RESPONSE_SCHEMAS } from './api-schemas.ts';
+import { ERROR_CATALOGUE, type ErrorCode } from './errors.ts';
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+function componentSchemas(): Json {
+  const { $schema: _dialect, ...flow } = flowJsonSchema();
+  const schemas: Json = { Flow: flow };
+  for (const [name, schema] of Object.entries(RESPONSE_SCHEMAS)) {
+    const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' });
+    schemas[name] = json;
+  }
+  return schemas;
+}
+
+const etagHeader = {
+  ETag: { description: 'The flow version as an entity tag, e.g. `"3"`', schema: { type: 'string' } },
+};
+
+function json(description: string, schema: Json, headers?: Json): Json {
+  return { description, content: { 'application/json': { schema } }, ...(headers ? { headers } : {}) };
+}
+
+/** The error responses of an operation, with the codes each status can carry. */
+function errors(...codes: ErrorCode[]): Json {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const status = ERROR_CATALOGUE[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Json = {};
+  for (const [status, list] of byStatus) responses[String(status)] = json(list.join(', '), ref('Error'));
+  // Any route can also answer 405/413/415/500 (guards, Restify routing): all in the same error body.
+  responses.default = json('An error (see the README error-code table)', ref('Error'));
+  return responses;
+}
+
+const secured = { security: [{ bearerAuth: [] }] };
+const ifMatch = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description: 'Compare-and-set: the operation happens only if this is the current version, e.g. `"3"`',
+  schema: { type: 'string', pattern: '^"[1-9][0-9]*"$' },
+};
+const versionParam = {
+  name: 'version',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[1-9][0-9]*$' },
+};
+const flowBody = {
+  required: true,
+  content: { 'application/json': { schema: ref('Flow') } },
+};
+
+export function buildOpenApiDocument(): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Chatflow admin API',
+      version: '1.0.0',
+      description: 'Upload and version chatbot flows, read conversation history. See the README.',
+    },
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+      schemas: componentSchemas(),
+    },
+    paths: {
+      '/health': {
+        get: { summary: 'Liveness', responses: { '200': json('Alive', ref('Health')), ...errors() } },
+      },
+      '/ready': {
+        get: {
+          summary: 'Readiness: the store answers',
+          responses: {
+            '200': json('Ready', ref('Ready')),
+            '503': json('The store does not answer', ref('Ready')),
+            ...errors(),
+          },
+        },
+      },
+      '/openapi.json': {
+        get: { summary: 'This document', responses: { '200': json('OpenAPI 3.1', { type: 'object' }) } },
+      },
+      '/schemas/flow.json': {
+        get: {
+          summary: 'JSON Schema (2020-12) of the flow format',
+          responses: { '200': json('JSON Schema', { type: 'object' }) },
+        },
+      },
+      '/api/flow': {
+        put: {
+          summary: 'Upload a flow (stored as a new version that becomes current)',
+          ...secured,
+          parameters: [ifMatch],
+          requestBody: flowBody,
+          responses: {
+            '201': json('Stored', ref('UploadResult'), etagHeader),
+            ...errors(
+              'INVALID_JSON',
+              'INVALID_FLOW',
+              'BAD_REQUEST',
+              'UNAUTHORIZED',
+              'VERSION_CONFLICT',
+              'PAYLOAD_TOO_LARGE',
+              'UNSUPPORTED_MEDIA_TYPE',
+            ),
+          },
+        },
+        get: {
+          summary: 'The current flow, byte for byte as uploaded',
+          ...secured,
+          responses: {
+            '200': json('The flow document', ref('Flow'), etagHeader),
+            ...errors('UNAUTHORIZED', 'NOT_FOUND'),
+          },
+        },
+      },
+      '/api/flow/versions': {
+        get: {
+          summary: 'Every stored version, newest first',
+          ...secured,
+          responses: { '200': json('Versions', ref('FlowVersions')), ...errors('UNAUTHORIZED') },
+        },
+      },
+      '/api/flow/versions/{version}': {
+        get: {
+          summary: 'One version, byte for byte as uploaded',
+          ...secured,
+          parameters: [versionParam],
+          responses: {
+            '200': json('The flow document', ref('Flow'), etagHeader),
+            ...errors('BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND'),
+          },
+        },
+      },
+      '/api/flow/versions/{version}/activate': {
+        post: {
+          summary: 'Make a stored version current again (rollback)',
+          ...secured,
+          parameters: [versionParam, ifMatch],
+          responses: {
+            '200': json('Now current', ref('Activation'), etagHeader),
+            ...errors('BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', 'VERSION_CONFLICT'),
+          },
+        },
+      },
+      '/api/flow/validate': {
+        post: {
+          summary: 'Validate a flow without storing it',
+          ...secured,
+          requestBody: flowBody,
+          responses: {
+            '200': json('The validation report', ref('ValidationReport')),
+            ...errors('INVALID_JSON', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'),
+          },
+        },
+      },
+      '/api/conversations': {
+        get: {
+          summary: 'Conversations, newest first, paginated',
+          ...secured,
+          parameters: [
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+            },
+            {
+              name: 'cursor',
+              in: 'query',
+              schema: { type: 'string' },
+              description: '`nextCursor` of a page',
+            },
+          ],
+          responses: {
+            '200': json('One page', ref('ConversationPage')),
+            ...errors('BAD_REQUEST', 'UNAUTHORIZED'),
+          },
+        },
+      },
+      '/api/conversations/{id}': {
+        get: {
+          summary: 'One conversation with its ordered history',
+          ...secured,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': json('The conversation', ref('Conversation')),
+            ...errors('UNAUTHORIZED', 'NOT_FOUND'),
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/** What the route modules need; built once by createHttpServer. */
+import type { RequestHandler } from 'restify';
+import type { FlowService } from '../../flows/service.ts';
+import type { HistoryService } from '../../history/service.ts';
+import type { Store } from '../../store/store.ts';
+
+export interface RouteContext {
+  flows: FlowService;
+  history: HistoryService;
+  store: Store;
+  maxBodyBytes: number;
+  /** First handler of every /api route. */
+  requireAdmin: RequestHandler;
+}

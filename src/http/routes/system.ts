@@ -1,0 +1,37 @@
+/** Unauthenticated routes: probes and the machine-readable descriptions of the API. */
+import type { Request, Response, Server } from 'restify';
+import type { z } from 'zod';
+import type { healthResponse, readyResponse } from '../api-schemas.ts';
+import { sendJson, sendRawJson } from '../respond.ts';
+import type { RouteContext } from './context.ts';
+
+export interface Documents {
+  openapiJson: string;
+  flowSchemaJson: string;
+}
+
+export function registerSystemRoutes(server: Server, ctx: RouteContext, documents: Documents): void {
+  server.get('/health', async function health(_req: Request, res: Response) {
+    const answer: z.infer<typeof healthResponse> = { status: 'ok' };
+    sendJson(res, 200, answer, { 'Cache-Control': 'no-store' });
+  });
+
+  server.get('/ready', async function ready(req: Request, res: Response) {
+    let answer: z.infer<typeof readyResponse> = { status: 'ready', store: ctx.store.kind };
+    try {
+      await ctx.store.ping();
+    } catch (err) {
+      req.log.warn({ err }, 'store ping failed');
+      answer = { status: 'unavailable', store: ctx.store.kind };
+    }
+    sendJson(res, answer.status === 'ready' ? 200 : 503, answer, { 'Cache-Control': 'no-store' });
+  });
+
+  server.get('/openapi.json', async function openapi(_req: Request, res: Response) {
+    sendRawJson(res, 200, documents.openapiJson);
+  });
+
+  server.get('/schemas/flow.json', async function flowSchema(_req: Request, res: Response) {
+    sendRawJson(res, 200, documents.flowSchemaJson);
+  });
+}

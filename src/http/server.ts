@@ -1,0 +1,73 @@
+/**
+ * The Restify server of the admin API. Returns the Restify server unstarted; its `server.server` is the
+ * node:http server the WebSocket layer attaches to.
+ */
+import type { Logger } from 'pino';
+import restify, { type Request, type Response, type Server } from 'restify';
+import type { Config } from '../config.ts';
+import { flowJsonSchema } from '../flow/json-schema.ts';
+import { createFlowService, type FlowService } from '../flows/service.ts';
+import { createHistoryService } from '../history/service.ts';
+import type { Store } from '../store/store.ts';
+import { requireAdminToken } from './auth.ts';
+import { toApiError } from './errors.ts';
+import { preGuards } from './guards.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { sendError } from './respond.ts';
+import { registerConversationRoutes } from './routes/conversations.ts';
+import { registerFlowRoutes } from './routes/flows.ts';
+import { registerSystemRoutes } from './routes/system.ts';
+
+export interface HttpServerOptions {
+  config: Pick<Config, 'maxBodyBytes'>;
+  store: Store;
+  logger: Logger;
+  adminToken: string;
+  /** Called after an upload or an activation made `version` current. */
+  onFlowActivated?: (version: number) => void | Promise<void>;
+  /** Defaults to a flow service over `store` with `onFlowActivated`. */
+  flows?: FlowService;
+}
+
+function logRequest(req: Request, res: Response): void {
+  // Only the raw target and status: never headers (Authorization) nor bodies.
+  req.log.info({ method: req.method, url: req.url, status: res.statusCode }, 'request done');
+}
+
+export function createHttpServer(options: HttpServerOptions): Server {
+  const { logger, store } = options;
+  const server = restify.createServer({ name: '', log: logger, strictNext: false });
+
+  const flows =
+    options.flows ??
+    createFlowService({
+      store,
+      ...(options.onFlowActivated ? { onFlowActivated: options.onFlowActivated } : {}),
+      onHookError: (err, version) => logger.error({ err, version }, 'onFlowActivated failed'),
+    });
+  const context = {
+    flows,
+    history: createHistoryService({ store }),
+    store,
+    maxBodyBytes: options.config.maxBodyBytes,
+    requireAdmin: requireAdminToken(options.adminToken),
+  };
+
+  server.pre(...preGuards({ logger, maxBodyBytes: options.config.maxBodyBytes }));
+  registerSystemRoutes(server, context, {
+    openapiJson: JSON.stringify(buildOpenApiDocument()),
+    flowSchemaJson: JSON.stringify(flowJsonSchema()),
+  });
+  registerFlowRoutes(server, context);
+  registerConversationRoutes(server, context);
+
+  // Every error — thrown by our handlers or made by Restify's router — leaves in our error format.
+  server.on('restifyError', (req, res, err, callback) => {
+    const apiError = toApiError(err, res.getHeader('Allow')?.toString());
+    if (apiError.code === 'INTERNAL') req.log.error({ err }, 'request failed');
+    sendError(req, res, apiError);
+    callback();
+  });
+  server.on('after', logRequest);
+  return server;
+}

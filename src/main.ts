@@ -1,0 +1,178 @@
+/**
+ * The composition root: configuration → logger → store → HTTP server → listen, and a graceful shutdown
+ * on SIGTERM/SIGINT. `startServer` is what the tests use in-process; running this file starts the product.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Server } from 'restify';
+import { type Config, ConfigError, EX_CONFIG, loadConfig } from './config.ts';
+import { DEFAULT_FLOW_PATH, readDefaultFlow } from './default-flow.ts';
+import { createFlowService } from './flows/service.ts';
+import { type ResolvedAdminToken, resolveAdminToken } from './http/admin-token.ts';
+import { createHttpServer } from './http/server.ts';
+import { createLogger } from './logger.ts';
+import { openStore } from './store/open.ts';
+import type { Store } from './store/store.ts';
+
+export interface StartOptions {
+  /** Defaults to a JSON logger on stdout at `config.logLevel`. */
+  logger?: Logger;
+  onFlowActivated?: (version: number) => void | Promise<void>;
+  /** Defaults to examples/travel.json. */
+  defaultFlowPath?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  adminToken: string;
+  /** The Restify server; `restify.server` is the node:http server (for the WebSocket layer). */
+  restify: Server;
+  store: Store;
+  logger: Logger;
+  /** Stops accepting, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_MS), closes the store. */
+  close(): Promise<void>;
+}
+
+function announceToken(logger: Logger, admin: ResolvedAdminToken): void {
+  if (admin.source === 'generated') {
+    // The one place a secret is printed, on purpose: the operator needs it to use the admin API.
+    logger.warn(
+      { adminTokenFile: admin.path },
+      `ADMIN_TOKEN is not set: generated an admin token and saved it to ${admin.path}. ` +
+        `Use "Authorization: Bearer ${admin.token}" for /api requests. This is the only time it is printed.`,
+    );
+  } else if (admin.source === 'file') {
+    logger.info(
+      { adminTokenFile: admin.path },
+      `admin token read from ${admin.path} (ADMIN_TOKEN is not set)`,
+    );
+  } else {
+    logger.info('admin token taken from ADMIN_TOKEN');
+  }
+}
+
+function listen(http: HttpServer, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    http.once('error', onError);
+    http.listen(port, host, () => {
+      http.off('error', onError);
+      resolve(http.address() as AddressInfo);
+    });
+  });
+}
+
+/** How often idle keep-alive connections are closed while in-flight requests finish. */
+const IDLE_SWEEP_MS = 25;
+
+/** Closes the listener, waits for in-flight requests, forces the rest after `timeoutMs`. */
+function closeHttp(http: HttpServer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    // A connection whose request just finished goes idle; close it at once instead of at keep-alive expiry.
+    const sweep = setInterval(() => http.closeIdleConnections(), IDLE_SWEEP_MS);
+    const force = setTimeout(() => http.closeAllConnections(), timeoutMs);
+    http.close(() => {
+      clearInterval(sweep);
+      clearTimeout(force);
+      resolve();
+    });
+    http.closeIdleConnections();
+  });
+}
+
+function urlOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  await mkdir(config.dataDir, { recursive: true });
+  const admin = await resolveAdminToken({ configured: config.adminToken, dataDir: config.dataDir });
+  announceToken(logger, admin);
+
+  const store = await openStore({
+    dataDir: config.dataDir,
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+  });
+  try {
+    const flows = createFlowService({
+      store,
+      ...(options.onFlowActivated ? { onFlowActivated: options.onFlowActivated } : {}),
+      onHookError: (err, version) => logger.error({ err, version }, 'onFlowActivated failed'),
+    });
+    const defaultFlowPath = options.defaultFlowPath ?? DEFAULT_FLOW_PATH;
+    const defaultFlow = await readDefaultFlow(defaultFlowPath);
+    if (defaultFlow === null) {
+      logger.warn({ path: defaultFlowPath }, 'the built-in example flow is missing; no flow installed');
+    } else {
+      const installed = await flows.installDefault(defaultFlow);
+      if (installed !== null) logger.info({ version: installed }, 'installed the built-in example flow');
+    }
+
+    const restify = createHttpServer({ config, store, logger, adminToken: admin.token, flows });
+    restify.on('error', (err) => logger.error({ err }, 'HTTP server error'));
+    const address = await listen(restify.server, config.port, config.host);
+    const url = urlOf(address);
+    logger.info({ url, store: store.kind }, `Chatflow listening on ${url}`);
+
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        await closeHttp(restify.server, config.shutdownTimeoutMs);
+        await store.close();
+      })();
+      return closing;
+    };
+    return { url, port: address.port, adminToken: admin.token, restify, store, logger, close };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** The process entry point: exit 78 on bad configuration, 0 after a graceful shutdown. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`chatflow: ${err.message}\n`);
+    process.exit(EX_CONFIG);
+  }
+  const logger = createLogger(config.logLevel);
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection');
+    process.exit(1);
+  });
+
+  let running: RunningServer;
+  try {
+    running = await startServer(config, { logger });
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    process.exit(1);
+  }
+
+  const shutdown = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    running.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,219 @@
+/**
+ * Contract §6 body rules and §7 traps: each bad input gets our JSON error, and the server keeps serving.
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { flowText } from '../support/flow-texts.ts';
+import { endlessChunkedUpload, type RawResponse, rawRequest } from '../support/raw-http.ts';
+import { openApiValidator, startTestServer, TEST_TOKEN, type TestServer } from '../support/server.ts';
+
+const LIMIT = 4096;
+
+describe('request guards', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ env: { MAX_BODY_BYTES: String(LIMIT) } });
+  });
+  after(() => server.stop());
+
+  /** Checks the answer against the OpenAPI document, then that the server still serves. */
+  async function expectError(
+    method: string,
+    path: string,
+    response: RawResponse,
+    status: number,
+    code: string,
+  ) {
+    openApiValidator.check({ method, path, ...response });
+    assert.equal(response.status, status, response.text);
+    const body = JSON.parse(response.text);
+    assert.equal(body.error.code, code);
+    assert.equal(typeof body.error.message, 'string');
+    assert.equal(body.error.requestId, response.headers.get('x-request-id'));
+    const health = await server.api.get('/health');
+    assert.equal(health.status, 200, 'still serving');
+  }
+
+  const auth = `Authorization: Bearer ${TEST_TOKEN}\r\n`;
+
+  test('a Host header that does not parse is 400, not a crash', async () => {
+    const response = await rawRequest(server.port, 'GET /health HTTP/1.1\r\nHost: foo|bar\r\n\r\n');
+    await expectError('GET', '/health', response, 400, 'BAD_REQUEST');
+  });
+
+  test('a fake gzip body is 415, not a crash; so is any other coding', async () => {
+    for (const coding of ['gzip', 'deflate', 'br', 'x-custom']) {
+      const garbage = 'this is not gzip at all';
+      const response = await rawRequest(
+        server.port,
+        `PUT /api/flow HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\n` +
+          `Content-Encoding: ${coding}\r\nContent-Length: ${garbage.length}\r\n\r\n${garbage}`,
+      );
+      await expectError('PUT', '/api/flow', response, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+  });
+
+  test('Content-Encoding: identity is accepted', async () => {
+    const body = flowText('Identity');
+    const response = await server.api.put('/api/flow', body, { headers: { 'Content-Encoding': 'identity' } });
+    assert.equal(response.status, 201);
+  });
+
+  test('a declared Content-Length over the limit is 413 before any byte is read', async () => {
+    // The body is never sent: the answer must not wait for it.
+    const response = await rawRequest(
+      server.port,
+      `PUT /api/flow HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\n` +
+        `Content-Length: ${LIMIT + 1}\r\n\r\n`,
+    );
+    await expectError('PUT', '/api/flow', response, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  test('a chunked body growing past the limit is 413 while reading', async () => {
+    const response = await endlessChunkedUpload(
+      server.port,
+      `PUT /api/flow HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\n` +
+        'Transfer-Encoding: chunked\r\n\r\n',
+      Buffer.alloc(1024, 0x20),
+    );
+    await expectError('PUT', '/api/flow', response, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  test('a body of exactly the limit is read (and judged on its content)', async () => {
+    const body = flowText('Padded');
+    const padded = body + ' '.repeat(LIMIT - Buffer.byteLength(body));
+    const response = await server.api.put('/api/flow', padded);
+    assert.equal(response.status, 201);
+    assert.equal((await server.api.get('/api/flow')).text, padded);
+  });
+
+  test('a client that disconnects in the middle of a body does not hurt the server', async () => {
+    const before = (await server.api.get('/api/flow/versions')).json;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1', () => {
+        socket.write(
+          `PUT /api/flow HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\n` +
+            'Content-Length: 1000\r\n\r\n{"formatVersion": 1,',
+        );
+        // Give the server time to start reading, then vanish.
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    assert.equal((await server.api.get('/health')).status, 200);
+    assert.deepEqual((await server.api.get('/api/flow/versions')).json, before, 'nothing stored');
+  });
+
+  test('a body that is not JSON by media type is 415', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx']) {
+      const response = await server.api.put('/api/flow', flowText(), { headers: { 'Content-Type': type } });
+      assert.equal(response.status, 415, type);
+      assert.equal(response.json.error.code, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+    const missing = await rawRequest(
+      server.port,
+      `POST /api/flow/validate HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Length: 2\r\n\r\n{}`,
+    );
+    await expectError('POST', '/api/flow/validate', missing, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  test('+json media types and parameters are accepted', async () => {
+    for (const type of [
+      'application/json; charset=utf-8',
+      'application/vnd.chatflow+json',
+      'APPLICATION/JSON',
+    ]) {
+      const response = await server.api.post('/api/flow/validate', flowText(), {
+        headers: { 'Content-Type': type },
+      });
+      assert.equal(response.status, 200, type);
+    }
+  });
+
+  test('// and /%00 are 404 JSON, not a crash', async () => {
+    for (const path of ['//', '/%00', '//api/flow', '/api/%00', '/%2e%2e/%2e%2e/etc/passwd']) {
+      const response = await rawRequest(
+        server.port,
+        `GET ${path} HTTP/1.1\r\nHost: localhost\r\n${auth}\r\n`,
+      );
+      await expectError('GET', path, response, 404, 'NOT_FOUND');
+    }
+  });
+
+  test('unknown routes are 404 and wrong methods 405, in our error format', async () => {
+    const missing = await server.api.get('/no/such/route');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.json.error.code, 'NOT_FOUND');
+    const wrongMethod = await server.api.request('DELETE', '/api/flow');
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.json.error.code, 'METHOD_NOT_ALLOWED');
+    assert.match(wrongMethod.headers.get('allow') ?? '', /GET/);
+  });
+
+  test('a client request id is echoed; a bad one is replaced', async () => {
+    const kept = await server.api.get('/api/flow/versions/999', { headers: { 'X-Request-Id': 'trace-42' } });
+    assert.equal(kept.headers.get('x-request-id'), 'trace-42');
+    assert.equal(kept.json.error.requestId, 'trace-42');
+    const replaced = await server.api.get('/health', { headers: { 'X-Request-Id': 'x'.repeat(300) } });
+    assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('authentication', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.stop());
+
+  const protectedRoutes: [string, string][] = [
+    ['GET', '/api/flow'],
+    ['PUT', '/api/flow'],
+    ['GET', '/api/flow/versions'],
+    ['GET', '/api/flow/versions/1'],
+    ['POST', '/api/flow/versions/1/activate'],
+    ['POST', '/api/flow/validate'],
+    ['GET', '/api/conversations'],
+    ['GET', '/api/conversations/abc'],
+  ];
+
+  test('every /api route refuses a missing or wrong token with 401', async () => {
+    for (const [method, path] of protectedRoutes) {
+      const body = method === 'PUT' || method === 'POST' ? { body: flowText() } : {};
+      for (const token of [null, 'wrong-token', `${TEST_TOKEN}x`, TEST_TOKEN.slice(0, -1)]) {
+        const response = await server.api.request(method, path, { ...body, token });
+        assert.equal(response.status, 401, `${method} ${path} with ${token}`);
+        assert.equal(response.json.error.code, 'UNAUTHORIZED');
+        assert.equal(response.headers.get('www-authenticate'), 'Bearer');
+      }
+    }
+    assert.equal((await server.api.get('/api/flow/versions')).json.versions.length, 0, 'nothing was stored');
+  });
+
+  test('the scheme is case-insensitive; other schemes are refused', async () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      const response = await server.api.get('/api/flow/versions', {
+        token: null,
+        headers: { Authorization: `${scheme} ${TEST_TOKEN}` },
+      });
+      assert.equal(response.status, 200, scheme);
+    }
+    for (const header of [`Basic ${TEST_TOKEN}`, TEST_TOKEN, `Bearer`, `Bearer ${TEST_TOKEN} extra`]) {
+      const response = await server.api.get('/api/flow/versions', {
+        token: null,
+        headers: { Authorization: header },
+      });
+      assert.equal(response.status, 401, header);
+    }
+  });
+
+  test('/health, /ready, /openapi.json and /schemas/flow.json need no token', async () => {
+    for (const path of ['/health', '/ready', '/openapi.json', '/schemas/flow.json']) {
+      assert.equal((await server.api.get(path, { token: null })).status, 200, path);
+    }
+  });
+});

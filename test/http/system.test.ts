@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { z } from 'zod';
+import { flowSchema } from '../../src/flow/schema.ts';
+import { buildOpenApiDocument } from '../../src/http/openapi.ts';
+import { createLogger } from '../../src/logger.ts';
+import { flowText, INVALID_FLOW } from '../support/flow-texts.ts';
+import { startTestServer, TEST_TOKEN, type TestServer } from '../support/server.ts';
+
+describe('probes and descriptions', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.stop());
+
+  test('GET /health', async () => {
+    const response = await server.api.get('/health', { token: null });
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.json, { status: 'ok' });
+  });
+
+  test('GET /ready pings the store', async () => {
+    const response = await server.api.get('/ready', { token: null });
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.json, { status: 'ready', store: 'sqlite' });
+  });
+
+  test('GET /openapi.json is the OpenAPI 3.1 document and describes every registered route', async () => {
+    const response = await server.api.get('/openapi.json', { token: null });
+    assert.deepEqual(response.json, buildOpenApiDocument());
+    assert.equal(response.json.openapi, '3.1.0');
+    const routes = Object.values(
+      (
+        server.restify as unknown as {
+          router: { getRoutes(): Record<string, { method: string; path: string }> };
+        }
+      ).router.getRoutes(),
+    ).map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`);
+    const documented = Object.entries(response.json.paths as Record<string, object>).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    assert.deepEqual(routes.sort(), documented.sort());
+  });
+
+  test('GET /schemas/flow.json is generated from the zod schema and validates flows', async () => {
+    const response = await server.api.get('/schemas/flow.json', { token: null });
+    const { $id: _id, title: _title, ...generated } = response.json;
+    assert.deepEqual(generated, z.toJSONSchema(flowSchema, { target: 'draft-2020-12', io: 'input' }));
+    const validate = new Ajv2020({ strict: false }).compile(response.json);
+    assert.equal(validate(JSON.parse(flowText())), true, JSON.stringify(validate.errors));
+    assert.equal(validate(JSON.parse(INVALID_FLOW)), false);
+  });
+
+  test('an empty conversation list', async () => {
+    const response = await server.api.get('/api/conversations');
+    assert.deepEqual(response.json, { conversations: [], nextCursor: null });
+  });
+});
+
+describe('failures inside the server', () => {
+  let server: TestServer;
+  const lines: string[] = [];
+
+  before(async () => {
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    server = await startTestServer({ logger: createLogger('trace', sink) });
+    await server.api.put('/api/flow', flowText());
+    await server.store.close();
+  });
+  after(() => server.stop());
+
+  test('a store failure is 500 INTERNAL with a request id and no internals; /ready is 503', async () => {
+    const response = await server.api.get('/api/flow/versions');
+    assert.equal(response.status, 500);
+    assert.equal(response.json.error.code, 'INTERNAL');
+    assert.equal(response.json.error.message, 'internal server error');
+    assert.equal(response.json.error.requestId, response.headers.get('x-request-id'));
+    assert.doesNotMatch(response.text, /\bat \w|sqlite|database|\.ts:/i);
+    assert.ok(
+      lines.some((line) => line.includes('request failed') && line.includes(response.json.error.requestId)),
+      'the error is logged with its request id',
+    );
+
+    const ready = await server.api.get('/ready', { token: null });
+    assert.equal(ready.status, 503);
+    assert.deepEqual(ready.json, { status: 'unavailable', store: 'sqlite' });
+    assert.equal((await server.api.get('/health')).status, 200);
+  });
+
+  test('no log line carries the admin token, even at trace level', () => {
+    assert.ok(lines.length > 5);
+    for (const line of lines) assert.ok(!line.includes(TEST_TOKEN), line.slice(0, 200));
+  });
+});

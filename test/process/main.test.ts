@@ -1,0 +1,77 @@
+/** The real process: start, generated token printed once, SIGTERM → exit 0, bad configuration → exit 78. */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { EX_CONFIG } from '../../src/config.ts';
+import { DEFAULT_FLOW_PATH } from '../../src/default-flow.ts';
+import { ADMIN_TOKEN_FILE } from '../../src/http/admin-token.ts';
+import { spawnServer } from '../support/process.ts';
+import { makeDataDir } from '../support/server.ts';
+
+const listening = (line: Record<string, unknown>) => String(line.msg).startsWith('Chatflow listening on');
+
+describe('node src/main.ts', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+
+  test('starts, prints the generated token once, serves, and stops gracefully on SIGTERM', async () => {
+    const { dataDir, remove } = await makeDataDir();
+    cleanups.push(remove);
+    const env = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir };
+    const server = spawnServer(env);
+    const ready = await server.waitForLog(listening);
+    const token = (await readFile(join(dataDir, ADMIN_TOKEN_FILE), 'utf8')).trim();
+    const printed = server.logs.filter((line) => JSON.stringify(line).includes(token));
+    assert.equal(printed.length, 1, 'the token appears in exactly one log line');
+    assert.match(String(printed[0]?.msg), /generated an admin token/);
+
+    const url = String(ready.url);
+    assert.equal((await fetch(`${url}/health`)).status, 200);
+    const current = await fetch(`${url}/api/flow`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(current.status, 200);
+    assert.equal(current.headers.get('etag'), '"1"');
+    assert.equal(
+      await current.text(),
+      await readFile(DEFAULT_FLOW_PATH, 'utf8'),
+      'the built-in flow is version 1',
+    );
+
+    server.child.kill('SIGTERM');
+    assert.deepEqual(await server.exited, { code: 0, signal: null });
+    assert.ok(server.logs.some((line) => line.msg === 'stopped'));
+    assert.ok(
+      server.logs.every((line) => typeof line.level === 'number'),
+      'every stdout line is JSON',
+    );
+
+    // Restart: the same token, not printed again.
+    const again = spawnServer(env);
+    await again.waitForLog(listening);
+    assert.ok(!again.logs.some((line) => JSON.stringify(line).includes(token)), 'not printed on restart');
+    assert.equal((await readFile(join(dataDir, ADMIN_TOKEN_FILE), 'utf8')).trim(), token);
+    again.child.kill('SIGINT');
+    assert.equal((await again.exited).code, 0);
+  });
+
+  test('a bad configuration exits with EX_CONFIG (78) and names the variable', async () => {
+    const { dataDir, remove } = await makeDataDir();
+    cleanups.push(remove);
+    const server = spawnServer({ DATA_DIR: dataDir, PORT: 'eighty', INTENT_PROVIDER: 'magic' });
+    const { code } = await server.exited;
+    assert.equal(code, EX_CONFIG);
+    assert.match(server.stderr(), /PORT: must be a whole number/);
+    assert.match(server.stderr(), /INTENT_PROVIDER/);
+  });
+
+  test('a secret in a bad configuration is never echoed', async () => {
+    const { dataDir, remove } = await makeDataDir();
+    cleanups.push(remove);
+    const server = spawnServer({ DATA_DIR: dataDir, DATABASE_URL: 'mysql://user:hunter2@db/x' });
+    assert.equal((await server.exited).code, EX_CONFIG);
+    assert.match(server.stderr(), /DATABASE_URL/);
+    assert.doesNotMatch(server.stderr(), /hunter2/);
+  });
+});

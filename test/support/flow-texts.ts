@@ -1,0 +1,51 @@
+/** Flow documents for the HTTP tests. */
+
+/** A small valid flow, written by hand with its own formatting (the server must keep it byte for byte). */
+export function flowText(name = 'Test flow', greeting = 'Hello «there» 👋'): string {
+  return `{
+  "formatVersion": 1,
+    "name": ${JSON.stringify(name)},
+  "start": "welcome",
+  "blocks": [
+    { "id": "welcome", "type": "message", "text": ${JSON.stringify(greeting)}, "next": "ask" },
+    { "id": "ask",     "type": "wait", "saveAs": "request", "next": "bye" },
+    { "id": "bye", "type": "end", "text": "Bye \\u00e9" }
+  ]
+}
+`;
+}
+
+/** Schema problems at known pointers: a typo'd field and a bad block type. */
+export const INVALID_FLOW = JSON.stringify({
+  formatVersion: 1,
+  name: 'Broken',
+  start: 'welcome',
+  blocks: [
+    { id: 'welcome', type: 'message', text: 'hi', nxt: 'ask' },
+    { id: 'ask', type: 'wait', next: 'welcome' },
+    { id: 'x', type: 'teleport' },
+  ],
+});
+
+/** A flow whose one intent block carries `examples` examples in total (15,000 ≈ 1 MB, issue 3). */
+export function bigFlowText(examples: number): string {
+  const perIntent = Math.ceil(examples / 3);
+  const intents = ['weather', 'travel', 'food'].map((id) => ({
+    id,
+    description: `About ${id}`,
+    examples: Array.from(
+      { length: perIntent },
+      (_, i) => `could you please tell me something about ${id}, this is example number ${i}`,
+    ),
+    next: 'ask',
+  }));
+  return JSON.stringify({
+    formatVersion: 1,
+    name: 'Big',
+    start: 'ask',
+    blocks: [
+      { id: 'ask', type: 'wait', next: 'route' },
+      { id: 'route', type: 'intent', intents, noMatch: 'ask' },
+    ],
+  });
+}
