@@ -75,8 +75,34 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** Handles one notification's payload; must not throw (a throw is caught and dropped). */
+export type NotificationHandler = (payload: string) => void;
+
+/**
+ * Cross-instance messages (PostgreSQL LISTEN/NOTIFY), e.g. "flow activated" so every instance drops
+ * its cached flow. Delivery is at most once: a message sent while a listener's connection is down is
+ * lost, which is why `onReconnect` exists — treat it as "you may have missed messages".
+ */
+export interface StoreNotifications {
+  /**
+   * Subscribes to `channel` (lowercase letters, digits and `_`). Resolves once LISTEN is in force;
+   * rejects, leaving nothing subscribed, when the database cannot be reached now. After a lost
+   * connection the subscription is re-established by itself, then `onReconnect` is called.
+   * Resolves to the function that unsubscribes.
+   */
+  listen(
+    channel: string,
+    onMessage: NotificationHandler,
+    onReconnect?: () => void,
+  ): Promise<() => Promise<void>>;
+  /** Sends `payload` to every listener of `channel` on every instance (this one included). */
+  notify(channel: string, payload: string): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Present when instances can message each other through the database (PostgreSQL); absent on SQLite. */
+  readonly notifications?: StoreNotifications;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -105,4 +131,14 @@ export interface Store {
 
 export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
+}
+
+/** DATABASE_URL (or another storage setting) is not usable; the message never repeats a password. */
+export class StoreConfigError extends Error {
+  override readonly name = 'StoreConfigError';
+}
+
+/** The database cannot be reached (down, restarting, connection lost or timed out); retrying later may work. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }
