@@ -41,6 +41,12 @@ export interface ConversationRecord extends ConversationSummary {
   /** The engine's serialised state (opaque JSON to the store). */
   state: unknown;
   resumeTokenHash: string;
+  /**
+   * Ownership epoch, a fencing token: 1 at creation, incremented by every `claimConversation`. A turn
+   * written with an older epoch is refused, so an instance that lost the conversation to a resume
+   * elsewhere can never write into it again.
+   */
+  epoch: number;
 }
 
 export type StoredEvent = HistoryEvent & {
@@ -66,9 +72,13 @@ export interface TurnWrite {
   at: string;
   /** When set, the write is refused as a duplicate if this id was already recorded for the conversation. */
   clientMessageId?: string;
+  /** When set, the write is refused as `fenced` unless this is still the conversation's epoch. */
+  epoch?: number;
 }
 
-export type AppendResult = { ok: true; lastSeq: number } | { ok: false; reason: 'duplicate' | 'not_found' };
+export type AppendResult =
+  | { ok: true; lastSeq: number }
+  | { ok: false; reason: 'duplicate' | 'not_found' | 'fenced' };
 
 export interface Page<T> {
   items: T[];
@@ -122,6 +132,8 @@ export interface Store {
   /** Creates the conversation and appends its first events, atomically. */
   createConversation(conversation: NewConversation, events: readonly HistoryEvent[]): Promise<void>;
   getConversation(id: string): Promise<ConversationRecord | null>;
+  /** Takes ownership: increments the epoch and returns the record as of that moment (null if unknown). */
+  claimConversation(id: string): Promise<ConversationRecord | null>;
   /** Appends the events of one turn and saves the state, atomically. */
   appendTurn(write: TurnWrite): Promise<AppendResult>;
   getEvents(conversationId: string): Promise<StoredEvent[]>;

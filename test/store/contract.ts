@@ -308,6 +308,7 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
             eventCount: 2,
             state: { deep: { list: [1, 'två', null] } },
             resumeTokenHash: 'hash-of-token',
+            epoch: 1,
           });
           assert.deepEqual(await store.getEvents(conversation.id), [
             { seq: 1, at: at(5), ...started() },
@@ -548,6 +549,47 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
           // A new id goes through, and seq carries on from where it was.
           const next = await store.appendTurn({ ...turn, clientMessageId: 'msg-2', at: at(3) });
           assert.deepEqual(next, { ok: true, lastSeq: 5 });
+        });
+      });
+
+      test('ownership: claimConversation bumps the epoch; a write with an older epoch is fenced', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation();
+          await store.createConversation(conversation, [started()]);
+          assert.equal((await store.getConversation(conversation.id))?.epoch, 1);
+          const turn = (epoch: number, n: number) => ({
+            conversationId: conversation.id,
+            events: [userSaid(`turn ${n}`)],
+            state: { turn: n },
+            status: 'active' as const,
+            at: at(n),
+            epoch,
+          });
+          assert.deepEqual(await store.appendTurn(turn(1, 1)), { ok: true, lastSeq: 2 });
+          const claimed = await store.claimConversation(conversation.id);
+          assert.equal(claimed?.epoch, 2);
+          assert.deepEqual(claimed?.state, { turn: 1 }, 'the claim returns the state as of that moment');
+          const before = await store.getConversation(conversation.id);
+          assert.deepEqual(await store.appendTurn(turn(1, 2)), { ok: false, reason: 'fenced' });
+          assert.deepEqual(
+            await store.getConversation(conversation.id),
+            before,
+            'a fenced write changes nothing',
+          );
+          assert.equal((await store.getEvents(conversation.id)).length, 2);
+          assert.deepEqual(await store.appendTurn(turn(2, 3)), { ok: true, lastSeq: 3 });
+          assert.equal(await store.claimConversation('no-such-conversation'), null);
+        });
+      });
+
+      test('concurrent claims each get their own epoch', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation();
+          await store.createConversation(conversation, [started()]);
+          const claims = await Promise.all(
+            Array.from({ length: 5 }, () => store.claimConversation(conversation.id)),
+          );
+          assert.deepEqual(claims.map((c) => c?.epoch).sort(), [2, 3, 4, 5, 6]);
         });
       });
 

@@ -71,6 +71,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'conversation ownership epoch (fencing token)',
+    sql: 'ALTER TABLE conversations ADD COLUMN epoch integer NOT NULL DEFAULT 1 CHECK (epoch > 0);',
+  },
 ];
 
 /** Key of the advisory lock around a migration run: "chatflow" in ASCII, so it is recognisable in pg_locks. */

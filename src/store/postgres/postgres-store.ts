@@ -288,7 +288,17 @@ export class PostgresStore implements Store {
   async getConversation(id: string): Promise<ConversationRecord | null> {
     if (!isStorableKey(id)) return null;
     const { rows } = await this.#query(
-      `SELECT ${SUMMARY_COLUMNS}, state, resume_token_hash FROM conversations WHERE id = $1`,
+      `SELECT ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch FROM conversations WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ? toConversationRecord(rows[0]) : null;
+  }
+
+  async claimConversation(id: string): Promise<ConversationRecord | null> {
+    if (!isStorableKey(id)) return null;
+    const { rows } = await this.#query(
+      `UPDATE conversations SET epoch = epoch + 1 WHERE id = $1
+       RETURNING ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch`,
       [id],
     );
     return rows[0] ? toConversationRecord(rows[0]) : null;
@@ -301,12 +311,13 @@ export class PostgresStore implements Store {
     const events = serialiseEvents(write.events);
     return inTransaction(this.#pool, async (query): Promise<AppendResult> => {
       // The row lock makes concurrent turns of this conversation, from any instance, wait here.
-      const locked = await query<{ event_count: number }>(
-        'SELECT event_count FROM conversations WHERE id = $1 FOR UPDATE',
+      const locked = await query<{ event_count: number; epoch: number }>(
+        'SELECT event_count, epoch FROM conversations WHERE id = $1 FOR UPDATE',
         [write.conversationId],
       );
       const row = locked.rows[0];
       if (!row) return { ok: false, reason: 'not_found' };
+      if (write.epoch !== undefined && write.epoch !== row.epoch) return { ok: false, reason: 'fenced' };
       if (write.clientMessageId !== undefined) {
         const recorded = await query(
           `INSERT INTO client_message_ids (conversation_id, client_message_id) VALUES ($1, $2)

@@ -55,7 +55,11 @@ const summaryRow = z.object({
   updated_at: iso,
   event_count: count,
 });
-const conversationRow = summaryRow.extend({ state: z.json(), resume_token_hash: z.string() });
+const conversationRow = summaryRow.extend({
+  state: z.json(),
+  resume_token_hash: z.string(),
+  epoch: positive,
+});
 const eventRow = z.object({ seq: positive, type: z.string(), data: z.json(), at: iso });
 
 export function toFlowVersionMeta(row: unknown): FlowVersionMeta {
@@ -85,7 +89,12 @@ export function toConversationSummary(row: unknown): ConversationSummary {
 
 export function toConversationRecord(row: unknown): ConversationRecord {
   const parsed = conversationRow.parse(row);
-  return { ...summaryOf(parsed), state: parsed.state, resumeTokenHash: parsed.resume_token_hash };
+  return {
+    ...summaryOf(parsed),
+    state: parsed.state,
+    resumeTokenHash: parsed.resume_token_hash,
+    epoch: parsed.epoch,
+  };
 }
 
 export function toStoredEvent(row: unknown): StoredEvent {

@@ -60,6 +60,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'conversation ownership epoch (fencing token)',
+    sql: 'ALTER TABLE conversations ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1 CHECK (epoch > 0);',
+  },
 ];
 
 /** Applies every migration not yet applied, in order. Returns the versions it applied. */
