@@ -117,12 +117,15 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 
-  /** Stores a new immutable version and makes it current; with ifMatch, only if `ifMatch` is current (compare-and-set). */
+  /**
+   * Stores a new immutable version and makes it current; with ifMatch, only if `ifMatch` is current
+   * (compare-and-set; `null`: only if no version is current yet).
+   */
   createFlowVersion(input: {
     raw: string;
     name: string;
     at: string;
-    ifMatch?: number;
+    ifMatch?: number | null;
   }): Promise<CreateFlowVersionResult>;
   getCurrentFlowVersion(): Promise<FlowVersionRecord | null>;
   getFlowVersion(version: number): Promise<FlowVersionRecord | null>;

@@ -248,6 +248,25 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
         });
       });
 
+      test('ifMatch null: only when no version is current (instances installing a default together)', async () => {
+        await withStore(async (store) => {
+          const uploads = await Promise.all(
+            [1, 2, 3].map(() =>
+              store.createFlowVersion({ raw: '{}', name: 'default', at: at(0), ifMatch: null }),
+            ),
+          );
+          assert.equal(uploads.filter((u) => u.ok).length, 1);
+          assert.deepEqual(
+            uploads.filter((u) => !u.ok),
+            [
+              { ok: false, reason: 'version_conflict', current: 1 },
+              { ok: false, reason: 'version_conflict', current: 1 },
+            ],
+          );
+          assert.equal((await store.listFlowVersions()).versions.length, 1);
+        });
+      });
+
       test('two concurrent uploads with the same ifMatch: exactly one wins, one new version', async () => {
         await withStore(async (store) => {
           await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(1) });

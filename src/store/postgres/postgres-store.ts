@@ -195,7 +195,7 @@ export class PostgresStore implements Store {
     raw: string;
     name: string;
     at: string;
-    ifMatch?: number;
+    ifMatch?: number | null;
   }): Promise<CreateFlowVersionResult> {
     const at = timestampParam(input.at);
     return inTransaction(this.#pool, async (query): Promise<CreateFlowVersionResult> => {

@@ -215,7 +215,7 @@ export class SqliteStore implements Store {
     raw: string;
     name: string;
     at: string;
-    ifMatch?: number;
+    ifMatch?: number | null;
   }): Promise<CreateFlowVersionResult> {
     return inImmediateTransaction(this.#db, () => {
       const current = this.#current();
