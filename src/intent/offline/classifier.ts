@@ -1,0 +1,143 @@
+/**
+ * The offline intent classifier: in process, no network, no model download. Each intent block of a
+ * flow version gets its own model, trained from its intents' descriptions and examples when the
+ * version is prepared, or lazily at its first message; models are kept in a bounded LRU cache.
+ */
+import { LRUCache } from 'lru-cache';
+import type { Classification, ClassifyRequest, IntentClassifier, IntentDefinition } from '../classifier.ts';
+import { buildCertainMatchIndex, type CertainMatchIndex, findCertainIntent } from './certain-match.ts';
+import { OFFLINE_LIMITS } from './limits.ts';
+import { type IntentModel, predict, trainIntentModel } from './model.ts';
+
+export const LOCAL_PROVIDER = 'local';
+
+/**
+ * The documented default threshold of this provider (used when neither the block nor the flow sets
+ * `minConfidence`), chosen from the bench's no-match measurements (README "Offline intent classifier").
+ */
+export const DEFAULT_MIN_CONFIDENCE = 0.4;
+
+interface BlockEntry {
+  /** The intent ids the entry was built for: a request with other intents does not reuse it. */
+  readonly signature: string;
+  readonly intents: readonly IntentDefinition[];
+  readonly certain: CertainMatchIndex;
+  model?: IntentModel;
+}
+
+export interface OfflineClassifierOptions {
+  maxCachedModels?: number;
+}
+
+function signatureOf(intents: readonly IntentDefinition[]): string {
+  return `${intents.length}\u0000${intents.map((i) => i.id).join('\u0000')}`;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class OfflineIntentClassifier implements IntentClassifier {
+  readonly #entries: LRUCache<string, BlockEntry>;
+  #trainings = 0;
+
+  constructor(options: OfflineClassifierOptions = {}) {
+    this.#entries = new LRUCache({ max: options.maxCachedModels ?? OFFLINE_LIMITS.maxCachedModels });
+  }
+
+  /** How many models were trained so far (prepare and lazy training): observable cache behaviour. */
+  get trainings(): number {
+    return this.#trainings;
+  }
+
+  async prepare(
+    flowVersion: number,
+    blocks: readonly { blockId: string; intents: readonly IntentDefinition[] }[],
+  ): Promise<void> {
+    for (const block of blocks) {
+      try {
+        this.#modelFor(this.#entryFor(flowVersion, block.blockId, block.intents));
+      } catch {
+        // A block that cannot be trained now is retried (and reported as an error value) at classify.
+      }
+    }
+  }
+
+  async classify(request: ClassifyRequest): Promise<Classification> {
+    const started = performance.now();
+    const outcome = { provider: LOCAL_PROVIDER, cached: false, fallback: false };
+    try {
+      const entry = this.#entryFor(request.flowVersion, request.blockId, request.intents);
+      if (entry.intents.length === 0) return { kind: 'no_match', ...outcome, latencyMs: elapsedMs(started) };
+      const model = this.#modelFor(entry);
+      const prediction = predict(model, request.text);
+      const latencyMs = elapsedMs(started);
+      if (prediction.background)
+        return { kind: 'no_match', confidence: prediction.confidence, ...outcome, latencyMs };
+      return {
+        kind: 'match',
+        intent: model.intentIds[prediction.bestIntent] as string,
+        confidence: prediction.confidence,
+        defaultMinConfidence: DEFAULT_MIN_CONFIDENCE,
+        ...outcome,
+        latencyMs,
+      };
+    } catch (error) {
+      return {
+        kind: 'error',
+        code: 'PROVIDER_ERROR',
+        message: errorMessage(error),
+        ...outcome,
+        latencyMs: elapsedMs(started),
+      };
+    }
+  }
+
+  /**
+   * For the router's `auto` mode: a match with confidence 1 when the text is an example of exactly one
+   * intent, or a quick-reply label that names exactly one intent (see certain-match.ts); else null.
+   * An arrow property, so it can be passed around unbound.
+   */
+  readonly certainMatch = (request: ClassifyRequest): Classification | null => {
+    const started = performance.now();
+    try {
+      const entry = this.#entryFor(request.flowVersion, request.blockId, request.intents);
+      const intent = findCertainIntent(entry.certain, request.text, request.quickReplies);
+      if (intent === undefined) return null;
+      return {
+        kind: 'match',
+        intent,
+        confidence: 1,
+        defaultMinConfidence: DEFAULT_MIN_CONFIDENCE,
+        provider: LOCAL_PROVIDER,
+        cached: false,
+        fallback: false,
+        latencyMs: elapsedMs(started),
+      };
+    } catch {
+      return null;
+    }
+  };
+
+  #entryFor(flowVersion: number, blockId: string, intents: readonly IntentDefinition[]): BlockEntry {
+    const key = `${flowVersion}\u0000${blockId}`;
+    const signature = signatureOf(intents);
+    const cached = this.#entries.get(key);
+    if (cached && cached.signature === signature) return cached;
+    const entry: BlockEntry = { signature, intents, certain: buildCertainMatchIndex(intents) };
+    this.#entries.set(key, entry);
+    return entry;
+  }
+
+  #modelFor(entry: BlockEntry): IntentModel {
+    if (!entry.model) {
+      entry.model = trainIntentModel(entry.intents);
+      this.#trainings++;
+    }
+    return entry.model;
+  }
+}
+
+function elapsedMs(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
+}

@@ -1,0 +1,115 @@
+/**
+ * An intent model: TF-IDF features + a softmax over the block's intents and one extra "background"
+ * class. The background class is trained on empty vectors, so it wins when a text has little known
+ * evidence (mostly words never seen in any intent): out-of-scope text falls to it or under the
+ * threshold instead of being forced onto the closest intent. With one intent, it is what makes a
+ * no-match possible at all.
+ */
+import type { IntentDefinition } from '../classifier.ts';
+import { OFFLINE_LIMITS } from './limits.ts';
+import { normalizeText } from './normalize.ts';
+import { type SoftmaxModel, scoreInto, softmaxInPlace, trainSoftmax } from './softmax.ts';
+import { fitTransform, type SparseVector, type Vectorizer, vectorize } from './vectorizer.ts';
+
+/** Training settings, chosen on Banking77 (README "Offline intent classifier"). */
+export const TRAINING = {
+  learningRate: 1,
+  l2: 1e-5,
+  /** Epochs grow as the data shrinks (few examples need more passes), within these bounds. */
+  minEpochs: 4,
+  maxEpochs: 20,
+  stepsBudget: 40_000,
+  /** Empty vectors labelled "background", per intent. */
+  backgroundPerIntent: 1,
+  seed: 1,
+} as const;
+
+/**
+ * Softmax temperature applied at prediction time, so that confidence ≈ probability of being right
+ * (fitted on Banking77: see the bench's calibration lines).
+ */
+export const CONFIDENCE_TEMPERATURE = 1;
+
+export interface IntentModel {
+  readonly intentIds: readonly string[];
+  readonly vectorizer: Vectorizer;
+  /** classCount = intentIds.length + 1; the last class is the background. */
+  readonly softmax: SoftmaxModel;
+}
+
+export interface Prediction {
+  /** Index into intentIds of the most probable intent (even when the background wins). */
+  bestIntent: number;
+  /** Probability of that intent, in [0, 1]. */
+  confidence: number;
+  /** True when the background class is more probable than every intent. */
+  background: boolean;
+}
+
+/** Description + examples of each intent, normalised, without empties or repeats. */
+function trainingTexts(intents: readonly IntentDefinition[]): { texts: string[]; labels: number[] } {
+  const texts: string[] = [];
+  const labels: number[] = [];
+  intents.forEach((intent, label) => {
+    const seen = new Set<string>();
+    const examples = intent.examples.slice(0, OFFLINE_LIMITS.maxExamplesPerIntent);
+    for (const text of [intent.description, ...examples]) {
+      const normalized = normalizeText(text);
+      if (normalized === '' || seen.has(normalized)) continue;
+      seen.add(normalized);
+      texts.push(normalized);
+      labels.push(label);
+    }
+  });
+  return { texts, labels };
+}
+
+export function trainIntentModel(intents: readonly IntentDefinition[]): IntentModel {
+  const { texts, labels } = trainingTexts(intents);
+  const { vectorizer, vectors: xs } = fitTransform(texts);
+  const background = intents.length;
+  const empty: SparseVector = { indices: new Int32Array(0), values: new Float32Array(0) };
+  for (let i = 0; i < intents.length * TRAINING.backgroundPerIntent; i++) {
+    xs.push(empty);
+    labels.push(background);
+  }
+  const epochs = Math.min(
+    TRAINING.maxEpochs,
+    Math.max(TRAINING.minEpochs, Math.ceil(TRAINING.stepsBudget / Math.max(1, xs.length))),
+  );
+  const softmax = trainSoftmax(xs, Int32Array.from(labels), intents.length + 1, vectorizer.columnCount, {
+    epochs,
+    averagedEpochs: Math.ceil(epochs / 2),
+    learningRate: TRAINING.learningRate,
+    l2: TRAINING.l2,
+    seed: TRAINING.seed,
+  });
+  return { intentIds: intents.map((i) => i.id), vectorizer, softmax };
+}
+
+export function vectorizeText(model: IntentModel, text: string): SparseVector {
+  return vectorize(model.vectorizer, normalizeText(text));
+}
+
+/** Probability of each intent, then of the background class (last). */
+export function classProbabilities(
+  model: IntentModel,
+  text: string,
+  temperature = CONFIDENCE_TEMPERATURE,
+): Float64Array {
+  const probabilities = new Float64Array(model.softmax.classCount);
+  scoreInto(model.softmax, vectorizeText(model, text), probabilities);
+  softmaxInPlace(probabilities, temperature);
+  return probabilities;
+}
+
+export function predict(model: IntentModel, text: string, temperature = CONFIDENCE_TEMPERATURE): Prediction {
+  const probabilities = classProbabilities(model, text, temperature);
+  const background = model.intentIds.length;
+  let bestIntent = 0;
+  for (let c = 1; c < background; c++) {
+    if ((probabilities[c] as number) > (probabilities[bestIntent] as number)) bestIntent = c;
+  }
+  const confidence = probabilities[bestIntent] as number;
+  return { bestIntent, confidence, background: (probabilities[background] as number) > confidence };
+}

@@ -1,0 +1,141 @@
+/**
+ * TF-IDF over the hashed features: sublinear term frequency (1 + ln tf), smoothed idf learnt from the
+ * training texts, word and character families each l2-normalised apart, so that both weigh the same
+ * whatever the text's length.
+ */
+import { createFeatureIds, extractFeatures } from './features.ts';
+
+export interface SparseVector {
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+export interface Vectorizer {
+  /** Column of each feature id seen in training. */
+  readonly columns: Map<number, number>;
+  readonly idf: Float32Array;
+  /** Idf of a feature never seen in training (as if its document frequency were 0). */
+  readonly unknownIdf: number;
+  readonly columnCount: number;
+}
+
+/** Columns and term counts of one text, split into the word and the character family. */
+interface CountedText {
+  columns: Int32Array;
+  counts: Float32Array;
+  wordColumns: number;
+}
+
+/** Groups repeated ids: per family, distinct columns and their counts. */
+class TermCounter {
+  readonly #counts: Map<number, number> = new Map();
+
+  count(
+    ids: Int32Array,
+    from: number,
+    to: number,
+    lookup: (id: number) => number | undefined,
+    onColumn: (column: number, tf: number) => void,
+    onUnknown: (tf: number) => void,
+  ): void {
+    const counts = this.#counts;
+    counts.clear();
+    for (let i = from; i < to; i++) {
+      const id = ids[i] as number;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    for (const [id, tf] of counts) {
+      const column = lookup(id);
+      if (column === undefined) onUnknown(tf);
+      else onColumn(column, tf);
+    }
+  }
+}
+
+function l2Normalise(values: Float32Array, from: number, to: number, extraSquares: number): void {
+  let norm = extraSquares;
+  for (let i = from; i < to; i++) norm += (values[i] as number) ** 2;
+  if (norm === 0) return;
+  const scale = 1 / Math.sqrt(norm);
+  for (let i = from; i < to; i++) values[i] = (values[i] as number) * scale;
+}
+
+/** Fits the vocabulary and idf on normalised training texts and returns their vectors. */
+export function fitTransform(texts: readonly string[]): { vectorizer: Vectorizer; vectors: SparseVector[] } {
+  const columns = new Map<number, number>();
+  const lookupOrAdd = (id: number): number => {
+    let column = columns.get(id);
+    if (column === undefined) {
+      column = columns.size;
+      columns.set(id, column);
+    }
+    return column;
+  };
+  const counter = new TermCounter();
+  const features = createFeatureIds();
+  const counted: CountedText[] = [];
+  let df = new Int32Array(1024);
+  const cols: number[] = [];
+  const tfs: number[] = [];
+  const collect = (column: number, tf: number) => {
+    cols.push(column);
+    tfs.push(tf);
+  };
+  for (const text of texts) {
+    extractFeatures(text, features);
+    cols.length = 0;
+    tfs.length = 0;
+    counter.count(features.ids, 0, features.wordCount, lookupOrAdd, collect, () => {});
+    const wordColumns = cols.length;
+    counter.count(features.ids, features.wordCount, features.length, lookupOrAdd, collect, () => {});
+    if (columns.size > df.length) {
+      const grown = new Int32Array(Math.max(columns.size, df.length * 2));
+      grown.set(df);
+      df = grown;
+    }
+    for (const column of cols) df[column] = (df[column] as number) + 1;
+    counted.push({ columns: Int32Array.from(cols), counts: Float32Array.from(tfs), wordColumns });
+  }
+  const idf = new Float32Array(columns.size);
+  for (let c = 0; c < idf.length; c++) idf[c] = Math.log((1 + texts.length) / (1 + (df[c] as number))) + 1;
+  const vectors = counted.map(({ columns: indices, counts, wordColumns }) => {
+    const values = new Float32Array(indices.length);
+    for (let i = 0; i < indices.length; i++)
+      values[i] = (1 + Math.log(counts[i] as number)) * (idf[indices[i] as number] as number);
+    l2Normalise(values, 0, wordColumns, 0);
+    l2Normalise(values, wordColumns, values.length, 0);
+    return { indices, values };
+  });
+  const vectorizer = { columns, idf, unknownIdf: Math.log(1 + texts.length) + 1, columnCount: columns.size };
+  return { vectorizer, vectors };
+}
+
+/**
+ * The vector of a normalised text. Features never seen in training have no column but still count
+ * in their family's norm (with the highest idf): a text made mostly of unknown words gets a short
+ * vector, hence scores near the biases — this is how out-of-scope text loses confidence.
+ */
+export function vectorize(vectorizer: Vectorizer, normalized: string): SparseVector {
+  const features = extractFeatures(normalized, createFeatureIds());
+  const indices: number[] = [];
+  const raw: number[] = [];
+  let unknownSquares = 0;
+  const onColumn = (column: number, tf: number) => {
+    indices.push(column);
+    raw.push((1 + Math.log(tf)) * (vectorizer.idf[column] as number));
+  };
+  const onUnknown = (tf: number) => {
+    unknownSquares += ((1 + Math.log(tf)) * vectorizer.unknownIdf) ** 2;
+  };
+  const lookup = (id: number) => vectorizer.columns.get(id);
+  const counter = new TermCounter();
+  counter.count(features.ids, 0, features.wordCount, lookup, onColumn, onUnknown);
+  const wordColumns = indices.length;
+  const wordUnknownSquares = unknownSquares;
+  unknownSquares = 0;
+  counter.count(features.ids, features.wordCount, features.length, lookup, onColumn, onUnknown);
+  const values = Float32Array.from(raw);
+  l2Normalise(values, 0, wordColumns, wordUnknownSquares);
+  l2Normalise(values, wordColumns, values.length, unknownSquares);
+  return { indices: Int32Array.from(indices), values };
+}
