@@ -9,12 +9,12 @@ export interface Scored {
 }
 
 /** Expected calibration error over equal-width confidence bins. */
-export function calibrationError(items: readonly Scored[], bins = 10): number {
+export function calibrationError(items: readonly Scored[], bins = 10, temperature?: number): number {
   const count = new Float64Array(bins);
   const confidence = new Float64Array(bins);
   const correct = new Float64Array(bins);
   for (const item of items) {
-    const p = predict(item.model, item.text);
+    const p = predict(item.model, item.text, temperature);
     const bin = Math.min(bins - 1, Math.floor(p.confidence * bins));
     count[bin] = (count[bin] as number) + 1;
     confidence[bin] = (confidence[bin] as number) + p.confidence;
@@ -33,7 +33,7 @@ export function calibrationError(items: readonly Scored[], bins = 10): number {
 export function fitTemperature(items: readonly Scored[]): number {
   let best = 1;
   let bestLoss = Number.POSITIVE_INFINITY;
-  for (let t = 0.5; t <= 3.001; t += 0.1) {
+  for (let t = 0.05; t <= 3.001; t += 0.05) {
     let loss = 0;
     for (const item of items) {
       loss -= Math.log(Math.max(classProbabilities(item.model, item.text, t)[item.label] ?? 0, 1e-9));

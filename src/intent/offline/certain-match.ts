@@ -35,7 +35,7 @@ export function buildCertainMatchIndex(intents: readonly IntentDefinition[]): Ce
   const examples = new Map<string, Set<string>>();
   const labels = new Map<string, Set<string>>();
   for (const intent of intents) {
-    for (const example of intent.examples.slice(0, OFFLINE_LIMITS.maxExamplesPerIntent)) {
+    for (const example of (intent.examples ?? []).slice(0, OFFLINE_LIMITS.maxExamplesPerIntent)) {
       addKey(examples, example, intent.id);
       addKey(labels, example, intent.id);
     }

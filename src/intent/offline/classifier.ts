@@ -3,6 +3,7 @@
  * flow version gets its own model, trained from its intents' descriptions and examples when the
  * version is prepared, or lazily at its first message; models are kept in a bounded LRU cache.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import type { Classification, ClassifyRequest, IntentClassifier, IntentDefinition } from '../classifier.ts';
 import { buildCertainMatchIndex, type CertainMatchIndex, findCertainIntent } from './certain-match.ts';
@@ -55,6 +56,8 @@ export class OfflineIntentClassifier implements IntentClassifier {
     blocks: readonly { blockId: string; intents: readonly IntentDefinition[] }[],
   ): Promise<void> {
     for (const block of blocks) {
+      // Training is synchronous: let other work run between blocks.
+      await nextTurn();
       try {
         this.#modelFor(this.#entryFor(flowVersion, block.blockId, block.intents));
       } catch {

@@ -60,6 +60,26 @@ function pair(first: number, second: number): number {
   return mix(Math.imul(first, BIGRAM_SEED) ^ second);
 }
 
+/**
+ * English function words. In a small training set idf cannot tell them from content words, and
+ * "what is the capital of france" would lean on "what is the forecast"; their features are marked
+ * weak (the lowest bit of the id) and weighted down by the vectorizer.
+ */
+const STOP_WORDS = new Set(
+  'a an the i im me my mine we our us you your it its is are was were be been being am do does did to of for in on at by with from and or this that these those there here some any'.split(
+    ' ',
+  ),
+);
+
+function mark(id: number, weak: boolean): number {
+  return weak ? id | 1 : id & ~1;
+}
+
+/** Whether a feature id comes from function words only. */
+export function isWeak(id: number): boolean {
+  return (id & 1) === 1;
+}
+
 const stemIds = new Map<string, number>();
 
 function stemId(word: string): number {
@@ -72,7 +92,7 @@ function stemId(word: string): number {
   return id;
 }
 
-function pushCharGrams(out: FeatureIds, word: string): void {
+function pushCharGrams(out: FeatureIds, word: string, weak: boolean): void {
   const padded = ` ${word} `;
   for (let start = 0; start + CHAR_MIN <= padded.length; start++) {
     let hash = FNV_OFFSET;
@@ -80,7 +100,7 @@ function pushCharGrams(out: FeatureIds, word: string): void {
     for (let i = start; i < end; i++) {
       hash = Math.imul(hash ^ padded.charCodeAt(i), FNV_PRIME);
       const length = i - start + 1;
-      if (length >= CHAR_MIN) push(out, mix(hash + length));
+      if (length >= CHAR_MIN) push(out, mark(mix(hash + length), weak));
     }
   }
 }
@@ -90,14 +110,17 @@ export function extractFeatures(normalized: string, out: FeatureIds): FeatureIds
   out.length = 0;
   const tokens = tokenize(normalized);
   let previous = BOUNDARY;
+  let previousWeak = true;
   for (const token of tokens) {
     const id = stemId(token);
-    push(out, mix(id));
-    push(out, pair(previous, id));
+    const weak = STOP_WORDS.has(token);
+    push(out, mark(mix(id), weak));
+    push(out, mark(pair(previous, id), weak && previousWeak));
     previous = id;
+    previousWeak = weak;
   }
-  if (tokens.length > 0) push(out, pair(previous, BOUNDARY));
+  if (tokens.length > 0) push(out, mark(pair(previous, BOUNDARY), previousWeak));
   out.wordCount = out.length;
-  for (const token of tokens) pushCharGrams(out, token);
+  for (const token of tokens) pushCharGrams(out, token, STOP_WORDS.has(token));
   return out;
 }

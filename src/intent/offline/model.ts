@@ -19,16 +19,22 @@ export const TRAINING = {
   minEpochs: 4,
   maxEpochs: 20,
   stepsBudget: 40_000,
-  /** Empty vectors labelled "background", per intent. */
-  backgroundPerIntent: 1,
+  /**
+   * Empty vectors labelled "background", per intent (at least one). More makes the background win
+   * more often: at 1, "travel offers please" fell to it in the 3-intent flow of contract §2.
+   */
+  backgroundPerIntent: 0.3,
   seed: 1,
 } as const;
 
 /**
- * Softmax temperature applied at prediction time, so that confidence ≈ probability of being right
- * (fitted on Banking77: see the bench's calibration lines).
+ * Softmax temperature applied at prediction time, so that confidence ≈ probability of being right.
+ * The temperature with the lowest log-loss on held-out Banking77 training rows was 0.6 with the full
+ * data and 0.45–0.5 with 5 to 30 examples per intent; at 0.5 the expected calibration error on the
+ * test set is about 0.02 (full) and 0.05 (10-shot), against 0.15 and 0.37 at 1 (the model is
+ * underconfident without it: averaged weights, few epochs, and the background class's share).
  */
-export const CONFIDENCE_TEMPERATURE = 1;
+export const CONFIDENCE_TEMPERATURE = 0.5;
 
 export interface IntentModel {
   readonly intentIds: readonly string[];
@@ -52,7 +58,7 @@ function trainingTexts(intents: readonly IntentDefinition[]): { texts: string[];
   const labels: number[] = [];
   intents.forEach((intent, label) => {
     const seen = new Set<string>();
-    const examples = intent.examples.slice(0, OFFLINE_LIMITS.maxExamplesPerIntent);
+    const examples = (intent.examples ?? []).slice(0, OFFLINE_LIMITS.maxExamplesPerIntent);
     for (const text of [intent.description, ...examples]) {
       const normalized = normalizeText(text);
       if (normalized === '' || seen.has(normalized)) continue;
@@ -69,7 +75,8 @@ export function trainIntentModel(intents: readonly IntentDefinition[]): IntentMo
   const { vectorizer, vectors: xs } = fitTransform(texts);
   const background = intents.length;
   const empty: SparseVector = { indices: new Int32Array(0), values: new Float32Array(0) };
-  for (let i = 0; i < intents.length * TRAINING.backgroundPerIntent; i++) {
+  const backgroundCount = Math.max(1, Math.round(intents.length * TRAINING.backgroundPerIntent));
+  for (let i = 0; i < backgroundCount; i++) {
     xs.push(empty);
     labels.push(background);
   }
