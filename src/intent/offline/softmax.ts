@@ -95,6 +95,8 @@ class Averager {
 
 /** Up to this many classes (the most probable ones) are scored for an example after a full pass. */
 const CANDIDATE_CLASSES = 12;
+/** Candidates are used when examples × classes is over this: smaller sets train fast enough in full. */
+const CANDIDATES_ABOVE = 200_000;
 
 /** The `count` best-scoring classes, with `label` always among them. */
 function topClasses(scores: Float64Array, label: number, count: number, into: Int32Array): void {
@@ -127,7 +129,8 @@ export function trainSoftmax(
   // After a full pass, an example's gradient is almost all in its few most probable classes: later
   // epochs score and update only those (measured: same accuracy, training several times faster).
   const candidateCount = Math.min(C, CANDIDATE_CLASSES);
-  const candidates = C > 2 * candidateCount ? new Int32Array(xs.length * candidateCount) : undefined;
+  const useCandidates = C > 2 * candidateCount && xs.length * C > CANDIDATES_ABOVE;
+  const candidates = useCandidates ? new Int32Array(xs.length * candidateCount) : undefined;
   const scores = new Float64Array(C);
   const active = new Int32Array(C);
   const deltas = new Float64Array(C);
@@ -146,9 +149,11 @@ export function trainSoftmax(
       const label = labels[i] as number;
       const lr = options.learningRate * (1 - step / total) + 1e-4;
       step++;
-      const classes = fullPass
-        ? allClasses
-        : (candidates as Int32Array).subarray(i * candidateCount, (i + 1) * candidateCount);
+      // An empty vector (the background's examples) costs nothing to score: always in full.
+      const classes =
+        fullPass || x.indices.length === 0
+          ? allClasses
+          : (candidates as Int32Array).subarray(i * candidateCount, (i + 1) * candidateCount);
       const K = classes.length;
       for (let k = 0; k < K; k++) scores[k] = 0;
       for (let j = 0; j < x.indices.length; j++) {
