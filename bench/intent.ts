@@ -221,7 +221,7 @@ out.push(
         temperatures.full.toFixed(2),
         temperatures.few.toFixed(2),
       ],
-      ['training texts', String(full.examples), String(few.examples)],
+      ['training examples (plus one description per intent)', String(full.examples), String(few.examples)],
       [
         'training time, wall (CPU)',
         `${ms(full.trained.ms)} (${ms(full.trained.cpuMs)})`,
@@ -277,7 +277,7 @@ out.push(
   '#### Speed',
   '',
   markdownTable(
-    ['intents', 'training texts', 'training (prepare)', 'classification median', 'classification p99'],
+    ['intents', 'training examples', 'training (prepare)', 'classification median', 'classification p99'],
     latency.map((l) => [
       String(l.intents),
       String(l.examples),
