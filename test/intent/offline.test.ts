@@ -139,6 +139,14 @@ describe('offline classifier: classification', () => {
     assert.ok(result.kind === 'error' && result.code === 'PROVIDER_ERROR' && result.message.length > 0);
   });
 
+  it('returns a timeout error when the request deadline has already passed', async () => {
+    const result = await new OfflineIntentClassifier().classify(
+      request('will it rain', { signal: AbortSignal.abort() }),
+    );
+    assert.equal(result.kind, 'error');
+    assert.ok(result.kind === 'error' && result.code === 'PROVIDER_TIMEOUT');
+  });
+
   it('trains from descriptions alone when intents have no examples', async () => {
     const described = TRAVEL_INTENTS.map(({ id, description }) => ({ id, description, examples: [] }));
     const result = await new OfflineIntentClassifier().classify(
@@ -180,6 +188,23 @@ describe('offline classifier: prepare and model cache', () => {
     const result = await classifier.classify(request('will it rain', { intents: TRAVEL_INTENTS.slice(1) }));
     assert.equal(classifier.trainings, 2);
     assert.ok(result.kind !== 'match' || result.intent !== 'weather');
+  });
+
+  it('keeps the cache under maxCachedBytes, evicting the least recently used', async () => {
+    const probe = new OfflineIntentClassifier();
+    await probe.prepare(1, [blocks[0] as (typeof blocks)[number]]);
+    const oneModel = probe.cachedBytes;
+    assert.ok(oneModel > 10_000, `a trained model weighs something: ${oneModel}`);
+    const classifier = new OfflineIntentClassifier({ maxCachedBytes: Math.floor(oneModel * 1.5) });
+    await classifier.prepare(1, [
+      blocks[0] as (typeof blocks)[number],
+      { blockId: 'copy', intents: TRAVEL_INTENTS },
+    ]);
+    assert.ok(classifier.cachedBytes <= oneModel * 1.5);
+    await classifier.classify(request('will it rain', { flowVersion: 1, blockId: 'copy' }));
+    assert.equal(classifier.trainings, 2);
+    await classifier.classify(request('will it rain', { flowVersion: 1 }));
+    assert.equal(classifier.trainings, 3, 'the first model did not fit beside the second');
   });
 
   it('keeps at most maxCachedModels models, evicting the least recently used', async () => {

@@ -23,11 +23,26 @@ interface BlockEntry {
   readonly signature: string;
   readonly intents: readonly IntentDefinition[];
   readonly certain: CertainMatchIndex;
-  model?: IntentModel;
+  readonly model?: IntentModel;
 }
 
 export interface OfflineClassifierOptions {
   maxCachedModels?: number;
+  maxCachedBytes?: number;
+}
+
+/** Rough memory of a cache entry: the model's arrays and maps, and the certain-match keys. */
+function approximateBytes(entry: BlockEntry): number {
+  const keys = entry.certain.examples.size + entry.certain.labels.size;
+  const model = entry.model;
+  const modelBytes = model
+    ? model.softmax.weights.byteLength + model.vectorizer.idf.byteLength + model.vectorizer.columns.size * 40
+    : 0;
+  return 1 + keys * 100 + modelBytes;
+}
+
+function keyOf(flowVersion: number, blockId: string): string {
+  return `${flowVersion}\u0000${blockId}`;
 }
 
 function signatureOf(intents: readonly IntentDefinition[]): string {
@@ -43,12 +58,21 @@ export class OfflineIntentClassifier implements IntentClassifier {
   #trainings = 0;
 
   constructor(options: OfflineClassifierOptions = {}) {
-    this.#entries = new LRUCache({ max: options.maxCachedModels ?? OFFLINE_LIMITS.maxCachedModels });
+    this.#entries = new LRUCache({
+      max: options.maxCachedModels ?? OFFLINE_LIMITS.maxCachedModels,
+      maxSize: options.maxCachedBytes ?? OFFLINE_LIMITS.maxCachedBytes,
+      sizeCalculation: approximateBytes,
+    });
   }
 
   /** How many models were trained so far (prepare and lazy training): observable cache behaviour. */
   get trainings(): number {
     return this.#trainings;
+  }
+
+  /** Approximate memory held by the cache. */
+  get cachedBytes(): number {
+    return this.#entries.calculatedSize;
   }
 
   async prepare(
@@ -59,7 +83,8 @@ export class OfflineIntentClassifier implements IntentClassifier {
       // Training is synchronous: let other work run between blocks.
       await nextTurn();
       try {
-        this.#modelFor(this.#entryFor(flowVersion, block.blockId, block.intents));
+        const key = keyOf(flowVersion, block.blockId);
+        this.#modelFor(key, this.#entryFor(key, block.intents));
       } catch {
         // A block that cannot be trained now is retried (and reported as an error value) at classify.
       }
@@ -70,9 +95,20 @@ export class OfflineIntentClassifier implements IntentClassifier {
     const started = performance.now();
     const outcome = { provider: LOCAL_PROVIDER, cached: false, fallback: false };
     try {
-      const entry = this.#entryFor(request.flowVersion, request.blockId, request.intents);
+      if (request.signal?.aborted) {
+        const message = 'the classification deadline passed before the offline classifier ran';
+        return {
+          kind: 'error',
+          code: 'PROVIDER_TIMEOUT',
+          message,
+          ...outcome,
+          latencyMs: elapsedMs(started),
+        };
+      }
+      const key = keyOf(request.flowVersion, request.blockId);
+      const entry = this.#entryFor(key, request.intents);
       if (entry.intents.length === 0) return { kind: 'no_match', ...outcome, latencyMs: elapsedMs(started) };
-      const model = this.#modelFor(entry);
+      const model = this.#modelFor(key, entry);
       const prediction = predict(model, request.text);
       const latencyMs = elapsedMs(started);
       if (prediction.background)
@@ -104,7 +140,7 @@ export class OfflineIntentClassifier implements IntentClassifier {
   readonly certainMatch = (request: ClassifyRequest): Classification | null => {
     const started = performance.now();
     try {
-      const entry = this.#entryFor(request.flowVersion, request.blockId, request.intents);
+      const entry = this.#entryFor(keyOf(request.flowVersion, request.blockId), request.intents);
       const intent = findCertainIntent(entry.certain, request.text, request.quickReplies);
       if (intent === undefined) return null;
       return {
@@ -122,8 +158,7 @@ export class OfflineIntentClassifier implements IntentClassifier {
     }
   };
 
-  #entryFor(flowVersion: number, blockId: string, intents: readonly IntentDefinition[]): BlockEntry {
-    const key = `${flowVersion}\u0000${blockId}`;
+  #entryFor(key: string, intents: readonly IntentDefinition[]): BlockEntry {
     const signature = signatureOf(intents);
     const cached = this.#entries.get(key);
     if (cached && cached.signature === signature) return cached;
@@ -132,12 +167,13 @@ export class OfflineIntentClassifier implements IntentClassifier {
     return entry;
   }
 
-  #modelFor(entry: BlockEntry): IntentModel {
-    if (!entry.model) {
-      entry.model = trainIntentModel(entry.intents);
-      this.#trainings++;
-    }
-    return entry.model;
+  #modelFor(key: string, entry: BlockEntry): IntentModel {
+    if (entry.model) return entry.model;
+    const model = trainIntentModel(entry.intents);
+    this.#trainings++;
+    // A new entry object: the cache weighs an entry when it is set with another value.
+    this.#entries.set(key, { ...entry, model });
+    return model;
   }
 }
 

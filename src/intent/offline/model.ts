@@ -6,7 +6,7 @@
  * no-match possible at all.
  */
 import type { IntentDefinition } from '../classifier.ts';
-import { OFFLINE_LIMITS } from './limits.ts';
+import { OFFLINE_LIMITS, type OfflineLimits } from './limits.ts';
 import { normalizeText } from './normalize.ts';
 import { type SoftmaxModel, scoreInto, softmaxInPlace, trainSoftmax } from './softmax.ts';
 import { fitTransform, type SparseVector, type Vectorizer, vectorize } from './vectorizer.ts';
@@ -52,27 +52,46 @@ export interface Prediction {
   background: boolean;
 }
 
-/** Description + examples of each intent, normalised, without empties or repeats. */
-function trainingTexts(intents: readonly IntentDefinition[]): { texts: string[]; labels: number[] } {
+/** Description, then examples, of one intent: normalised, without empties or repeats. */
+function textsOf(intent: IntentDefinition, limits: OfflineLimits): string[] {
+  const texts = new Set<string>();
+  for (const text of [intent.description, ...(intent.examples ?? []).slice(0, limits.maxExamplesPerIntent)]) {
+    const normalized = normalizeText(text);
+    if (normalized !== '') texts.add(normalized);
+  }
+  return [...texts];
+}
+
+/**
+ * The training texts of all intents, at most limits.maxTrainingExamples, taken in turns (every
+ * intent's first text, then every second one, ...) so that a large intent cannot crowd out the others.
+ */
+export function trainingTexts(
+  intents: readonly IntentDefinition[],
+  limits: OfflineLimits = OFFLINE_LIMITS,
+): { texts: string[]; labels: number[] } {
+  const perIntent = intents.map((intent) => textsOf(intent, limits));
+  const rounds = perIntent.reduce((longest, list) => Math.max(longest, list.length), 0);
   const texts: string[] = [];
   const labels: number[] = [];
-  intents.forEach((intent, label) => {
-    const seen = new Set<string>();
-    const examples = (intent.examples ?? []).slice(0, OFFLINE_LIMITS.maxExamplesPerIntent);
-    for (const text of [intent.description, ...examples]) {
-      const normalized = normalizeText(text);
-      if (normalized === '' || seen.has(normalized)) continue;
-      seen.add(normalized);
-      texts.push(normalized);
+  for (let round = 0; round < rounds && texts.length < limits.maxTrainingExamples; round++) {
+    perIntent.forEach((list, label) => {
+      const text = list[round];
+      if (text === undefined || texts.length >= limits.maxTrainingExamples) return;
+      texts.push(text);
       labels.push(label);
-    }
-  });
+    });
+  }
   return { texts, labels };
 }
 
-export function trainIntentModel(intents: readonly IntentDefinition[]): IntentModel {
-  const { texts, labels } = trainingTexts(intents);
-  const { vectorizer, vectors: xs } = fitTransform(texts);
+export function trainIntentModel(
+  intents: readonly IntentDefinition[],
+  limits: OfflineLimits = OFFLINE_LIMITS,
+): IntentModel {
+  const { texts, labels } = trainingTexts(intents, limits);
+  const maxColumns = Math.floor(limits.maxModelWeights / (intents.length + 1));
+  const { vectorizer, vectors: xs } = fitTransform(texts, maxColumns);
   const background = intents.length;
   const empty: SparseVector = { indices: new Int32Array(0), values: new Float32Array(0) };
   const backgroundCount = Math.max(1, Math.round(intents.length * TRAINING.backgroundPerIntent));

@@ -68,8 +68,16 @@ function l2Normalise(values: Float32Array, from: number, to: number, extraSquare
   for (let i = from; i < to; i++) values[i] = (values[i] as number) * scale;
 }
 
-/** Fits the vocabulary and idf on normalised training texts and returns their vectors. */
-export function fitTransform(texts: readonly string[]): { vectorizer: Vectorizer; vectors: SparseVector[] } {
+interface Counts {
+  /** Feature id → column, in order of first sight. */
+  columns: Map<number, number>;
+  /** Document frequency per column. */
+  df: Int32Array;
+  texts: CountedText[];
+}
+
+/** Term counts of each training text, and the document frequency of each feature. */
+function countTexts(texts: readonly string[]): Counts {
   const columns = new Map<number, number>();
   const lookupOrAdd = (id: number): number => {
     let column = columns.get(id);
@@ -104,14 +112,62 @@ export function fitTransform(texts: readonly string[]): { vectorizer: Vectorizer
     for (const column of cols) df[column] = (df[column] as number) + 1;
     counted.push({ columns: Int32Array.from(cols), counts: Float32Array.from(tfs), wordColumns });
   }
+  return { columns, df, texts: counted };
+}
+
+/** Keeps the `maxColumns` most frequent features (by document frequency), renumbered. */
+function keepFrequent(counts: Counts, maxColumns: number): Counts {
+  const size = counts.columns.size;
+  if (size <= maxColumns) return counts;
+  const byFrequency = Int32Array.from({ length: size }, (_, c) => c).sort(
+    (a, b) => (counts.df[b] as number) - (counts.df[a] as number) || a - b,
+  );
+  const renumbered = new Int32Array(size).fill(-1);
+  const df = new Int32Array(maxColumns);
+  for (let rank = 0; rank < maxColumns; rank++) {
+    const column = byFrequency[rank] as number;
+    renumbered[column] = rank;
+    df[rank] = counts.df[column] as number;
+  }
+  const columns = new Map<number, number>();
+  for (const [id, column] of counts.columns) {
+    const kept = renumbered[column] as number;
+    if (kept >= 0) columns.set(id, kept);
+  }
+  const texts = counts.texts.map((text) => {
+    const kept: number[] = [];
+    const tfs: number[] = [];
+    let wordColumns = 0;
+    text.columns.forEach((column, i) => {
+      const renamed = renumbered[column] as number;
+      if (renamed < 0) return;
+      kept.push(renamed);
+      tfs.push(text.counts[i] as number);
+      if (i < text.wordColumns) wordColumns++;
+    });
+    return { columns: Int32Array.from(kept), counts: Float32Array.from(tfs), wordColumns };
+  });
+  return { columns, df, texts };
+}
+
+/**
+ * Fits the vocabulary and idf on normalised training texts and returns their vectors. Beyond
+ * `maxColumns` features, the rarest are dropped (a bound on the model's memory).
+ */
+export function fitTransform(
+  texts: readonly string[],
+  maxColumns = Number.POSITIVE_INFINITY,
+): { vectorizer: Vectorizer; vectors: SparseVector[] } {
+  const { columns, df, texts: counted } = keepFrequent(countTexts(texts), maxColumns);
   const idf = new Float32Array(columns.size);
   for (const [id, c] of columns) {
     idf[c] = (Math.log((1 + texts.length) / (1 + (df[c] as number))) + 1) * (isWeak(id) ? WEAK_WEIGHT : 1);
   }
   const vectors = counted.map(({ columns: indices, counts, wordColumns }) => {
     const values = new Float32Array(indices.length);
-    for (let i = 0; i < indices.length; i++)
+    for (let i = 0; i < indices.length; i++) {
       values[i] = (1 + Math.log(counts[i] as number)) * (idf[indices[i] as number] as number);
+    }
     l2Normalise(values, 0, wordColumns, 0);
     l2Normalise(values, wordColumns, values.length, 0);
     return { indices, values };
