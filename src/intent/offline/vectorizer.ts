@@ -34,29 +34,28 @@ interface CountedText {
   wordColumns: number;
 }
 
-/** Groups repeated ids: per family, distinct columns and their counts. */
-class TermCounter {
-  readonly #counts: Map<number, number> = new Map();
-
-  count(
-    ids: Int32Array,
-    from: number,
-    to: number,
-    lookup: (id: number) => number | undefined,
-    onColumn: (column: number, tf: number) => void,
-    onUnknown: (id: number, tf: number) => void,
-  ): void {
-    const counts = this.#counts;
-    counts.clear();
-    for (let i = from; i < to; i++) {
-      const id = ids[i] as number;
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    for (const [id, tf] of counts) {
-      const column = lookup(id);
-      if (column === undefined) onUnknown(id, tf);
-      else onColumn(column, tf);
-    }
+/**
+ * Groups repeated ids of ids[from, to) (sorting that range in place): calls back once per distinct
+ * id with its count, as a known column or as an unknown feature.
+ */
+function countTerms(
+  ids: Int32Array,
+  from: number,
+  to: number,
+  lookup: (id: number) => number | undefined,
+  onColumn: (column: number, tf: number) => void,
+  onUnknown: (id: number, tf: number) => void,
+): void {
+  ids.subarray(from, to).sort();
+  let i = from;
+  while (i < to) {
+    const id = ids[i] as number;
+    let end = i + 1;
+    while (end < to && ids[end] === id) end++;
+    const column = lookup(id);
+    if (column === undefined) onUnknown(id, end - i);
+    else onColumn(column, end - i);
+    i = end;
   }
 }
 
@@ -87,7 +86,6 @@ function countTexts(texts: readonly string[]): Counts {
     }
     return column;
   };
-  const counter = new TermCounter();
   const features = createFeatureIds();
   const counted: CountedText[] = [];
   let df = new Int32Array(1024);
@@ -101,9 +99,9 @@ function countTexts(texts: readonly string[]): Counts {
     extractFeatures(text, features);
     cols.length = 0;
     tfs.length = 0;
-    counter.count(features.ids, 0, features.wordCount, lookupOrAdd, collect, () => {});
+    countTerms(features.ids, 0, features.wordCount, lookupOrAdd, collect, () => {});
     const wordColumns = cols.length;
-    counter.count(features.ids, features.wordCount, features.length, lookupOrAdd, collect, () => {});
+    countTerms(features.ids, features.wordCount, features.length, lookupOrAdd, collect, () => {});
     if (columns.size > df.length) {
       const grown = new Int32Array(Math.max(columns.size, df.length * 2));
       grown.set(df);
@@ -195,12 +193,11 @@ export function vectorize(vectorizer: Vectorizer, normalized: string): SparseVec
     unknownSquares += UNKNOWN_WEIGHT * ((1 + Math.log(tf)) * vectorizer.unknownIdf * weight) ** 2;
   };
   const lookup = (id: number) => vectorizer.columns.get(id);
-  const counter = new TermCounter();
-  counter.count(features.ids, 0, features.wordCount, lookup, onColumn, onUnknown);
+  countTerms(features.ids, 0, features.wordCount, lookup, onColumn, onUnknown);
   const wordColumns = indices.length;
   const wordUnknownSquares = unknownSquares;
   unknownSquares = 0;
-  counter.count(features.ids, features.wordCount, features.length, lookup, onColumn, onUnknown);
+  countTerms(features.ids, features.wordCount, features.length, lookup, onColumn, onUnknown);
   const values = Float32Array.from(raw);
   l2Normalise(values, 0, wordColumns, wordUnknownSquares);
   l2Normalise(values, wordColumns, values.length, unknownSquares);
