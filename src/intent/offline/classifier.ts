@@ -1,14 +1,15 @@
 /**
  * The offline intent classifier: in process, no network, no model download. Each intent block of a
  * flow version gets its own model, trained from its intents' descriptions and examples when the
- * version is prepared, or lazily at its first message; models are kept in a bounded LRU cache.
+ * version is prepared, or lazily at its first message (in a worker thread: trainer.ts); models are
+ * kept in an LRU cache bounded in count and bytes.
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import type { Classification, ClassifyRequest, IntentClassifier, IntentDefinition } from '../classifier.ts';
 import { buildCertainMatchIndex, type CertainMatchIndex, findCertainIntent } from './certain-match.ts';
 import { OFFLINE_LIMITS } from './limits.ts';
-import { type IntentModel, predict, trainIntentModel } from './model.ts';
+import { type IntentModel, predict } from './model.ts';
+import { type ModelTrainer, WorkerTrainer } from './trainer.ts';
 
 export const LOCAL_PROVIDER = 'local';
 
@@ -24,11 +25,23 @@ interface BlockEntry {
   readonly intents: readonly IntentDefinition[];
   readonly certain: CertainMatchIndex;
   readonly model?: IntentModel;
+  /** The training in progress, shared by the requests that wait for it. */
+  training?: Promise<IntentModel>;
 }
 
 export interface OfflineClassifierOptions {
   maxCachedModels?: number;
   maxCachedBytes?: number;
+  /** Where models are trained; default: a worker thread shared by the process. */
+  trainer?: ModelTrainer;
+}
+
+let sharedTrainer: WorkerTrainer | undefined;
+
+/** One training worker for the whole process, started at first use. */
+function processTrainer(): WorkerTrainer {
+  sharedTrainer ??= new WorkerTrainer();
+  return sharedTrainer;
 }
 
 /** Rough memory of a cache entry: the model's arrays and maps, and the certain-match keys. */
@@ -55,6 +68,7 @@ function errorMessage(error: unknown): string {
 
 export class OfflineIntentClassifier implements IntentClassifier {
   readonly #entries: LRUCache<string, BlockEntry>;
+  readonly #trainer: ModelTrainer;
   #trainings = 0;
 
   constructor(options: OfflineClassifierOptions = {}) {
@@ -63,6 +77,7 @@ export class OfflineIntentClassifier implements IntentClassifier {
       maxSize: options.maxCachedBytes ?? OFFLINE_LIMITS.maxCachedBytes,
       sizeCalculation: approximateBytes,
     });
+    this.#trainer = options.trainer ?? processTrainer();
   }
 
   /** How many models were trained so far (prepare and lazy training): observable cache behaviour. */
@@ -80,11 +95,9 @@ export class OfflineIntentClassifier implements IntentClassifier {
     blocks: readonly { blockId: string; intents: readonly IntentDefinition[] }[],
   ): Promise<void> {
     for (const block of blocks) {
-      // Training is synchronous: let other work run between blocks.
-      await nextTurn();
       try {
         const key = keyOf(flowVersion, block.blockId);
-        this.#modelFor(key, this.#entryFor(key, block.intents));
+        await this.#modelFor(key, this.#entryFor(key, block.intents));
       } catch {
         // A block that cannot be trained now is retried (and reported as an error value) at classify.
       }
@@ -108,7 +121,7 @@ export class OfflineIntentClassifier implements IntentClassifier {
       const key = keyOf(request.flowVersion, request.blockId);
       const entry = this.#entryFor(key, request.intents);
       if (entry.intents.length === 0) return { kind: 'no_match', ...outcome, latencyMs: elapsedMs(started) };
-      const model = this.#modelFor(key, entry);
+      const model = await this.#modelFor(key, entry);
       const prediction = predict(model, request.text);
       const latencyMs = elapsedMs(started);
       if (prediction.background)
@@ -167,13 +180,22 @@ export class OfflineIntentClassifier implements IntentClassifier {
     return entry;
   }
 
-  #modelFor(key: string, entry: BlockEntry): IntentModel {
-    if (entry.model) return entry.model;
-    const model = trainIntentModel(entry.intents);
-    this.#trainings++;
-    // A new entry object: the cache weighs an entry when it is set with another value.
-    this.#entries.set(key, { ...entry, model });
-    return model;
+  #modelFor(key: string, entry: BlockEntry): Promise<IntentModel> {
+    if (entry.model) return Promise.resolve(entry.model);
+    if (entry.training) return entry.training;
+    const training = this.#trainer.train(entry.intents).then((model) => {
+      this.#trainings++;
+      const current = this.#entries.peek(key);
+      // A new entry object: the cache weighs an entry again only when it is set with another value.
+      if (current === undefined || current === entry) this.#entries.set(key, { ...entry, model });
+      return model;
+    });
+    entry.training = training;
+    // A failed training is not kept: the next request tries again.
+    training.catch(() => {
+      if (entry.training === training) entry.training = undefined;
+    });
+    return training;
   }
 }
 
