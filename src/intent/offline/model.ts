@@ -24,6 +24,12 @@ export const TRAINING = {
    * more often: at 1, "travel offers please" fell to it in the 3-intent flow of contract §2.
    */
   backgroundPerIntent: 0.3,
+  /**
+   * Share of the example-count prior taken out of the learnt biases: an intent is not more likely
+   * because its author wrote more examples (measured on Banking77: +0.15 point over 4 seeds at 0.25;
+   * 1, a full correction, costs 0.4).
+   */
+  priorDiscount: 0.25,
   seed: 1,
 } as const;
 
@@ -110,7 +116,19 @@ export function trainIntentModel(
     l2: TRAINING.l2,
     seed: TRAINING.seed,
   });
+  discountPrior(softmax.bias, labels, intents.length);
   return { intentIds: intents.map((i) => i.id), vectorizer, softmax };
+}
+
+/** bias[c] -= priorDiscount × ln(texts of c / mean texts per intent), for the intents (not the background). */
+function discountPrior(bias: Float32Array, labels: readonly number[], intentCount: number): void {
+  const counts = new Float64Array(intentCount);
+  for (const label of labels) if (label < intentCount) counts[label] = (counts[label] as number) + 1;
+  const mean = counts.reduce((sum, n) => sum + n, 0) / intentCount;
+  for (let c = 0; c < intentCount; c++) {
+    const n = counts[c] as number;
+    if (n > 0) bias[c] = (bias[c] as number) - TRAINING.priorDiscount * Math.log(n / mean);
+  }
 }
 
 export function vectorizeText(model: IntentModel, text: string): SparseVector {
