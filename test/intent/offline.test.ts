@@ -127,6 +127,18 @@ describe('offline classifier: classification', () => {
     assert.deepEqual(stable(headThenWeather), stable(head));
   });
 
+  it('answers a no-match when no intent has a usable text (only punctuation)', async () => {
+    const empty = [
+      { id: 'a', description: '!!!', examples: [] },
+      { id: 'b', description: '???', examples: ['...'] },
+    ];
+    const classifier = new OfflineIntentClassifier();
+    for (const text of ['hello', '!!!', '']) {
+      const result = await classifier.classify(request(text, { intents: empty }));
+      assert.equal(result.kind, 'no_match', text);
+    }
+  });
+
   it('returns a no-match for a block without intents', async () => {
     const result = await new OfflineIntentClassifier().classify(request('will it rain', { intents: [] }));
     assert.equal(result.kind, 'no_match');
