@@ -155,15 +155,18 @@ export function trainSoftmax(
           ? allClasses
           : (candidates as Int32Array).subarray(i * candidateCount, (i + 1) * candidateCount);
       const K = classes.length;
-      for (let k = 0; k < K; k++) scores[k] = 0;
-      for (let j = 0; j < x.indices.length; j++) {
-        const base = (x.indices[j] as number) * C;
-        const v = x.values[j] as number;
+      if (classes === allClasses) scoreInto(model, x, scores, scale);
+      else {
+        for (let k = 0; k < K; k++) scores[k] = 0;
+        for (let j = 0; j < x.indices.length; j++) {
+          const base = (x.indices[j] as number) * C;
+          const v = x.values[j] as number;
+          for (let k = 0; k < K; k++)
+            scores[k] = (scores[k] as number) + v * (weights[base + (classes[k] as number)] as number);
+        }
         for (let k = 0; k < K; k++)
-          scores[k] = (scores[k] as number) + v * (weights[base + (classes[k] as number)] as number);
+          scores[k] = (scores[k] as number) * scale + (bias[classes[k] as number] as number);
       }
-      for (let k = 0; k < K; k++)
-        scores[k] = (scores[k] as number) * scale + (bias[classes[k] as number] as number);
       if (fullPass && candidates)
         topClasses(
           scores,
