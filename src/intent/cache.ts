@@ -1,0 +1,58 @@
+/**
+ * An LRU cache of provider answers keyed by (flow version, block id, normalised text). Flow versions are
+ * immutable, so an answer stays right for as long as its version lives. Only matches and no-matches are
+ * kept: an error must be retried on the next message, never replayed.
+ */
+import { LRUCache } from 'lru-cache';
+import type { Classification, ClassifyRequest } from './classifier.ts';
+
+export const CACHE_DEFAULTS = {
+  maxEntries: 10_000,
+  /** Bound on the characters of all keys together, so long texts cannot grow memory without bound. */
+  maxKeyChars: 4_000_000,
+} as const;
+
+type Answered = Exclude<Classification, { kind: 'error' }>;
+
+/** Case, Unicode form and runs of white space do not change what a message means. */
+export function normaliseText(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
+}
+
+function keyOf(request: Pick<ClassifyRequest, 'flowVersion' | 'blockId' | 'text'>): string {
+  // NUL cannot appear in a block id, so the key is unambiguous.
+  return `${request.flowVersion}\u0000${request.blockId}\u0000${normaliseText(request.text)}`;
+}
+
+export interface CacheOptions {
+  maxEntries?: number;
+  maxKeyChars?: number;
+}
+
+export class IntentCache {
+  readonly #lru: LRUCache<string, Answered>;
+
+  constructor(options: CacheOptions = {}) {
+    this.#lru = new LRUCache<string, Answered>({
+      max: options.maxEntries ?? CACHE_DEFAULTS.maxEntries,
+      maxSize: options.maxKeyChars ?? CACHE_DEFAULTS.maxKeyChars,
+      sizeCalculation: (_value, key) => Math.max(1, key.length),
+    });
+  }
+
+  get size(): number {
+    return this.#lru.size;
+  }
+
+  /** A hit comes back with `cached: true` and the lookup's own latency. */
+  get(request: ClassifyRequest, latencyMs = 0): Classification | undefined {
+    const hit = this.#lru.get(keyOf(request));
+    return hit && { ...hit, cached: true, latencyMs };
+  }
+
+  /** Keeps a provider's own answer; errors and fallback answers are not kept. */
+  set(request: ClassifyRequest, result: Classification): void {
+    if (result.kind === 'error' || result.fallback) return;
+    this.#lru.set(keyOf(request), result);
+  }
+}

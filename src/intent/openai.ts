@@ -1,0 +1,224 @@
+/**
+ * The OpenAI intent classifier: one chat.completions call with a strict JSON-schema answer (see
+ * openai-prompt.ts), on any OpenAI-compatible server.
+ *
+ * Time is ours, not the SDK's: the SDK runs with `maxRetries: 0` and a per-attempt `timeout`, and this
+ * class retries by itself so that one deadline (INTENT_TIMEOUT_MS) bounds the whole classification,
+ * retries and `retry-after` waits included. It never throws: every failure is an `error` Classification.
+ */
+import OpenAI from 'openai';
+import type { Classification, ClassifyRequest, IntentClassifier } from './classifier.ts';
+import { describeFailure, type ProviderFailure } from './openai-failure.ts';
+import { type Answer, buildChatRequest, readAnswer } from './openai-prompt.ts';
+import { backoffMs, sleep } from './retry.ts';
+
+export const OPENAI_PROVIDER = 'openai';
+
+export const OPENAI_DEFAULTS = {
+  baseURL: 'https://api.openai.com/v1',
+  /**
+   * Cheap, fast (no reasoning step, so one short answer comes back quickly), supports strict structured
+   * outputs, and follows instructions better than gpt-4o-mini; a classification (a prompt of ~1k tokens) costs a
+   * few hundredths of a cent.
+   */
+  model: 'gpt-4.1-mini',
+  /** INTENT_TIMEOUT_MS: one classification end to end, retries included. */
+  timeoutMs: 8_000,
+  /**
+   * One HTTP attempt's share of the deadline (3.2 s of the default 8 s): a hung attempt leaves time for a
+   * retry, and a slower server (a local model) gets more per attempt when INTENT_TIMEOUT_MS is raised.
+   */
+  attemptShare: 0.4,
+  maxRetries: 2,
+  /** First backoff ceiling; doubles on each retry, jittered. */
+  backoffBaseMs: 250,
+  /** Threshold when neither the block nor the flow sets `minConfidence` (the model's own estimate). */
+  defaultMinConfidence: 0.5,
+} as const;
+
+/** Retries are capped whatever the options say: cost and time must stay bounded. */
+export const OPENAI_MAX_RETRIES = 2;
+
+export interface RetryEvent {
+  /** 1 for the first retry. */
+  retry: number;
+  delayMs: number;
+  /** True when the wait is the server's `retry-after`, false for our own backoff. */
+  serverAsked: boolean;
+  failure: ProviderFailure;
+}
+
+export interface OpenAiClassifierOptions {
+  apiKey: string;
+  /** Any OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama. */
+  baseURL?: string;
+  model?: string;
+  timeoutMs?: number;
+  /** Default: `attemptShare` of `timeoutMs`. */
+  attemptTimeoutMs?: number;
+  maxRetries?: number;
+  backoffBaseMs?: number;
+  /** Called before each retry's wait (for logs and tests). */
+  onRetry?: (event: RetryEvent) => void;
+  random?: () => number;
+}
+
+export interface OpenAiStats {
+  calls: number;
+  attempts: number;
+  retries: number;
+  errors: number;
+}
+
+type AttemptOutcome = { answer: Answer } | { failure: ProviderFailure };
+
+export class OpenAiIntentClassifier implements IntentClassifier {
+  readonly provider = OPENAI_PROVIDER;
+  readonly model: string;
+  readonly #options: OpenAiClassifierOptions;
+  readonly #timeoutMs: number;
+  readonly #attemptTimeoutMs: number;
+  readonly #maxRetries: number;
+  #client: OpenAI | undefined;
+  readonly #stats: OpenAiStats = { calls: 0, attempts: 0, retries: 0, errors: 0 };
+
+  constructor(options: OpenAiClassifierOptions) {
+    this.#options = options;
+    this.model = options.model ?? OPENAI_DEFAULTS.model;
+    this.#timeoutMs = options.timeoutMs ?? OPENAI_DEFAULTS.timeoutMs;
+    const attemptMs = options.attemptTimeoutMs ?? this.#timeoutMs * OPENAI_DEFAULTS.attemptShare;
+    this.#attemptTimeoutMs = Math.max(1, Math.floor(Math.min(attemptMs, this.#timeoutMs)));
+    this.#maxRetries = Math.max(
+      0,
+      Math.min(options.maxRetries ?? OPENAI_DEFAULTS.maxRetries, OPENAI_MAX_RETRIES),
+    );
+  }
+
+  stats(): OpenAiStats {
+    return { ...this.#stats };
+  }
+
+  async classify(request: ClassifyRequest): Promise<Classification> {
+    const started = performance.now();
+    this.#stats.calls += 1;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.#timeoutMs);
+    const signal = request.signal ? AbortSignal.any([deadline.signal, request.signal]) : deadline.signal;
+    let answer: Answer;
+    try {
+      answer = await this.#classifyWithRetries(request, signal, started + this.#timeoutMs);
+    } catch (error) {
+      // Not expected (every step returns values), but a classifier must never reject.
+      answer = { kind: 'error', ...describeFailure(error, this.#attemptTimeoutMs, false, false) };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (answer.kind === 'error') this.#stats.errors += 1;
+    return this.#toClassification(answer, Math.round(performance.now() - started));
+  }
+
+  #toClassification(answer: Answer, latencyMs: number): Classification {
+    const outcome = { provider: OPENAI_PROVIDER, latencyMs, cached: false, fallback: false };
+    switch (answer.kind) {
+      case 'match':
+        return {
+          ...outcome,
+          kind: 'match',
+          intent: answer.intent,
+          confidence: answer.confidence,
+          defaultMinConfidence: OPENAI_DEFAULTS.defaultMinConfidence,
+        };
+      case 'no_match':
+        return { ...outcome, kind: 'no_match', confidence: answer.confidence };
+      case 'error':
+        return { ...outcome, kind: 'error', code: answer.code, message: answer.message };
+    }
+  }
+
+  async #classifyWithRetries(
+    request: ClassifyRequest,
+    signal: AbortSignal,
+    deadlineAt: number,
+  ): Promise<Answer> {
+    let client: OpenAI;
+    try {
+      client = this.#getClient();
+    } catch {
+      return {
+        kind: 'error',
+        code: 'PROVIDER_UNAVAILABLE',
+        message: 'the OpenAI client could not be created',
+      };
+    }
+    const body = buildChatRequest(this.model, request);
+    const intentIds = request.intents.map((intent) => intent.id);
+    for (let retry = 0; ; retry += 1) {
+      // Whole milliseconds: the SDK refuses a fractional timeout.
+      const remaining = Math.floor(deadlineAt - performance.now());
+      if (signal.aborted || remaining < 1) {
+        return { kind: 'error', code: 'PROVIDER_TIMEOUT', message: 'the intent deadline passed' };
+      }
+      const outcome = await this.#attempt(
+        client,
+        body,
+        intentIds,
+        signal,
+        Math.min(this.#attemptTimeoutMs, remaining),
+      );
+      if ('answer' in outcome) return outcome.answer;
+      const { failure } = outcome;
+      const asError: Answer = { kind: 'error', code: failure.code, message: failure.message };
+      if (!failure.retryable || retry >= this.#maxRetries) return asError;
+      const serverAsked = failure.retryAfterMs !== undefined;
+      const delayMs = failure.retryAfterMs ?? backoffMs(retry, this.#backoffBaseMs(), this.#options.random);
+      if (performance.now() + delayMs >= deadlineAt) {
+        return serverAsked
+          ? { ...asError, message: `${failure.message}; its retry-after passes the deadline` }
+          : asError;
+      }
+      this.#stats.retries += 1;
+      this.#options.onRetry?.({ retry: retry + 1, delayMs, serverAsked, failure });
+      await sleep(delayMs, signal);
+    }
+  }
+
+  async #attempt(
+    client: OpenAI,
+    body: ReturnType<typeof buildChatRequest>,
+    intentIds: readonly string[],
+    deadline: AbortSignal,
+    attemptMs: number,
+  ): Promise<AttemptOutcome> {
+    this.#stats.attempts += 1;
+    // The SDK's own timeout stops at the response headers; this timer also covers reading the body.
+    const attempt = new AbortController();
+    const timer = setTimeout(() => attempt.abort(), attemptMs);
+    try {
+      const completion: unknown = await client.chat.completions.create(body, {
+        signal: AbortSignal.any([deadline, attempt.signal]),
+        timeout: attemptMs,
+        maxRetries: 0,
+      });
+      return { answer: readAnswer(completion, intentIds) };
+    } catch (error) {
+      return { failure: describeFailure(error, attemptMs, deadline.aborted, attempt.signal.aborted) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #backoffBaseMs(): number {
+    return this.#options.backoffBaseMs ?? OPENAI_DEFAULTS.backoffBaseMs;
+  }
+
+  /** Built on first use, so importing or constructing never needs the network or a valid key. */
+  #getClient(): OpenAI {
+    this.#client ??= new OpenAI({
+      apiKey: this.#options.apiKey,
+      baseURL: this.#options.baseURL ?? OPENAI_DEFAULTS.baseURL,
+      timeout: this.#attemptTimeoutMs,
+      maxRetries: 0,
+    });
+    return this.#client;
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The IntentClassifier the runtime uses. It picks a provider per request (the request's `provider`,
+ * i.e. the block's override, else INTENT_PROVIDER) and adds the cost and failure handling around OpenAI:
+ *
+ * - `local`: the offline classifier.
+ * - `auto`: OpenAI when a key is configured, else local. With a key: a local certain match (an example or
+ *   quick reply typed exactly) skips the LLM; then the cache; then OpenAI behind the circuit breaker. An
+ *   OpenAI error or an open breaker falls back to the local classifier (`fallback: true`).
+ * - `openai`: the cache, then OpenAI behind the breaker. An error stays an error (the flow's `onError`
+ *   path: the author asked for OpenAI, so a wrong-but-confident local answer is not silently substituted),
+ *   except while the breaker is open: then the provider is known to be down, and a local answer serves the
+ *   user better than N turns of "sorry, try again"; it is marked `fallback: true`.
+ *   Without a key: an error PROVIDER_UNAVAILABLE.
+ */
+import type { IntentProviderName } from '../flow/types.ts';
+import type { CircuitBreaker } from './breaker.ts';
+import type { IntentCache } from './cache.ts';
+import type {
+  Classification,
+  ClassifyRequest,
+  IntentClassifier,
+  IntentDefinition,
+  IntentErrorCode,
+} from './classifier.ts';
+import { OPENAI_PROVIDER, type OpenAiStats } from './openai.ts';
+
+export const LOCAL_PROVIDER = 'local';
+
+/** Why another provider answered: the requested provider's error, or its open breaker. */
+export interface FallbackReason {
+  provider: string;
+  code: IntentErrorCode;
+  message: string;
+}
+
+/** A Classification, plus the reason when `fallback` is true. */
+export type RoutedClassification = Classification & { fallbackFrom?: FallbackReason };
+
+/** A local check that is sure without a model (exact example or quick-reply match), else null. */
+export type CertainMatch = (request: ClassifyRequest) => Classification | null;
+
+export interface IntentRouterOptions {
+  /** INTENT_PROVIDER. */
+  mode: IntentProviderName;
+  local: IntentClassifier;
+  certainMatch?: CertainMatch;
+  /** Absent when no OPENAI_API_KEY is configured. */
+  openai?: IntentClassifier & { stats?(): OpenAiStats };
+  breaker: CircuitBreaker;
+  cache: IntentCache;
+}
+
+export interface IntentRouterStats {
+  calls: number;
+  /** Classifications OpenAI was asked for (cache hits and certain matches excluded). */
+  openaiCalls: number;
+  /** HTTP retries inside those calls. */
+  retries: number;
+  /** OpenAI calls that ended in an error. */
+  errors: number;
+  fallbacks: number;
+  cacheHits: number;
+  /** LLM calls saved by a local certain match. */
+  certainMatchSkips: number;
+  breakerState: ReturnType<CircuitBreaker['state']>;
+  breakerOpened: number;
+}
+
+/** Refusals are about one message, not the provider's health, so they do not trip the breaker. */
+function isProviderFailure(result: Classification): boolean {
+  return result.kind === 'error' && result.code !== 'PROVIDER_REFUSED';
+}
+
+function elapsedSince(started: number): number {
+  return Math.round(performance.now() - started);
+}
+
+export class IntentRouter implements IntentClassifier {
+  readonly #options: IntentRouterOptions;
+  readonly #counts = {
+    calls: 0,
+    openaiCalls: 0,
+    errors: 0,
+    fallbacks: 0,
+    cacheHits: 0,
+    certainMatchSkips: 0,
+  };
+
+  constructor(options: IntentRouterOptions) {
+    this.#options = options;
+  }
+
+  stats(): IntentRouterStats {
+    const { breaker, openai } = this.#options;
+    return {
+      ...this.#counts,
+      retries: openai?.stats?.().retries ?? 0,
+      breakerState: breaker.state(),
+      breakerOpened: breaker.timesOpened(),
+    };
+  }
+
+  /** Only the local classifier has something to train. */
+  async prepare(
+    flowVersion: number,
+    blocks: readonly { blockId: string; intents: readonly IntentDefinition[] }[],
+  ): Promise<void> {
+    await this.#options.local.prepare?.(flowVersion, blocks);
+  }
+
+  async classify(request: ClassifyRequest): Promise<RoutedClassification> {
+    const started = performance.now();
+    this.#counts.calls += 1;
+    const requested = request.provider ?? this.#options.mode;
+    const { openai } = this.#options;
+    if (requested === 'local' || (requested === 'auto' && !openai)) {
+      return this.#local(request);
+    }
+    if (!openai) {
+      return {
+        kind: 'error',
+        code: 'PROVIDER_UNAVAILABLE',
+        message: 'OpenAI was requested but OPENAI_API_KEY is not set',
+        provider: OPENAI_PROVIDER,
+        latencyMs: 0,
+        cached: false,
+        fallback: false,
+      };
+    }
+    if (requested === 'auto') {
+      const certain = this.#certainMatch(request);
+      if (certain) {
+        this.#counts.certainMatchSkips += 1;
+        return { ...certain, latencyMs: elapsedSince(started) };
+      }
+    }
+    return this.#viaOpenAi(request, openai, requested === 'auto', started);
+  }
+
+  async #viaOpenAi(
+    request: ClassifyRequest,
+    openai: IntentClassifier,
+    fallBackOnError: boolean,
+    started: number,
+  ): Promise<RoutedClassification> {
+    const { cache, breaker } = this.#options;
+    const hit = cache.get(request, elapsedSince(started));
+    if (hit) {
+      this.#counts.cacheHits += 1;
+      return hit;
+    }
+    if (!breaker.tryAcquire()) {
+      const reason = 'the circuit breaker is open after repeated OpenAI failures';
+      return this.#fallback(
+        request,
+        { provider: OPENAI_PROVIDER, code: 'PROVIDER_UNAVAILABLE', message: reason },
+        started,
+      );
+    }
+    this.#counts.openaiCalls += 1;
+    const result = await this.#safely(openai, request, OPENAI_PROVIDER);
+    breaker.record(!isProviderFailure(result));
+    if (result.kind !== 'error') {
+      cache.set(request, result);
+      return result;
+    }
+    this.#counts.errors += 1;
+    if (!fallBackOnError) return result;
+    return this.#fallback(
+      request,
+      { provider: result.provider, code: result.code, message: result.message },
+      started,
+    );
+  }
+
+  async #fallback(
+    request: ClassifyRequest,
+    reason: FallbackReason,
+    started: number,
+  ): Promise<RoutedClassification> {
+    this.#counts.fallbacks += 1;
+    const local = await this.#local(request);
+    return { ...local, fallback: true, fallbackFrom: reason, latencyMs: elapsedSince(started) };
+  }
+
+  #local(request: ClassifyRequest): Promise<Classification> {
+    return this.#safely(this.#options.local, request, LOCAL_PROVIDER);
+  }
+
+  #certainMatch(request: ClassifyRequest): Classification | null {
+    try {
+      return this.#options.certainMatch?.(request) ?? null;
+    } catch {
+      return null; // A broken shortcut only costs an LLM call.
+    }
+  }
+
+  /** The port says classifiers never reject; this makes sure of it. */
+  async #safely(
+    classifier: IntentClassifier,
+    request: ClassifyRequest,
+    provider: string,
+  ): Promise<Classification> {
+    const started = performance.now();
+    try {
+      return await classifier.classify(request);
+    } catch (error) {
+      const name = error instanceof Error ? error.name : typeof error;
+      return {
+        kind: 'error',
+        code: 'PROVIDER_ERROR',
+        message: `the ${provider} classifier failed (${name})`,
+        provider,
+        latencyMs: elapsedSince(started),
+        cached: false,
+        fallback: false,
+      };
+    }
+  }
+}

@@ -1,0 +1,127 @@
+/** Intent settings from the environment, and the stack built from them (talking to the fake server). */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Classification, ClassifyRequest } from '../../src/intent/classifier.ts';
+import { createIntentRouter } from '../../src/intent/create.ts';
+import { OPENAI_DEFAULTS } from '../../src/intent/openai.ts';
+import {
+  describeIntentSettings,
+  type IntentSettings,
+  parseIntentSettings,
+} from '../../src/intent/settings.ts';
+import { answer, FakeOpenAi } from '../support/fake-openai.ts';
+
+function settingsOf(env: Record<string, string>): IntentSettings {
+  const result = parseIntentSettings(env);
+  assert.ok(result.ok, 'valid settings');
+  return result.settings;
+}
+
+test('defaults: auto, the documented timeout, no OpenAI without a key', () => {
+  const result = parseIntentSettings({});
+  assert.deepEqual(result, { ok: true, settings: { provider: 'auto', timeoutMs: 8_000 }, warnings: [] });
+});
+
+test('a key brings the OpenAI settings, with the default model unless OPENAI_MODEL is set', () => {
+  assert.deepEqual(settingsOf({ OPENAI_API_KEY: 'sk-x' }).openai, {
+    apiKey: 'sk-x',
+    model: OPENAI_DEFAULTS.model,
+  });
+  assert.deepEqual(
+    settingsOf({
+      OPENAI_API_KEY: 'sk-x',
+      OPENAI_MODEL: 'llama3.2',
+      OPENAI_BASE_URL: 'http://localhost:11434/v1',
+    }).openai,
+    { apiKey: 'sk-x', model: 'llama3.2', baseURL: 'http://localhost:11434/v1' },
+  );
+});
+
+test('blank variables count as unset', () => {
+  const settings = settingsOf({ INTENT_PROVIDER: '', INTENT_TIMEOUT_MS: ' ', OPENAI_API_KEY: '' });
+  assert.deepEqual(settings, { provider: 'auto', timeoutMs: 8_000 });
+});
+
+test('invalid values are errors naming the variable, never echoing a value', () => {
+  const result = parseIntentSettings({
+    INTENT_PROVIDER: 'gpt',
+    INTENT_TIMEOUT_MS: '10',
+    OPENAI_BASE_URL: 'not a url sk-secret',
+  });
+  assert.equal(result.ok, false);
+  const errors = result.ok ? [] : result.errors;
+  assert.equal(errors.length, 3);
+  for (const name of ['INTENT_PROVIDER', 'INTENT_TIMEOUT_MS', 'OPENAI_BASE_URL']) {
+    assert.ok(
+      errors.some((error) => error.startsWith(name)),
+      `an error names ${name}`,
+    );
+  }
+  assert.ok(!errors.join(' ').includes('sk-secret'));
+});
+
+test('INTENT_PROVIDER=openai without a key is a startup warning', () => {
+  const result = parseIntentSettings({ INTENT_PROVIDER: 'openai', OPENAI_MODEL: 'gpt-4.1-mini' });
+  assert.ok(result.ok);
+  assert.equal(result.warnings.length, 2);
+  assert.match(result.warnings[0] ?? '', /OPENAI_API_KEY is not set.*PROVIDER_UNAVAILABLE/);
+});
+
+test('the startup summary says whether a key is set, never the key or URL credentials', () => {
+  const summary = describeIntentSettings(
+    settingsOf({ OPENAI_API_KEY: 'sk-very-secret', OPENAI_BASE_URL: 'https://user:pw@llm.example.com/v1' }),
+  );
+  assert.deepEqual(summary, {
+    intentProvider: 'auto',
+    effectiveProvider: 'openai',
+    intentTimeoutMs: 8_000,
+    openaiApiKey: 'set',
+    openaiBaseUrl: 'https://llm.example.com/v1',
+    openaiModel: OPENAI_DEFAULTS.model,
+  });
+  assert.equal(describeIntentSettings(settingsOf({})).effectiveProvider, 'local');
+});
+
+let fake: FakeOpenAi;
+before(async () => {
+  fake = await FakeOpenAi.start();
+});
+after(() => fake.close());
+
+const local = {
+  async classify(): Promise<Classification> {
+    return {
+      kind: 'no_match',
+      confidence: 1,
+      provider: 'local',
+      latencyMs: 0,
+      cached: false,
+      fallback: false,
+    };
+  },
+};
+const ask: ClassifyRequest = {
+  flowVersion: 1,
+  blockId: 'route',
+  text: 'rain?',
+  intents: [{ id: 'weather', description: 'the weather', examples: [] }],
+};
+
+test('the stack built from OPENAI_* settings calls that server with that model', async () => {
+  fake.reply(answer('weather', 0.9));
+  const settings = settingsOf({
+    OPENAI_API_KEY: 'sk-x',
+    OPENAI_BASE_URL: fake.baseURL,
+    OPENAI_MODEL: 'my-model',
+  });
+  const result = await createIntentRouter(settings, { local }).classify(ask);
+  assert.equal(result.provider, 'openai');
+  assert.equal(fake.requests.at(-1)?.body.model, 'my-model');
+});
+
+test('the stack built without a key answers locally and never calls out', async () => {
+  const before = fake.requests.length;
+  const result = await createIntentRouter(settingsOf({}), { local }).classify(ask);
+  assert.equal(result.provider, 'local');
+  assert.equal(fake.requests.length, before);
+});
