@@ -169,17 +169,12 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  let running: RunningServer;
-  try {
-    running = await startServer(config, { logger });
-  } catch (err) {
-    logger.fatal({ err }, 'could not start');
-    process.exit(1);
-  }
-
-  const shutdown = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'shutting down');
-    running.close().then(
+  // Listen for signals before starting: one that arrives during startup stops the server once it is up,
+  // instead of killing the process half-way (the default action).
+  let stopping: NodeJS.Signals | undefined;
+  let running: RunningServer | undefined;
+  const stop = (server: RunningServer) =>
+    server.close().then(
       () => {
         logger.info('stopped');
         process.exit(0);
@@ -189,9 +184,22 @@ async function main(): Promise<void> {
         process.exit(1);
       },
     );
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = signal;
+    logger.info({ signal }, 'shutting down');
+    if (running) void stop(running);
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
+  try {
+    running = await startServer(config, { logger });
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    process.exit(1);
+  }
+  if (stopping) void stop(running);
 }
 
 if (import.meta.main) await main();
