@@ -14,7 +14,7 @@ import { createFlowService } from './flows/service.ts';
 import { type ResolvedAdminToken, resolveAdminToken } from './http/admin-token.ts';
 import { createHttpServer } from './http/server.ts';
 import type { IntentClassifier } from './intent/classifier.ts';
-import { createIntentStack, UNAVAILABLE_LOCAL } from './intent/stack.ts';
+import { createIntentStack } from './intent/stack.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
@@ -130,7 +130,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       store,
       config,
       logger,
-      classifier: options.classifier ?? createIntentStack(config, logger, { classifier: UNAVAILABLE_LOCAL }),
+      classifier: options.classifier ?? createIntentStack(config, logger),
     });
     const address = await listen(restify.server, config.port, config.host);
     const url = urlOf(address);
