@@ -73,6 +73,19 @@ describe('offline classifier: training off the event loop', () => {
     assert.equal(calls, 2);
   });
 
+  it('trains inline when the worker cannot start', async () => {
+    const trainer = new WorkerTrainer(new URL('./no-such-worker.ts', import.meta.url));
+    try {
+      const model = await trainer.train(TRAVEL_INTENTS);
+      assert.equal(trainer.inlineOnly, true);
+      assert.equal(model.intentIds[predict(model, 'will it rain tomorrow').bestIntent], 'weather');
+      const again = await trainer.train(TRAVEL_INTENTS.slice(0, 2));
+      assert.equal(again.intentIds.length, 2);
+    } finally {
+      await trainer.close();
+    }
+  });
+
   it('fails pending trainings when the trainer is closed, and starts a new worker afterwards', async () => {
     const trainer = new WorkerTrainer();
     const pending = assert.rejects(trainer.train(MANY_INTENTS), /closed/);

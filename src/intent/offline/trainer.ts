@@ -3,7 +3,8 @@
  * done inline, it would pause every conversation of the server; in a worker thread, only the
  * conversations waiting for that model wait. One worker per process, started at first use, kept
  * referenced only while it has work (an idle worker does not keep the process alive), and started
- * again if it dies. Where a worker cannot be started, training runs inline.
+ * again if it dies after having worked. A worker that fails before its first answer (it cannot start
+ * here) is not tried again: its trainings, and all later ones, run inline.
  */
 import { Worker } from 'node:worker_threads';
 import type { IntentDefinition } from '../classifier.ts';
@@ -22,20 +23,38 @@ export const inlineTrainer: ModelTrainer = {
 type Reply = { id: number; model: IntentModel } | { id: number; error: string };
 
 interface Pending {
+  intents: readonly IntentDefinition[];
   resolve(model: IntentModel): void;
   reject(error: Error): void;
 }
 
+const WORKER_SCRIPT = new URL('./training-worker.ts', import.meta.url);
+
 export class WorkerTrainer implements ModelTrainer {
+  readonly #script: URL;
   #worker: Worker | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
+  #answered = false;
+  #inlineOnly = false;
+
+  /** `script` is for tests: the worker's module. */
+  constructor(script: URL = WORKER_SCRIPT) {
+    this.#script = script;
+  }
+
+  /** True once a worker failed to start: training runs on the calling thread. */
+  get inlineOnly(): boolean {
+    return this.#inlineOnly;
+  }
 
   async train(intents: readonly IntentDefinition[]): Promise<IntentModel> {
     const worker = this.#start();
     if (!worker) return inlineTrainer.train(intents);
     const id = this.#nextId++;
-    const result = new Promise<IntentModel>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    const result = new Promise<IntentModel>((resolve, reject) =>
+      this.#pending.set(id, { intents, resolve, reject }),
+    );
     worker.ref();
     worker.postMessage({ id, intents } satisfies TrainingJob);
     return result;
@@ -50,11 +69,12 @@ export class WorkerTrainer implements ModelTrainer {
   }
 
   #start(): Worker | undefined {
-    if (this.#worker) return this.#worker;
+    if (this.#worker || this.#inlineOnly) return this.#worker;
     let worker: Worker;
     try {
-      worker = new Worker(new URL('./training-worker.ts', import.meta.url));
+      worker = new Worker(this.#script);
     } catch {
+      this.#inlineOnly = true;
       return undefined;
     }
     worker.unref();
@@ -68,6 +88,7 @@ export class WorkerTrainer implements ModelTrainer {
   }
 
   #settle(reply: Reply): void {
+    this.#answered = true;
     const pending = this.#pending.get(reply.id);
     if (!pending) return;
     this.#pending.delete(reply.id);
@@ -76,11 +97,21 @@ export class WorkerTrainer implements ModelTrainer {
     if (this.#pending.size === 0) this.#worker?.unref();
   }
 
-  /** The worker died: its trainings fail, and the next training starts a new one. */
+  /**
+   * The worker died. If it had worked, its trainings fail and the next training starts a new one; if
+   * it never answered, workers do not work here: its trainings run inline, as will all later ones.
+   */
   #lose(worker: Worker, error: Error): void {
     if (this.#worker !== worker) return;
     this.#worker = undefined;
-    this.#failAll(error);
+    if (this.#answered) {
+      this.#failAll(error);
+      return;
+    }
+    this.#inlineOnly = true;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const job of pending) inlineTrainer.train(job.intents).then(job.resolve, job.reject);
   }
 
   #failAll(error: Error): void {
