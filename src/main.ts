@@ -7,11 +7,14 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Server } from 'restify';
+import { type Chat, startChat } from './chat.ts';
 import { type Config, ConfigError, EX_CONFIG, loadConfig } from './config.ts';
 import { DEFAULT_FLOW_PATH, readDefaultFlow } from './default-flow.ts';
 import { createFlowService } from './flows/service.ts';
 import { type ResolvedAdminToken, resolveAdminToken } from './http/admin-token.ts';
 import { createHttpServer } from './http/server.ts';
+import type { IntentClassifier } from './intent/classifier.ts';
+import { createIntentStack } from './intent/stack.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
@@ -22,6 +25,8 @@ export interface StartOptions {
   onFlowActivated?: (version: number) => void | Promise<void>;
   /** Defaults to examples/travel.json. */
   defaultFlowPath?: string;
+  /** Defaults to the classifier INTENT_PROVIDER selects. */
+  classifier?: IntentClassifier;
 }
 
 export interface RunningServer {
@@ -32,6 +37,7 @@ export interface RunningServer {
   restify: Server;
   store: Store;
   logger: Logger;
+  chat: Chat;
   /** Stops accepting, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_MS), closes the store. */
   close(): Promise<void>;
 }
@@ -99,9 +105,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
   });
   try {
+    let chat: Chat | undefined;
     const flows = createFlowService({
       store,
-      ...(options.onFlowActivated ? { onFlowActivated: options.onFlowActivated } : {}),
+      onFlowActivated: async (version) => {
+        await chat?.onFlowActivated(version);
+        await options.onFlowActivated?.(version);
+      },
       onHookError: (err, version) => logger.error({ err, version }, 'onFlowActivated failed'),
     });
     const defaultFlowPath = options.defaultFlowPath ?? DEFAULT_FLOW_PATH;
@@ -115,6 +125,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
     const restify = createHttpServer({ config, store, logger, adminToken: admin.token, flows });
     restify.on('error', (err) => logger.error({ err }, 'HTTP server error'));
+    chat = startChat({
+      http: restify.server,
+      store,
+      config,
+      logger,
+      classifier: options.classifier ?? createIntentStack(config, logger),
+    });
     const address = await listen(restify.server, config.port, config.host);
     const url = urlOf(address);
     logger.info({ url, store: store.kind }, `Chatflow listening on ${url}`);
@@ -122,12 +139,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
-        await closeHttp(restify.server, config.shutdownTimeoutMs);
+        const http = closeHttp(restify.server, config.shutdownTimeoutMs);
+        await chat.close(config.shutdownTimeoutMs);
+        await http;
         await store.close();
       })();
       return closing;
     };
-    return { url, port: address.port, adminToken: admin.token, restify, store, logger, close };
+    return { url, port: address.port, adminToken: admin.token, restify, store, logger, chat, close };
   } catch (err) {
     await store.close();
     throw err;

@@ -9,9 +9,17 @@ import type { ConversationState } from './state.ts';
 import { step } from './step.ts';
 import type { ClassificationNeeded, Effect, EngineEvent, StepResult } from './types.ts';
 
+export type TurnResult =
+  | Extract<StepResult, { ok: false }>
+  | { ok: true; state: ConversationState; effects: Effect[]; stopped: boolean };
+
 export interface TurnPorts {
   classify(request: ClassificationNeeded): Promise<Classification>;
-  onSegment?(segment: { state: ConversationState; effects: Effect[] }): Promise<void> | void;
+  /** Returning false stops the turn there (e.g. the store refused the segment as a duplicate). */
+  onSegment?(segment: {
+    state: ConversationState;
+    effects: Effect[];
+  }): Promise<boolean | undefined> | boolean | undefined;
 }
 
 export async function runTurn(
@@ -19,14 +27,15 @@ export async function runTurn(
   state: ConversationState,
   event: EngineEvent,
   ports: TurnPorts,
-): Promise<StepResult> {
+): Promise<TurnResult> {
   const effects: Effect[] = [];
   let current = state;
   let next: EngineEvent | undefined = event;
   while (next) {
     const result = step(flow, current, next);
     if (!result.ok) return result;
-    await ports.onSegment?.(result);
+    if ((await ports.onSegment?.(result)) === false)
+      return { ok: true, state: current, effects, stopped: true };
     effects.push(...result.effects);
     current = result.state;
     const last = result.effects.at(-1);
@@ -35,5 +44,5 @@ export async function runTurn(
         ? { type: 'classified', blockId: last.request.blockId, result: await ports.classify(last.request) }
         : undefined;
   }
-  return { ok: true, state: current, effects };
+  return { ok: true, state: current, effects, stopped: false };
 }

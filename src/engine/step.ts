@@ -79,6 +79,14 @@ export function step(flow: CompiledFlow, state: ConversationState, event: Engine
       run(turn, { kind: 'goto', target: block.next });
       break;
     }
+    case 'resume': {
+      const block = state.blockId === null ? undefined : flow.blocks.get(state.blockId);
+      if (state.phase === 'new' || !block) return fail('NOT_STARTED', 'the conversation has not started');
+      record(turn, { type: 'conversation.resumed', data: {} });
+      if (block.type === 'intent') enterIntent(block, turn);
+      else if (block.type === 'wait') enterWait(block, turn);
+      break;
+    }
     case 'classified': {
       const block = flow.blocks.get(event.blockId);
       if (state.phase !== 'classifying' || state.blockId !== event.blockId || block?.type !== 'intent') {

@@ -8,7 +8,9 @@ import type { ConversationState } from './state.ts';
 export type EngineEvent =
   | { type: 'start' }
   | { type: 'user_message'; text: string; clientMessageId?: string }
-  | { type: 'classified'; blockId: string; result: Classification };
+  | { type: 'classified'; blockId: string; result: Classification }
+  /** A client reconnected: re-announce where the conversation stands (and re-ask a lost classification). */
+  | { type: 'resume' };
 
 /** A classification the runtime must perform; its result comes back as a `classified` event. */
 export type ClassificationNeeded = Omit<ClassifyRequest, 'signal'>;
@@ -24,6 +26,7 @@ export type StepErrorCode =
   | 'CONVERSATION_ENDED'
   | 'NOT_WAITING'
   | 'ALREADY_STARTED'
+  | 'NOT_STARTED'
   | 'UNEXPECTED_CLASSIFICATION';
 
 export type StepResult =

@@ -417,3 +417,38 @@ describe('engine: step guard', () => {
     assert.equal(c.state.phase, 'ended');
   });
 });
+
+describe('engine: resume', () => {
+  test('re-announces the wait block and records conversation.resumed', async () => {
+    const c = new Conversation(loadExample('travel'));
+    await c.start();
+    const effects = await c.send({ type: 'resume' });
+    assert.deepEqual(effects, [
+      { type: 'history', event: { type: 'conversation.resumed', data: {} } },
+      { type: 'wait', blockId: 'ask' },
+    ]);
+  });
+
+  test('re-asks a classification that was lost with the process', async () => {
+    const flow = compileFlow(loadExample('travel'), 1);
+    const started = step(flow, initialState(1), { type: 'start' });
+    assert.ok(started.ok);
+    const asked = step(flow, started.state, { type: 'user_message', text: 'weather' });
+    assert.ok(asked.ok && asked.state.phase === 'classifying');
+    const resumed = step(flow, asked.state, { type: 'resume' });
+    assert.ok(resumed.ok);
+    assert.equal(resumed.effects.at(-1)?.type, 'classify');
+    const done = step(flow, resumed.state, {
+      type: 'classified',
+      blockId: 'route',
+      result: match('weather'),
+    });
+    assert.ok(done.ok);
+    assert.deepEqual(botTexts(done.effects), ['Sunny, 24 °C.']);
+  });
+
+  test('cannot resume a conversation that never started', () => {
+    const result = step(compileFlow(loadExample('travel'), 1), initialState(1), { type: 'resume' });
+    assert.equal(!result.ok && result.error.code, 'NOT_STARTED');
+  });
+});

@@ -8,12 +8,21 @@
  * error goes to `onError`, else `noMatch`, and leaves the count alone.
  */
 import type { Flow, IntentBlock } from '../../flow/types.ts';
-import type { Classification } from '../../intent/classifier.ts';
+import type { Classification, IntentDefinition } from '../../intent/classifier.ts';
 import { goto, record, render, setVariable } from '../turn.ts';
 import type { Executor, Outcome, Turn } from '../types.ts';
 
 const DEFAULT_INPUT = '{{lastMessage}}';
 
+/** What a classifier needs to know of a block's intents. */
+export const intentDefinitions = (block: IntentBlock): IntentDefinition[] =>
+  block.intents.map((intent) => ({
+    id: intent.id,
+    description: intent.description,
+    examples: intent.examples ?? [],
+  }));
+
+/** Also used on resume, when a classification was lost with the process that asked for it. */
 export const enterIntent: Executor<IntentBlock> = (block, turn) => {
   turn.state.phase = 'classifying';
   turn.state.blockId = block.id;
@@ -23,17 +32,18 @@ export const enterIntent: Executor<IntentBlock> = (block, turn) => {
       flowVersion: turn.state.flowVersion,
       blockId: block.id,
       text: render(turn, block.input ?? DEFAULT_INPUT),
-      intents: block.intents.map((intent) => ({
-        id: intent.id,
-        description: intent.description,
-        examples: intent.examples ?? [],
-      })),
+      intents: intentDefinitions(block),
       quickReplies: turn.state.offeredOptions,
-      ...(block.provider ? { provider: block.provider } : {}),
+      ...providerOf(block, turn.flow.flow),
     },
   });
   return { kind: 'stop' };
 };
+
+function providerOf(block: IntentBlock, flow: Flow): { provider?: IntentBlock['provider'] } {
+  const provider = block.provider ?? flow.settings?.intent?.provider;
+  return provider ? { provider } : {};
+}
 
 function threshold(block: IntentBlock, flow: Flow, providerDefault: number): number {
   return block.minConfidence ?? flow.settings?.intent?.minConfidence ?? providerDefault;

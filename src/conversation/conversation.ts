@@ -1,0 +1,223 @@
+/**
+ * One live conversation: an actor with a mailbox. Inputs are processed strictly one turn at a time, in
+ * arrival order; the effects of each engine step are stored (one transaction) before any frame that
+ * reveals them is sent, so nothing a user saw can be missing from the history after a crash.
+ */
+import type { CompiledFlow } from '../engine/compile.ts';
+import type { HistoryEvent } from '../engine/history.ts';
+import { runTurn } from '../engine/run-turn.ts';
+import type { ConversationState } from '../engine/state.ts';
+import type { Effect, EngineEvent, StepErrorCode } from '../engine/types.ts';
+import type { Classification, IntentClassifier } from '../intent/classifier.ts';
+import type { Store } from '../store/store.ts';
+import { errorFrame, type FrameErrorCode, type FrameSink, type ServerFrame } from './frames.ts';
+
+export interface ConversationDeps {
+  store: Store;
+  classifier: IntentClassifier;
+  /** Bounds one classification end to end (INTENT_TIMEOUT_MS). */
+  intentTimeoutMs: number;
+  now: () => Date;
+  onStoreError: (err: unknown, conversationId: string) => void;
+}
+
+type Input = EngineEvent & { type: 'start' | 'user_message' | 'resume' };
+
+const STEP_ERRORS: Record<StepErrorCode, FrameErrorCode> = {
+  CONVERSATION_ENDED: 'CONVERSATION_ENDED',
+  NOT_WAITING: 'NOT_WAITING',
+  ALREADY_STARTED: 'NOT_WAITING',
+  NOT_STARTED: 'NOT_WAITING',
+  UNEXPECTED_CLASSIFICATION: 'NOT_WAITING',
+};
+
+/** The frame that shows an effect to the client, if any (most history events are not shown). */
+function frameOf(effect: Effect): ServerFrame | null {
+  switch (effect.type) {
+    case 'history': {
+      if (effect.event.type !== 'message.bot') return null;
+      const { messageId, text, blockId, options } = effect.event.data;
+      return { type: 'message', id: messageId, text, blockId, ...(options ? { options } : {}) };
+    }
+    case 'classify':
+      return { type: 'typing' };
+    case 'wait':
+      return { type: 'waiting', blockId: effect.blockId };
+    case 'end':
+      return { type: 'end' };
+    default:
+      return null;
+  }
+}
+
+const historyOf = (effects: readonly Effect[]): HistoryEvent[] =>
+  effects.flatMap((effect) => (effect.type === 'history' ? [effect.event] : []));
+
+export class Conversation {
+  readonly id: string;
+  readonly flow: CompiledFlow;
+  private state: ConversationState;
+  private persisted: boolean;
+  private readonly resumeTokenHash: string;
+  private readonly deps: ConversationDeps;
+  private sink: FrameSink | null = null;
+  private readonly mailbox: Input[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(init: {
+    id: string;
+    flow: CompiledFlow;
+    state: ConversationState;
+    persisted: boolean;
+    resumeTokenHash: string;
+    deps: ConversationDeps;
+  }) {
+    this.id = init.id;
+    this.flow = init.flow;
+    this.state = init.state;
+    this.persisted = init.persisted;
+    this.resumeTokenHash = init.resumeTokenHash;
+    this.deps = init.deps;
+  }
+
+  get phase() {
+    return this.state.phase;
+  }
+
+  /** Frames now go to `sink`; the previous holder, if any, is returned so the caller can close it. */
+  attach(sink: FrameSink): FrameSink | null {
+    const previous = this.sink;
+    this.sink = sink;
+    return previous === sink ? null : previous;
+  }
+
+  detach(sink: FrameSink): void {
+    if (this.sink === sink) this.sink = null;
+  }
+
+  get attached(): boolean {
+    return this.sink !== null;
+  }
+
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  /** Queues an input; resolves when the mailbox is empty again. */
+  enqueue(input: Input): Promise<void> {
+    this.mailbox.push(input);
+    this.running ??= this.drain().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** Resolves once every queued input has been processed. */
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  private async drain(): Promise<void> {
+    for (let next = this.mailbox.shift(); next; next = this.mailbox.shift()) {
+      await this.process(next);
+    }
+  }
+
+  private send(frame: ServerFrame): void {
+    this.sink?.send(frame);
+  }
+
+  private async process(input: Input): Promise<void> {
+    let first = true;
+    const clientMessageId = input.type === 'user_message' ? input.clientMessageId : undefined;
+    const result = await runTurn(this.flow, this.state, input, {
+      classify: (request) => this.classify(request),
+      onSegment: async (segment) => {
+        const stored = await this.store(
+          historyOf(segment.effects),
+          segment.state,
+          first ? clientMessageId : undefined,
+        );
+        first = false;
+        if (stored !== 'ok') {
+          if (stored === 'duplicate' && clientMessageId) {
+            this.send({ type: 'ack', clientMessageId, duplicate: true });
+          } else {
+            this.send(errorFrame('STORE_UNAVAILABLE'));
+            // A conversation that could not even be created cannot be resumed: end the socket.
+            if (!this.persisted) this.sink?.close(1011, 'storage unavailable');
+          }
+          return false;
+        }
+        this.state = segment.state;
+        for (const effect of segment.effects) {
+          const frame = frameOf(effect);
+          if (frame) this.send(frame);
+        }
+        if (segment.state.phase === 'ended') this.sink?.close(1000, 'conversation ended');
+        return true;
+      },
+    });
+    if (!result.ok) this.send(errorFrame(STEP_ERRORS[result.error.code]));
+  }
+
+  private async classify(request: Parameters<IntentClassifier['classify']>[0]): Promise<Classification> {
+    const started = this.deps.now().getTime();
+    try {
+      return await this.deps.classifier.classify({
+        ...request,
+        signal: AbortSignal.timeout(this.deps.intentTimeoutMs),
+      });
+    } catch (err) {
+      // The port promises never to reject; if one does anyway, the conversation still goes on.
+      return {
+        kind: 'error',
+        code: 'PROVIDER_ERROR',
+        message: err instanceof Error ? err.message : 'classifier failed',
+        provider: 'unknown',
+        latencyMs: this.deps.now().getTime() - started,
+        cached: false,
+        fallback: false,
+      };
+    }
+  }
+
+  private async store(
+    events: HistoryEvent[],
+    state: ConversationState,
+    clientMessageId: string | undefined,
+  ): Promise<'ok' | 'duplicate' | 'failed'> {
+    const at = this.deps.now().toISOString();
+    const status = state.phase === 'ended' ? 'ended' : 'active';
+    try {
+      if (!this.persisted) {
+        await this.deps.store.createConversation(
+          {
+            id: this.id,
+            flowVersion: this.flow.version,
+            resumeTokenHash: this.resumeTokenHash,
+            state,
+            status,
+            at,
+          },
+          events,
+        );
+        this.persisted = true;
+        return 'ok';
+      }
+      const written = await this.deps.store.appendTurn({
+        conversationId: this.id,
+        events,
+        state,
+        status,
+        at,
+        ...(clientMessageId ? { clientMessageId } : {}),
+      });
+      if (written.ok) return 'ok';
+      return written.reason === 'duplicate' ? 'duplicate' : 'failed';
+    } catch (err) {
+      this.deps.onStoreError(err, this.id);
+      return 'failed';
+    }
+  }
+}

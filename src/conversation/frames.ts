@@ -1,0 +1,45 @@
+/** Server → client frames of the WebSocket protocol (contract §4, §6). */
+export type ServerFrame =
+  | {
+      type: 'conversation';
+      conversationId: string;
+      resumeToken?: string;
+      flowVersion: number;
+      resumed?: true;
+    }
+  | { type: 'message'; id: string; text: string; blockId: string; options?: string[] }
+  | { type: 'typing' }
+  | { type: 'waiting'; blockId: string }
+  | { type: 'end' }
+  | { type: 'ack'; clientMessageId: string; duplicate: true }
+  | { type: 'error'; code: FrameErrorCode; message: string };
+
+/** Every `error` frame code, in one place (the README lists them; a test keeps the two in sync). */
+export const FRAME_ERRORS = {
+  INVALID_JSON: 'the frame is not valid JSON',
+  UNKNOWN_TYPE: 'unknown frame type',
+  INVALID_MESSAGE:
+    'a message frame needs a non-empty "text" string (and an optional "clientMessageId" string)',
+  TEXT_TOO_LONG: 'the text is longer than the limit',
+  RATE_LIMITED: 'too many messages; slow down',
+  RESUME_REFUSED: 'this conversation cannot be resumed',
+  CONVERSATION_ENDED: 'the conversation has ended',
+  STORE_UNAVAILABLE: 'storage is unavailable; the message was not processed, please send it again',
+  FLOW_UNAVAILABLE: 'no flow is available to start a conversation',
+  NOT_WAITING: 'the bot is not waiting for a message; reconnect to resume',
+  SERVER_SHUTTING_DOWN: 'the server is shutting down; reconnect to resume',
+} as const;
+
+export type FrameErrorCode = keyof typeof FRAME_ERRORS;
+
+export const errorFrame = (code: FrameErrorCode, message: string = FRAME_ERRORS[code]): ServerFrame => ({
+  type: 'error',
+  code,
+  message,
+});
+
+/** Where a conversation's frames go: the socket currently holding it. */
+export interface FrameSink {
+  send(frame: ServerFrame): void;
+  close(code: number, reason: string): void;
+}

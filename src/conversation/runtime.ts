@@ -1,0 +1,167 @@
+/**
+ * The conversation runtime: starts and resumes conversations, keeps the live ones (one actor each),
+ * hands a conversation over to a new socket on resume (the old one is closed with 4409), and drains
+ * in-flight turns on shutdown.
+ */
+
+import type { ConversationState } from '../engine/state.ts';
+import { initialState } from '../engine/state.ts';
+import type { IntentClassifier } from '../intent/classifier.ts';
+import type { Store } from '../store/store.ts';
+import { Conversation, type ConversationDeps } from './conversation.ts';
+import type { FlowCatalog } from './flow-catalog.ts';
+import type { FrameErrorCode, FrameSink } from './frames.ts';
+import { hashToken, newConversationId, newResumeToken, tokenMatches } from './tokens.ts';
+
+export const CLOSE_CODES = {
+  normal: 1000,
+  goingAway: 1001,
+  unsupportedData: 1003,
+  policyViolation: 1008,
+  tooBig: 1009,
+  internalError: 1011,
+  resumeRefused: 4401,
+  takenOver: 4409,
+} as const;
+
+export interface RuntimeOptions {
+  store: Store;
+  catalog: FlowCatalog;
+  classifier: IntentClassifier;
+  intentTimeoutMs: number;
+  now?: () => Date;
+  onError?: (err: unknown, context: Record<string, unknown>) => void;
+}
+
+export type OpenResult = { ok: true; conversation: Conversation } | { ok: false; code: FrameErrorCode };
+
+export class ConversationRuntime {
+  private readonly live = new Map<string, Conversation>();
+  private readonly deps: ConversationDeps;
+  private readonly options: RuntimeOptions;
+  private draining = false;
+
+  constructor(options: RuntimeOptions) {
+    this.options = options;
+    this.deps = {
+      store: options.store,
+      classifier: options.classifier,
+      intentTimeoutMs: options.intentTimeoutMs,
+      now: options.now ?? (() => new Date()),
+      onStoreError: (err, conversationId) =>
+        options.onError?.(err, { conversationId, during: 'store write' }),
+    };
+  }
+
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  /** Starts a new conversation on the current flow; its frames go to `sink`. */
+  async start(sink: FrameSink): Promise<OpenResult> {
+    if (this.draining) return { ok: false, code: 'SERVER_SHUTTING_DOWN' };
+    let flow: Awaited<ReturnType<FlowCatalog['current']>>;
+    try {
+      flow = await this.options.catalog.current();
+    } catch (err) {
+      this.options.onError?.(err, { during: 'loading the current flow' });
+      return {
+        ok: false,
+        code:
+          err instanceof Error && err.name === 'FlowUnavailableError'
+            ? 'FLOW_UNAVAILABLE'
+            : 'STORE_UNAVAILABLE',
+      };
+    }
+    const id = newConversationId();
+    const resumeToken = newResumeToken();
+    const conversation = new Conversation({
+      id,
+      flow,
+      state: initialState(flow.version),
+      persisted: false,
+      resumeTokenHash: hashToken(resumeToken),
+      deps: this.deps,
+    });
+    this.track(conversation);
+    conversation.attach(sink);
+    sink.send({ type: 'conversation', conversationId: id, resumeToken, flowVersion: flow.version });
+    void conversation.enqueue({ type: 'start' });
+    return { ok: true, conversation };
+  }
+
+  /**
+   * Resumes a stored conversation. Unknown id and wrong token get the same answer, so the refusal tells
+   * nothing about which conversations exist.
+   */
+  async resume(conversationId: string, resumeToken: string, sink: FrameSink): Promise<OpenResult> {
+    if (this.draining) return { ok: false, code: 'SERVER_SHUTTING_DOWN' };
+    let record: Awaited<ReturnType<Store['getConversation']>>;
+    try {
+      record = await this.options.store.getConversation(conversationId);
+    } catch (err) {
+      this.options.onError?.(err, { conversationId, during: 'resume' });
+      return { ok: false, code: 'STORE_UNAVAILABLE' };
+    }
+    if (!record || !tokenMatches(resumeToken, record.resumeTokenHash))
+      return { ok: false, code: 'RESUME_REFUSED' };
+    if (record.status === 'ended') return { ok: false, code: 'CONVERSATION_ENDED' };
+
+    let conversation = this.live.get(conversationId);
+    if (!conversation) {
+      let flow: Awaited<ReturnType<FlowCatalog['version']>>;
+      try {
+        flow = await this.options.catalog.version(record.flowVersion);
+      } catch (err) {
+        this.options.onError?.(err, { conversationId, during: 'loading the flow of a resumed conversation' });
+        return { ok: false, code: 'STORE_UNAVAILABLE' };
+      }
+      // Another resume may have loaded it while we awaited.
+      conversation =
+        this.live.get(conversationId) ??
+        new Conversation({
+          id: conversationId,
+          flow,
+          state: record.state as ConversationState,
+          persisted: true,
+          resumeTokenHash: record.resumeTokenHash,
+          deps: this.deps,
+        });
+      this.track(conversation);
+    }
+    const previous = conversation.attach(sink);
+    previous?.close(CLOSE_CODES.takenOver, 'resumed elsewhere');
+    sink.send({
+      type: 'conversation',
+      conversationId,
+      flowVersion: conversation.flow.version,
+      resumed: true,
+    });
+    void conversation.enqueue({ type: 'resume' });
+    return { ok: true, conversation };
+  }
+
+  /** The socket went away: the conversation keeps processing what it has queued, then leaves memory. */
+  release(conversation: Conversation, sink: FrameSink): void {
+    conversation.detach(sink);
+    void conversation.idle().then(() => this.forget(conversation));
+  }
+
+  /** Stops starting or resuming conversations and waits (up to `timeoutMs`) for in-flight turns. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.draining = true;
+    const settled = Promise.all([...this.live.values()].map((c) => c.idle())).then(() => true);
+    const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref());
+    return Promise.race([settled, timeout]);
+  }
+
+  private track(conversation: Conversation): void {
+    this.live.set(conversation.id, conversation);
+  }
+
+  private forget(conversation: Conversation): void {
+    if (!conversation.attached && !conversation.busy && this.live.get(conversation.id) === conversation) {
+      this.live.delete(conversation.id);
+    }
+  }
+}

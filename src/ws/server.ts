@@ -1,0 +1,120 @@
+/**
+ * The WebSocket chat endpoint (`/ws`, contract §4), on the same HTTP server as the REST API.
+ * Handshake checks (path, Origin, connection count) answer with plain HTTP before any upgrade.
+ */
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { errorFrame } from '../conversation/frames.ts';
+import { CLOSE_CODES, type ConversationRuntime } from '../conversation/runtime.ts';
+import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
+import { Session } from './session.ts';
+
+export const WS_PATH = '/ws';
+
+export interface ChatServerOptions {
+  runtime: ConversationRuntime;
+  limits: WsLimits;
+  /** Normalised `scheme://host[:port]` origins; empty allows every Origin. */
+  allowedOrigins: readonly string[];
+  logger: Logger;
+}
+
+export interface ChatServer {
+  readonly connections: number;
+  /** Closes every socket with 1001 and stops accepting. */
+  close(): Promise<void>;
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  const body = JSON.stringify({
+    error: { code: status === 403 ? 'FORBIDDEN' : 'UNAVAILABLE', message: text },
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+function originAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  // Non-browser clients send no Origin; the allow-list protects browsers (contract §6).
+  if (allowed.length === 0 || origin === undefined) return true;
+  if (!URL.canParse(origin)) return false;
+  return allowed.includes(new URL(origin).origin);
+}
+
+export function attachChatServer(http: HttpServer, options: ChatServerOptions): ChatServer {
+  const { runtime, limits, logger } = options;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxFrameBytes,
+    maxFragments: WS_FIXED_LIMITS.maxFragments,
+    perMessageDeflate: false,
+  } as ConstructorParameters<typeof WebSocketServer>[0]);
+  wss.on('error', (err) => logger.error({ err }, 'WebSocket server error'));
+  const sessions = new Set<Session>();
+
+  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (err) => logger.debug({ err }, 'upgrade socket error'));
+    const url = URL.canParse(request.url ?? '', 'http://localhost')
+      ? new URL(request.url ?? '', 'http://localhost')
+      : null;
+    if (url?.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
+    if (!originAllowed(request, options.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
+    if (sessions.size >= limits.maxConnections) return refuse(socket, 503, 'Service Unavailable');
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const session = new Session(ws, limits, runtime);
+      sessions.add(session);
+      ws.on('error', (err) => logger.debug({ err }, 'WebSocket error'));
+      ws.on('pong', () => {
+        session.alive = true;
+      });
+      ws.on('message', (data, isBinary) => session.onFrame(data, isBinary));
+      ws.on('close', () => {
+        sessions.delete(session);
+        session.unbind();
+      });
+      void open(session, url.searchParams);
+    });
+  });
+
+  async function open(session: Session, query: URLSearchParams): Promise<void> {
+    const conversationId = query.get('conversationId');
+    const result =
+      conversationId === null
+        ? await runtime.start(session)
+        : await runtime.resume(conversationId, query.get('resumeToken') ?? '', session);
+    if (result.ok) {
+      session.bind(result.conversation);
+      return;
+    }
+    session.send(errorFrame(result.code));
+    const code =
+      result.code === 'RESUME_REFUSED'
+        ? CLOSE_CODES.resumeRefused
+        : result.code === 'CONVERSATION_ENDED'
+          ? CLOSE_CODES.normal
+          : result.code === 'SERVER_SHUTTING_DOWN'
+            ? CLOSE_CODES.goingAway
+            : CLOSE_CODES.internalError;
+    session.close(code, result.code);
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const session of sessions) session.heartbeat();
+  }, limits.pingIntervalMs);
+  heartbeat.unref();
+
+  return {
+    get connections() {
+      return sessions.size;
+    },
+    async close() {
+      clearInterval(heartbeat);
+      for (const session of sessions) session.close(CLOSE_CODES.goingAway, 'server shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

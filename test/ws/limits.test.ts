@@ -1,0 +1,303 @@
+/** Handshake checks, frame limits, rate limits, restart and slow-LLM queuing, against the real server. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { WebSocket } from 'ws';
+import { answer, FakeOpenAi } from '../support/fake-openai.ts';
+import { examplePath } from '../support/flows.ts';
+import { startTestServer } from '../support/server.ts';
+import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
+
+const ECHO = JSON.stringify({
+  formatVersion: 1,
+  name: 'Echo',
+  start: 'ask',
+  blocks: [
+    { id: 'ask', type: 'wait', next: 'echo' },
+    { id: 'echo', type: 'message', text: 'echo: {{lastMessage}}', next: 'ask' },
+  ],
+});
+
+const travel = { defaultFlowPath: examplePath('travel').pathname };
+
+/** The HTTP status of a refused handshake. */
+function handshakeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+    });
+    socket.on('open', () => {
+      socket.close();
+      resolve(101);
+    });
+    socket.on('error', (err) => {
+      if (!String(err).includes('Unexpected server response')) reject(err);
+    });
+  });
+}
+
+describe('WebSocket handshake and limits', () => {
+  test('unknown path → 404; Origin off the allow-list → 403; no Origin or a listed one → accepted', async () => {
+    const server = await startTestServer({
+      ...travel,
+      env: { ALLOWED_ORIGINS: 'https://chat.example.com,http://localhost:8080' },
+    });
+    try {
+      const ws = server.url.replace('http', 'ws');
+      assert.equal(await handshakeStatus(`${ws}/nope`), 404);
+      assert.equal(await handshakeStatus(`${ws}/ws`, { Origin: 'https://evil.example.com' }), 403);
+      assert.equal(await handshakeStatus(`${ws}/ws`, { Origin: 'HTTPS://Chat.Example.com' }), 101);
+      assert.equal(await handshakeStatus(`${ws}/ws`, { Origin: 'http://localhost:8080' }), 101);
+      assert.equal(await handshakeStatus(`${ws}/ws`), 101);
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      client.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('WS_MAX_CONNECTIONS: the next handshake gets 503 until one closes', async () => {
+    const server = await startTestServer({ ...travel, env: { WS_MAX_CONNECTIONS: '2' } });
+    try {
+      const a = await ChatClient.connect(server.url);
+      const b = await ChatClient.connect(server.url);
+      assert.equal(await handshakeStatus(`${server.url.replace('http', 'ws')}/ws`), 503);
+      a.close();
+      await a.waitClosed();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const c = await ChatClient.connect(server.url);
+      await c.nth('waiting');
+      b.close();
+      c.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a frame of exactly WS_MAX_FRAME_BYTES is accepted; one byte more closes with 1009', async () => {
+    const server = await startTestServer({
+      ...travel,
+      env: { WS_MAX_FRAME_BYTES: '1024', WS_MAX_TEXT_CHARS: '4000' },
+    });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      const envelope = JSON.stringify({ type: 'message', text: '' }).length;
+      client.send(JSON.stringify({ type: 'message', text: 'w'.repeat(1024 - envelope) }));
+      await client.nth('waiting', 2);
+      client.send(JSON.stringify({ type: 'message', text: 'w'.repeat(1025 - envelope) }));
+      assert.equal((await client.waitClosed()).code, 1009);
+      const other = await ChatClient.connect(server.url);
+      await other.nth('waiting');
+      other.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('over the rate: RATE_LIMITED error frames, then close 1008 for a client that keeps flooding', async () => {
+    const server = await startTestServer({ ...travel, env: { WS_RATE_PER_SEC: '1', WS_RATE_BURST: '2' } });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      for (let i = 0; i < 4; i++) client.send({ type: 'message', text: `m${i}` });
+      await client.until((f) => f.filter((x) => x.code === 'RATE_LIMITED').length === 2, 'two RATE_LIMITED');
+      for (let i = 0; i < 30; i++) client.send({ type: 'message', text: `flood${i}` });
+      assert.equal((await client.waitClosed()).code, 1008);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('WS_RATE_PER_SEC=0 disables the limit', async () => {
+    const server = await startTestServer({ env: { WS_RATE_PER_SEC: '0', WS_RATE_BURST: '1' } });
+    try {
+      assert.equal((await server.api.put('/api/flow', ECHO)).status, 201);
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      for (let i = 0; i < 30; i++) client.send({ type: 'message', text: `m${i}` });
+      await client.nth('waiting', 31);
+      assert.equal(client.frames.filter((f) => f.code === 'RATE_LIMITED').length, 0);
+      assert.equal(texts(client.frames).at(-1), 'echo: m29');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('resume after a server restart on the same data directory', async () => {
+    const first = await startTestServer({ ...travel, env: { INTENT_PROVIDER: 'local' } });
+    const dataDir = first.dataDir;
+    let conversationId = '';
+    let resumeToken = '';
+    try {
+      const client = await ChatClient.connect(first.url);
+      await client.nth('waiting');
+      ({ conversationId, resumeToken } = client.frames[0] as Frame);
+      client.send({ type: 'message', text: 'hello there' });
+      await client.nth('waiting', 2);
+      client.close();
+    } finally {
+      await first.close();
+    }
+    const second = await startTestServer({ ...travel, dataDir, env: { INTENT_PROVIDER: 'local' } });
+    try {
+      const client = await ChatClient.connect(
+        second.url,
+        `?conversationId=${conversationId}&resumeToken=${resumeToken}`,
+      );
+      assert.deepEqual(await client.nth('waiting'), { type: 'waiting', blockId: 'ask' });
+      const history = (await second.api.get(`/api/conversations/${conversationId}`)).json;
+      const types = history.events.map((e: { type: string }) => e.type);
+      assert.equal(types.filter((t: string) => t === 'message.user').length, 1);
+      assert.equal(types.at(-1), 'conversation.resumed');
+      client.close();
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('messages sent during a slow LLM call are queued, not interleaved, not lost', async () => {
+    const fake = await FakeOpenAi.start();
+    fake.respondWith((request) => {
+      const text = request.body.messages.at(-1)?.content ?? '';
+      return answer(text.includes('travel') ? 'travel' : 'weather', 0.9, { delayMs: 150 });
+    });
+    const server = await startTestServer({
+      ...travel,
+      env: { INTENT_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseURL },
+    });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      client.send({ type: 'message', text: 'weather' });
+      await client.nth('typing');
+      client.send({ type: 'message', text: 'travel' });
+      client.send({ type: 'message', text: 'weather again' });
+      await client.nth('waiting', 4);
+      assert.deepEqual(texts(client.frames).slice(1), [
+        'Sunny, 24 °C.',
+        'Lisbon from 89 €.',
+        'Sunny, 24 °C.',
+      ]);
+      assert.deepEqual(
+        client.frames.slice(3).map((f) => f.type),
+        ['typing', 'message', 'waiting', 'typing', 'message', 'waiting', 'typing', 'message', 'waiting'],
+      );
+      assert.equal(fake.requests.length, 3);
+      client.close();
+    } finally {
+      await server.stop();
+      await fake.close();
+    }
+  });
+});
+
+describe('WebSocket shutdown', () => {
+  test('closing the server lets an in-flight turn finish, then closes sockets with 1001', async () => {
+    const fake = await FakeOpenAi.start();
+    fake.respondWith(() => answer('weather', 0.9, { delayMs: 300 }));
+    const server = await startTestServer({
+      ...travel,
+      env: { INTENT_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseURL },
+    });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      client.send({ type: 'message', text: 'weather' });
+      await client.nth('typing');
+      const closing = server.stop();
+      assert.equal((await client.waitClosed()).code, 1001);
+      await closing;
+      assert.deepEqual(texts(client.frames), [
+        'Hi! I can give you the weather, travel offers or restaurant tips.',
+        'Sunny, 24 °C.',
+      ]);
+      assert.equal(client.frames.at(-1)?.type, 'waiting');
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('WebSocket backpressure', () => {
+  test('a client that stops reading is disconnected instead of growing server memory', async () => {
+    // One turn sends 200 messages of 8,000 characters (1.6 MB).
+    const blocks = Array.from({ length: 200 }, (_, i) => ({
+      id: `m${i}`,
+      type: 'message',
+      text: `${i}:${'x'.repeat(7990)}`,
+      next: i === 199 ? 'ask' : `m${i + 1}`,
+    }));
+    const flood = JSON.stringify({
+      formatVersion: 1,
+      name: 'Flood',
+      start: 'ask',
+      blocks: [{ id: 'ask', type: 'wait', next: 'm0' }, ...blocks],
+    });
+    const server = await startTestServer({ env: { WS_RATE_PER_SEC: '0' } });
+    try {
+      assert.equal((await server.api.put('/api/flow', flood)).status, 201);
+      const slow = await ChatClient.connect(server.url);
+      await slow.nth('waiting');
+      const raw = (slow.socket as unknown as { _socket: import('node:net').Socket })._socket;
+      raw.pause();
+      for (let i = 0; i < 10; i++) slow.send({ type: 'message', text: `go ${i}` });
+      // The server drops the socket once more than 1 MiB is waiting to be sent.
+      const deadline = Date.now() + 10_000;
+      while (server.chat.server.connections > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.equal(server.chat.server.connections, 0, 'the slow reader should have been disconnected');
+      raw.resume();
+      const fast = await ChatClient.connect(server.url);
+      await fast.nth('waiting');
+      fast.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('WebSocket heartbeat', () => {
+  test('a peer that stops answering pings is dropped; a live one stays', async () => {
+    const server = await startTestServer({ ...travel, env: { WS_PING_INTERVAL_MS: '100' } });
+    try {
+      const live = await ChatClient.connect(server.url);
+      const dead = new ChatClient(`${server.url.replace('http', 'ws')}/ws`, { autoPong: false });
+      await dead.nth('waiting');
+      await live.nth('waiting');
+      const closed = await dead.waitClosed();
+      assert.equal(closed.code, 1006, 'terminated without a close frame');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(live.closed, null);
+      assert.deepEqual(texts(await live.say('hello')).length, 1);
+      live.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('WebSocket and a failing store', () => {
+  test('a turn the store cannot write is answered STORE_UNAVAILABLE; nothing is shown; the process survives', async () => {
+    const server = await startTestServer({ ...travel, env: { INTENT_PROVIDER: 'local' } });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      await server.store.close();
+      client.send({ type: 'message', text: 'weather' });
+      const error = await client.nth('error');
+      assert.equal(error.code, 'STORE_UNAVAILABLE');
+      assert.equal(client.count('message'), 1, 'no bot message that was not stored');
+      assert.equal(client.closed, null);
+      const health = await fetch(`${server.url}/health`);
+      assert.equal(health.status, 200);
+      const ready = await fetch(`${server.url}/ready`);
+      assert.equal(ready.status, 503);
+      client.close();
+    } finally {
+      await server.stop().catch(() => {});
+    }
+  });
+});
