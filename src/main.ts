@@ -14,7 +14,7 @@ import { createFlowService } from './flows/service.ts';
 import { type ResolvedAdminToken, resolveAdminToken } from './http/admin-token.ts';
 import { createHttpServer } from './http/server.ts';
 import type { IntentClassifier } from './intent/classifier.ts';
-import { createIntentStack, UNAVAILABLE_LOCAL } from './intent/stack.ts';
+import { createIntentStack } from './intent/stack.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
@@ -131,7 +131,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       store,
       config,
       logger,
-      classifier: options.classifier ?? createIntentStack(config, logger, { classifier: UNAVAILABLE_LOCAL }),
+      classifier: options.classifier ?? createIntentStack(config, logger),
     });
     const address = await listen(restify.server, config.port, config.host);
     const url = urlOf(address);
@@ -170,17 +170,12 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  let running: RunningServer;
-  try {
-    running = await startServer(config, { logger });
-  } catch (err) {
-    logger.fatal({ err }, 'could not start');
-    process.exit(1);
-  }
-
-  const shutdown = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'shutting down');
-    running.close().then(
+  // Listen for signals before starting: one that arrives during startup stops the server once it is up,
+  // instead of killing the process half-way (the default action).
+  let stopping: NodeJS.Signals | undefined;
+  let running: RunningServer | undefined;
+  const stop = (server: RunningServer) =>
+    server.close().then(
       () => {
         logger.info('stopped');
         process.exit(0);
@@ -190,9 +185,22 @@ async function main(): Promise<void> {
         process.exit(1);
       },
     );
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = signal;
+    logger.info({ signal }, 'shutting down');
+    if (running) void stop(running);
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
+  try {
+    running = await startServer(config, { logger });
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    process.exit(1);
+  }
+  if (stopping) void stop(running);
 }
 
 if (import.meta.main) await main();

@@ -7,13 +7,19 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { IntentClassifier } from './classifier.ts';
 import { createIntentRouter } from './create.ts';
+import { OfflineIntentClassifier } from './offline/index.ts';
 import type { CertainMatch, IntentRouter } from './router.ts';
 import { describeIntentSettings, intentSettingsOf } from './settings.ts';
+
+function offlineClassifier(): { classifier: IntentClassifier; certainMatch: CertainMatch } {
+  const offline = new OfflineIntentClassifier();
+  return { classifier: offline, certainMatch: offline.certainMatch };
+}
 
 export function createIntentStack(
   config: Config,
   logger: Logger,
-  local: { classifier: IntentClassifier; certainMatch?: CertainMatch },
+  local: { classifier: IntentClassifier; certainMatch?: CertainMatch } = offlineClassifier(),
 ): IntentRouter {
   const { settings, warnings } = intentSettingsOf(config);
   logger.info({ intent: describeIntentSettings(settings) }, 'intent detection');
@@ -26,16 +32,3 @@ export function createIntentStack(
     },
   });
 }
-
-/** Until the offline classifier lands: a local provider that always reports itself unavailable. */
-export const UNAVAILABLE_LOCAL: IntentClassifier = {
-  classify: async () => ({
-    kind: 'error',
-    code: 'PROVIDER_UNAVAILABLE',
-    message: 'the offline classifier is not available',
-    provider: 'local',
-    latencyMs: 0,
-    cached: false,
-    fallback: false,
-  }),
-};

@@ -300,3 +300,25 @@ describe('WebSocket chat', () => {
     }
   });
 });
+
+describe('WebSocket chat with the default settings (offline classifier, no key)', () => {
+  test('the built-in travel flow understands users with no setup', async () => {
+    const server = await startTestServer({ defaultFlowPath: examplePath('travel').pathname });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      assert.deepEqual(texts(await client.say('will it rain tomorrow?')), ['Sunny, 24 °C.']);
+      assert.deepEqual(texts(await client.say('recommend a restaurant for dinner')), ['Try Tasca do Chico.']);
+      assert.deepEqual(texts(await client.say('cheap flights for a holiday')), ['Lisbon from 89 €.']);
+      assert.deepEqual(texts(await client.say('qwzx vbnm plokij')), [SORRY('qwzx vbnm plokij')]);
+      const history = (await server.api.get(`/api/conversations/${client.frames[0]?.conversationId}`)).json;
+      const providers = history.events
+        .filter((e: { type: string }) => e.type === 'intent.detected')
+        .map((e: { data: { provider: string } }) => e.data.provider);
+      assert.deepEqual(providers, ['local', 'local', 'local']);
+      client.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
