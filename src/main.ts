@@ -103,6 +103,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    onConnectionError: (err) => logger.warn({ err }, 'database connection error'),
   });
   try {
     let chat: Chat | undefined;
@@ -125,7 +126,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
     const restify = createHttpServer({ config, store, logger, adminToken: admin.token, flows });
     restify.on('error', (err) => logger.error({ err }, 'HTTP server error'));
-    chat = startChat({
+    chat = await startChat({
       http: restify.server,
       store,
       config,
