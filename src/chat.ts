@@ -2,6 +2,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { type Cluster, joinCluster } from './conversation/cluster.ts';
 import { createFlowCatalog, type FlowCatalog } from './conversation/flow-catalog.ts';
 import { ConversationRuntime } from './conversation/runtime.ts';
 import type { IntentClassifier } from './intent/classifier.ts';
@@ -12,28 +13,41 @@ export interface Chat {
   catalog: FlowCatalog;
   runtime: ConversationRuntime;
   server: ChatServer;
-  /** A version was uploaded or activated. */
+  /** Present on PostgreSQL: the instances sharing the database. */
+  cluster: Cluster | undefined;
+  /** A version was uploaded or activated here: every instance drops its current-version pointer. */
   onFlowActivated(version: number): Promise<void>;
   /** Waits for in-flight turns (up to `timeoutMs`), then closes every socket with 1001. */
   close(timeoutMs: number): Promise<void>;
 }
 
-export function startChat(options: {
+export async function startChat(options: {
   http: HttpServer;
   store: Store;
   config: Config;
   logger: Logger;
   classifier: IntentClassifier;
-}): Chat {
+}): Promise<Chat> {
   const { config, logger, store, classifier } = options;
   const catalog = createFlowCatalog({ store, classifier });
+  let cluster: Cluster | undefined;
   const runtime = new ConversationRuntime({
     store,
     catalog,
     classifier,
     intentTimeoutMs: config.intent.timeoutMs,
     onError: (err, context) => logger.error({ err, ...context }, 'conversation error'),
+    onClaimed: (conversationId) => void cluster?.announceTakeover(conversationId),
   });
+  if (store.notifications) {
+    cluster = await joinCluster({
+      notifications: store.notifications,
+      catalog,
+      evict: (conversationId) => void runtime.evict(conversationId),
+      onError: (err) => logger.warn({ err }, 'could not notify the other instances'),
+    });
+    logger.info({ instanceId: cluster.instanceId }, 'joined the cluster (PostgreSQL LISTEN/NOTIFY)');
+  }
   const server = attachChatServer(options.http, {
     runtime,
     limits: config.ws,
@@ -44,8 +58,10 @@ export function startChat(options: {
     catalog,
     runtime,
     server,
+    cluster,
     async onFlowActivated(version) {
       catalog.invalidate();
+      await cluster?.announceFlow(version);
       // Compile and train now, so the first message on the new version does not pay for it.
       await catalog.version(version);
     },
@@ -53,6 +69,7 @@ export function startChat(options: {
       const drained = await runtime.drain(timeoutMs);
       if (!drained) logger.warn('shutdown: some turns were still running when the timeout expired');
       await server.close();
+      await cluster?.close();
     },
   };
 }

@@ -4,6 +4,9 @@
  * ConfigError naming each variable at fault; main.ts prints it and exits with EX_CONFIG (78).
  */
 import { z } from 'zod';
+import { OPENAI_DEFAULTS } from './intent/openai.ts';
+import { INTENT_TIMEOUT_LIMITS } from './intent/settings.ts';
+import type { WsLimits } from './ws/limits.ts';
 
 /** sysexits.h EX_CONFIG: "something was found in an unconfigured or misconfigured state". */
 export const EX_CONFIG = 78;
@@ -12,7 +15,7 @@ export const CONFIG_DEFAULTS = {
   PORT: 3000,
   HOST: '0.0.0.0',
   DATA_DIR: './data',
-  OPENAI_MODEL: 'gpt-4o-mini',
+  OPENAI_MODEL: OPENAI_DEFAULTS.model,
   INTENT_PROVIDER: 'auto',
   INTENT_TIMEOUT_MS: 8_000,
   LOG_LEVEL: 'info',
@@ -22,6 +25,7 @@ export const CONFIG_DEFAULTS = {
   WS_RATE_PER_SEC: 10,
   WS_RATE_BURST: 20,
   WS_MAX_CONNECTIONS: 10_000,
+  WS_PING_INTERVAL_MS: 30_000,
   SHUTDOWN_TIMEOUT_MS: 10_000,
 } as const;
 
@@ -82,7 +86,11 @@ const envSchema = z.object({
   OPENAI_BASE_URL: httpUrl.optional(),
   OPENAI_MODEL: z.string().default(CONFIG_DEFAULTS.OPENAI_MODEL),
   INTENT_PROVIDER: z.enum(INTENT_PROVIDERS).default(CONFIG_DEFAULTS.INTENT_PROVIDER),
-  INTENT_TIMEOUT_MS: integer(100, 600_000, CONFIG_DEFAULTS.INTENT_TIMEOUT_MS),
+  INTENT_TIMEOUT_MS: integer(
+    INTENT_TIMEOUT_LIMITS.minMs,
+    INTENT_TIMEOUT_LIMITS.maxMs,
+    CONFIG_DEFAULTS.INTENT_TIMEOUT_MS,
+  ),
   LOG_LEVEL: z.enum(LOG_LEVELS).default(CONFIG_DEFAULTS.LOG_LEVEL),
   ALLOWED_ORIGINS: originList,
   MAX_BODY_BYTES: integer(1_024, 1024 * 1024 * 1024, CONFIG_DEFAULTS.MAX_BODY_BYTES),
@@ -91,6 +99,7 @@ const envSchema = z.object({
   WS_RATE_PER_SEC: integer(0, 100_000, CONFIG_DEFAULTS.WS_RATE_PER_SEC),
   WS_RATE_BURST: integer(1, 100_000, CONFIG_DEFAULTS.WS_RATE_BURST),
   WS_MAX_CONNECTIONS: integer(1, 1_000_000, CONFIG_DEFAULTS.WS_MAX_CONNECTIONS),
+  WS_PING_INTERVAL_MS: integer(100, 3_600_000, CONFIG_DEFAULTS.WS_PING_INTERVAL_MS),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS),
 });
 
@@ -109,14 +118,7 @@ export interface Config {
   /** Normalised origins (see normaliseOrigin); empty = allow every Origin. */
   allowedOrigins: string[];
   maxBodyBytes: number;
-  ws: {
-    maxFrameBytes: number;
-    maxTextChars: number;
-    /** 0 disables the rate limit. */
-    ratePerSec: number;
-    rateBurst: number;
-    maxConnections: number;
-  };
+  ws: WsLimits;
   shutdownTimeoutMs: number;
 }
 
@@ -175,6 +177,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       ratePerSec: e.WS_RATE_PER_SEC,
       rateBurst: e.WS_RATE_BURST,
       maxConnections: e.WS_MAX_CONNECTIONS,
+      pingIntervalMs: e.WS_PING_INTERVAL_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

@@ -14,7 +14,7 @@ import { createFlowService } from './flows/service.ts';
 import { type ResolvedAdminToken, resolveAdminToken } from './http/admin-token.ts';
 import { createHttpServer } from './http/server.ts';
 import type { IntentClassifier } from './intent/classifier.ts';
-import { createIntentStack, UNAVAILABLE_LOCAL } from './intent/stack.ts';
+import { createIntentStack } from './intent/stack.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
@@ -105,6 +105,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    onConnectionError: (err) => logger.warn({ err }, 'database connection error'),
   });
   try {
     let chat: Chat | undefined;
@@ -134,12 +135,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ...(options.webRoot ? { webRoot: options.webRoot } : {}),
     });
     restify.on('error', (err) => logger.error({ err }, 'HTTP server error'));
-    chat = startChat({
+    chat = await startChat({
       http: restify.server,
       store,
       config,
       logger,
-      classifier: options.classifier ?? createIntentStack(config, logger, { classifier: UNAVAILABLE_LOCAL }),
+      classifier: options.classifier ?? createIntentStack(config, logger),
     });
     const address = await listen(restify.server, config.port, config.host);
     const url = urlOf(address);
@@ -178,17 +179,12 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  let running: RunningServer;
-  try {
-    running = await startServer(config, { logger });
-  } catch (err) {
-    logger.fatal({ err }, 'could not start');
-    process.exit(1);
-  }
-
-  const shutdown = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'shutting down');
-    running.close().then(
+  // Listen for signals before starting: one that arrives during startup stops the server once it is up,
+  // instead of killing the process half-way (the default action).
+  let stopping: NodeJS.Signals | undefined;
+  let running: RunningServer | undefined;
+  const stop = (server: RunningServer) =>
+    server.close().then(
       () => {
         logger.info('stopped');
         process.exit(0);
@@ -198,9 +194,22 @@ async function main(): Promise<void> {
         process.exit(1);
       },
     );
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = signal;
+    logger.info({ signal }, 'shutting down');
+    if (running) void stop(running);
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
+  try {
+    running = await startServer(config, { logger });
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    process.exit(1);
+  }
+  if (stopping) void stop(running);
 }
 
 if (import.meta.main) await main();

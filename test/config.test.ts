@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       ratePerSec: CONFIG_DEFAULTS.WS_RATE_PER_SEC,
       rateBurst: 20,
       maxConnections: CONFIG_DEFAULTS.WS_MAX_CONNECTIONS,
+      pingIntervalMs: CONFIG_DEFAULTS.WS_PING_INTERVAL_MS,
     });
     assert.equal(config.shutdownTimeoutMs, CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS);
   });

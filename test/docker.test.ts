@@ -67,4 +67,17 @@ describe('Docker image', () => {
     const missing = [...needed].filter((name) => !(name in pkg.dependencies));
     assert.deepEqual(missing, [], 'imported by src/ but not a production dependency');
   });
+
+  test('the cluster profile: PostgreSQL, two instances on one DATABASE_URL, nginx passing WebSocket upgrades', () => {
+    const compose = read('docker-compose.yml');
+    assert.match(compose, /^ {2}chatflow-b: \*instance$/m, 'the second instance is the first one again');
+    for (const service of ['postgres', 'chatflow-a', 'proxy']) {
+      assert.match(compose, new RegExp(`^  ${service}:.*\\n    profiles: \\[cluster\\]`, 'm'), service);
+    }
+    assert.match(compose, /DATABASE_URL: postgres:\/\/chatflow:/);
+    const nginx = read('deploy/nginx.conf');
+    assert.match(nginx, /server chatflow-a:3000;\s+server chatflow-b:3000;/);
+    assert.match(nginx, /proxy_set_header Upgrade \$http_upgrade;/);
+    assert.match(read('README.md'), /docker compose --profile cluster up -d --build proxy/);
+  });
 });

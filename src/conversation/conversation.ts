@@ -12,6 +12,8 @@ import type { Classification, IntentClassifier } from '../intent/classifier.ts';
 import type { Store } from '../store/store.ts';
 import { errorFrame, type FrameErrorCode, type FrameSink, type ServerFrame } from './frames.ts';
 
+export const TAKEN_OVER = { code: 4409, reason: 'resumed elsewhere' } as const;
+
 export interface ConversationDeps {
   store: Store;
   classifier: IntentClassifier;
@@ -59,6 +61,9 @@ export class Conversation {
   private state: ConversationState;
   private persisted: boolean;
   private readonly resumeTokenHash: string;
+  /** Ownership epoch (fencing token): our writes are refused once another socket claimed the conversation. */
+  private readonly epoch: number;
+  private evicted = false;
   private readonly deps: ConversationDeps;
   private sink: FrameSink | null = null;
   private readonly mailbox: Input[] = [];
@@ -70,6 +75,7 @@ export class Conversation {
     state: ConversationState;
     persisted: boolean;
     resumeTokenHash: string;
+    epoch: number;
     deps: ConversationDeps;
   }) {
     this.id = init.id;
@@ -77,6 +83,7 @@ export class Conversation {
     this.state = init.state;
     this.persisted = init.persisted;
     this.resumeTokenHash = init.resumeTokenHash;
+    this.epoch = init.epoch;
     this.deps = init.deps;
   }
 
@@ -103,8 +110,25 @@ export class Conversation {
     return this.running !== null;
   }
 
+  get isEvicted(): boolean {
+    return this.evicted;
+  }
+
+  /**
+   * Another socket (here or on another instance) took the conversation over: close ours with 4409 and
+   * process nothing more. What was already running finishes; its writes are fenced if it is too late.
+   */
+  evict(): void {
+    this.evicted = true;
+    this.mailbox.length = 0;
+    const sink = this.sink;
+    this.sink = null;
+    sink?.close(TAKEN_OVER.code, TAKEN_OVER.reason);
+  }
+
   /** Queues an input; resolves when the mailbox is empty again. */
   enqueue(input: Input): Promise<void> {
+    if (this.evicted) return this.idle();
     this.mailbox.push(input);
     this.running ??= this.drain().finally(() => {
       this.running = null;
@@ -142,6 +166,8 @@ export class Conversation {
         if (stored !== 'ok') {
           if (stored === 'duplicate' && clientMessageId) {
             this.send({ type: 'ack', clientMessageId, duplicate: true });
+          } else if (stored === 'fenced') {
+            this.evict();
           } else {
             this.send(errorFrame('STORE_UNAVAILABLE'));
             // A conversation that could not even be created cannot be resumed: end the socket.
@@ -186,7 +212,7 @@ export class Conversation {
     events: HistoryEvent[],
     state: ConversationState,
     clientMessageId: string | undefined,
-  ): Promise<'ok' | 'duplicate' | 'failed'> {
+  ): Promise<'ok' | 'duplicate' | 'fenced' | 'failed'> {
     const at = this.deps.now().toISOString();
     const status = state.phase === 'ended' ? 'ended' : 'active';
     try {
@@ -211,10 +237,11 @@ export class Conversation {
         state,
         status,
         at,
+        epoch: this.epoch,
         ...(clientMessageId ? { clientMessageId } : {}),
       });
       if (written.ok) return 'ok';
-      return written.reason === 'duplicate' ? 'duplicate' : 'failed';
+      return written.reason === 'not_found' ? 'failed' : written.reason;
     } catch (err) {
       this.deps.onStoreError(err, this.id);
       return 'failed';

@@ -8,7 +8,7 @@ import type { ConversationState } from '../engine/state.ts';
 import { initialState } from '../engine/state.ts';
 import type { IntentClassifier } from '../intent/classifier.ts';
 import type { Store } from '../store/store.ts';
-import { Conversation, type ConversationDeps } from './conversation.ts';
+import { Conversation, type ConversationDeps, TAKEN_OVER } from './conversation.ts';
 import type { FlowCatalog } from './flow-catalog.ts';
 import type { FrameErrorCode, FrameSink } from './frames.ts';
 import { hashToken, newConversationId, newResumeToken, tokenMatches } from './tokens.ts';
@@ -21,7 +21,7 @@ export const CLOSE_CODES = {
   tooBig: 1009,
   internalError: 1011,
   resumeRefused: 4401,
-  takenOver: 4409,
+  takenOver: TAKEN_OVER.code,
 } as const;
 
 export interface RuntimeOptions {
@@ -31,6 +31,8 @@ export interface RuntimeOptions {
   intentTimeoutMs: number;
   now?: () => Date;
   onError?: (err: unknown, context: Record<string, unknown>) => void;
+  /** This instance just took a conversation over: other instances must let go of it. */
+  onClaimed?: (conversationId: string) => void;
 }
 
 export type OpenResult = { ok: true; conversation: Conversation } | { ok: false; code: FrameErrorCode };
@@ -81,6 +83,7 @@ export class ConversationRuntime {
       state: initialState(flow.version),
       persisted: false,
       resumeTokenHash: hashToken(resumeToken),
+      epoch: 1,
       deps: this.deps,
     });
     this.track(conversation);
@@ -91,54 +94,54 @@ export class ConversationRuntime {
   }
 
   /**
-   * Resumes a stored conversation. Unknown id and wrong token get the same answer, so the refusal tells
-   * nothing about which conversations exist.
+   * Resumes a stored conversation on this socket. Unknown id and wrong token get the same answer, so
+   * the refusal tells nothing about which conversations exist. The socket that held the conversation
+   * until now (here, or on another instance) is closed with 4409: the claim bumps the conversation's
+   * epoch, which fences every later write of the previous holder.
    */
   async resume(conversationId: string, resumeToken: string, sink: FrameSink): Promise<OpenResult> {
     if (this.draining) return { ok: false, code: 'SERVER_SHUTTING_DOWN' };
-    let record: Awaited<ReturnType<Store['getConversation']>>;
     try {
-      record = await this.options.store.getConversation(conversationId);
+      const record = await this.options.store.getConversation(conversationId);
+      if (!record || !tokenMatches(resumeToken, record.resumeTokenHash))
+        return { ok: false, code: 'RESUME_REFUSED' };
+      if (record.status === 'ended') return { ok: false, code: 'CONVERSATION_ENDED' };
+      await this.evict(conversationId);
+      const claimed = await this.options.store.claimConversation(conversationId);
+      if (!claimed) return { ok: false, code: 'RESUME_REFUSED' };
+      if (claimed.status === 'ended') return { ok: false, code: 'CONVERSATION_ENDED' };
+      this.options.onClaimed?.(conversationId);
+      const flow = await this.options.catalog.version(claimed.flowVersion);
+      const conversation = new Conversation({
+        id: conversationId,
+        flow,
+        state: claimed.state as ConversationState,
+        persisted: true,
+        resumeTokenHash: claimed.resumeTokenHash,
+        epoch: claimed.epoch,
+        deps: this.deps,
+      });
+      this.track(conversation);
+      conversation.attach(sink);
+      sink.send({ type: 'conversation', conversationId, flowVersion: flow.version, resumed: true });
+      void conversation.enqueue({ type: 'resume' });
+      return { ok: true, conversation };
     } catch (err) {
       this.options.onError?.(err, { conversationId, during: 'resume' });
       return { ok: false, code: 'STORE_UNAVAILABLE' };
     }
-    if (!record || !tokenMatches(resumeToken, record.resumeTokenHash))
-      return { ok: false, code: 'RESUME_REFUSED' };
-    if (record.status === 'ended') return { ok: false, code: 'CONVERSATION_ENDED' };
+  }
 
-    let conversation = this.live.get(conversationId);
-    if (!conversation) {
-      let flow: Awaited<ReturnType<FlowCatalog['version']>>;
-      try {
-        flow = await this.options.catalog.version(record.flowVersion);
-      } catch (err) {
-        this.options.onError?.(err, { conversationId, during: 'loading the flow of a resumed conversation' });
-        return { ok: false, code: 'STORE_UNAVAILABLE' };
-      }
-      // Another resume may have loaded it while we awaited.
-      conversation =
-        this.live.get(conversationId) ??
-        new Conversation({
-          id: conversationId,
-          flow,
-          state: record.state as ConversationState,
-          persisted: true,
-          resumeTokenHash: record.resumeTokenHash,
-          deps: this.deps,
-        });
-      this.track(conversation);
-    }
-    const previous = conversation.attach(sink);
-    previous?.close(CLOSE_CODES.takenOver, 'resumed elsewhere');
-    sink.send({
-      type: 'conversation',
-      conversationId,
-      flowVersion: conversation.flow.version,
-      resumed: true,
-    });
-    void conversation.enqueue({ type: 'resume' });
-    return { ok: true, conversation };
+  /**
+   * Lets go of a conversation held here (its socket gets 4409); resolves once what it was running has
+   * finished, so a resume here continues from everything it wrote.
+   */
+  async evict(conversationId: string): Promise<void> {
+    const local = this.live.get(conversationId);
+    if (!local) return;
+    local.evict();
+    await local.idle();
+    this.forget(local);
   }
 
   /** The socket went away: the conversation keeps processing what it has queued, then leaves memory. */

@@ -32,7 +32,7 @@ export interface FlowServiceOptions {
 
 export interface FlowService {
   validate(document: unknown): { valid: boolean; errors: FlowProblem[]; warnings: FlowProblem[] };
-  upload(input: { raw: string; document: unknown; ifMatch?: number }): Promise<UploadResult>;
+  upload(input: { raw: string; document: unknown; ifMatch?: number | null }): Promise<UploadResult>;
   current(): Promise<FlowVersionRecord | null>;
   version(version: number): Promise<FlowVersionRecord | null>;
   versions(): Promise<FlowVersionListing>;
@@ -58,7 +58,11 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     return { valid: result.valid, errors: result.errors, warnings: result.warnings };
   }
 
-  async function upload(input: { raw: string; document: unknown; ifMatch?: number }): Promise<UploadResult> {
+  async function upload(input: {
+    raw: string;
+    document: unknown;
+    ifMatch?: number | null;
+  }): Promise<UploadResult> {
     const result = validateFlow(input.document);
     if (!result.valid)
       return { ok: false, reason: 'invalid', errors: result.errors, warnings: result.warnings };
@@ -97,7 +101,8 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
 
   async function installDefault(raw: string): Promise<number | null> {
     if ((await store.getCurrentFlowVersion()) !== null) return null;
-    const result = await upload({ raw, document: JSON.parse(raw) });
+    // Instances starting together on one database: only one installs it.
+    const result = await upload({ raw, document: JSON.parse(raw), ifMatch: null });
     if (result.ok) return result.version;
     if (result.reason === 'invalid') {
       throw new Error(`the default flow is invalid: ${JSON.stringify(result.errors.slice(0, 5))}`);

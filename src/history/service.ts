@@ -46,9 +46,14 @@ export function createHistoryService(options: { store: Store }): HistoryService 
     const conversation = await store.getConversation(id);
     if (conversation === null) return null;
     const events = await store.getEvents(id);
-    const { state: _state, resumeTokenHash: _secret, ...summary } = conversation;
+    // Only the public summary: the state, the token hash and the ownership epoch stay inside.
+    const { id: conversationId, flowVersion, status, startedAt, updatedAt } = conversation;
     return {
-      ...summary,
+      id: conversationId,
+      flowVersion,
+      status,
+      startedAt,
+      updatedAt,
       eventCount: events.length,
       events: events.map(publicEvent),
     };

@@ -7,30 +7,23 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { IntentClassifier } from './classifier.ts';
 import { createIntentRouter } from './create.ts';
+import { OfflineIntentClassifier } from './offline/index.ts';
 import type { CertainMatch, IntentRouter } from './router.ts';
-import { describeIntentSettings, type IntentSettings } from './settings.ts';
+import { describeIntentSettings, intentSettingsOf } from './settings.ts';
 
-export function intentSettingsOf(config: Config): IntentSettings {
-  const { apiKey, baseUrl, model } = config.openai;
-  return {
-    provider: config.intent.provider,
-    timeoutMs: config.intent.timeoutMs,
-    ...(apiKey ? { openai: { apiKey, model, ...(baseUrl ? { baseURL: baseUrl } : {}) } } : {}),
-  };
+function offlineClassifier(): { classifier: IntentClassifier; certainMatch: CertainMatch } {
+  const offline = new OfflineIntentClassifier();
+  return { classifier: offline, certainMatch: offline.certainMatch };
 }
 
 export function createIntentStack(
   config: Config,
   logger: Logger,
-  local: { classifier: IntentClassifier; certainMatch?: CertainMatch },
+  local: { classifier: IntentClassifier; certainMatch?: CertainMatch } = offlineClassifier(),
 ): IntentRouter {
-  const settings = intentSettingsOf(config);
+  const { settings, warnings } = intentSettingsOf(config);
   logger.info({ intent: describeIntentSettings(settings) }, 'intent detection');
-  if (settings.provider === 'openai' && !settings.openai) {
-    logger.warn(
-      'INTENT_PROVIDER=openai but OPENAI_API_KEY is not set: intent blocks will take their onError path',
-    );
-  }
+  for (const warning of warnings) logger.warn(warning);
   return createIntentRouter(settings, {
     local: local.classifier,
     ...(local.certainMatch ? { certainMatch: local.certainMatch } : {}),
@@ -39,16 +32,3 @@ export function createIntentStack(
     },
   });
 }
-
-/** Until the offline classifier lands: a local provider that always reports itself unavailable. */
-export const UNAVAILABLE_LOCAL: IntentClassifier = {
-  classify: async () => ({
-    kind: 'error',
-    code: 'PROVIDER_UNAVAILABLE',
-    message: 'the offline classifier is not available',
-    provider: 'local',
-    latencyMs: 0,
-    cached: false,
-    fallback: false,
-  }),
-};

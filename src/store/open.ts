@@ -1,23 +1,32 @@
 /** Chooses the storage adapter from the configuration: PostgreSQL when DATABASE_URL is set, else SQLite. */
+import { POSTGRES_URL_PROTOCOLS } from './postgres/connection.ts';
+import { openPostgresStore } from './postgres/postgres-store.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
-import type { Store } from './store.ts';
+import { type Store, StoreConfigError, StoreUnavailableError } from './store.ts';
+
+// Kept importable from here, where they have always been (StoreUnavailableError) or belong.
+export { StoreConfigError, StoreUnavailableError };
 
 export interface StoreConfig {
   /** DATA_DIR: where the embedded SQLite file lives. */
   dataDir: string;
   /** DATABASE_URL: postgres://… switches storage to PostgreSQL. */
   databaseUrl?: string;
-}
-
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
+  /** Told about database connection failures that no call saw (PostgreSQL only), for logging. */
+  onConnectionError?: (error: Error) => void;
 }
 
 export async function openStore(config: StoreConfig): Promise<Store> {
-  if (config.databaseUrl !== undefined && config.databaseUrl !== '') {
-    throw new StoreUnavailableError(
-      'DATABASE_URL is set, but PostgreSQL storage arrives with issue 7; unset it to use the embedded SQLite store',
+  const url = config.databaseUrl;
+  if (url === undefined || url === '') return openSqliteStore({ dataDir: config.dataDir });
+  // Only the scheme is inspected and quoted back: the rest of the URL may hold a password.
+  if (!POSTGRES_URL_PROTOCOLS.some((protocol) => url.startsWith(`${protocol}//`))) {
+    throw new StoreConfigError(
+      'DATABASE_URL must start with postgres:// or postgresql:// (unset it to use the embedded SQLite store)',
     );
   }
-  return openSqliteStore({ dataDir: config.dataDir });
+  return openPostgresStore({
+    url,
+    ...(config.onConnectionError === undefined ? {} : { onConnectionError: config.onConnectionError }),
+  });
 }

@@ -41,6 +41,12 @@ export interface ConversationRecord extends ConversationSummary {
   /** The engine's serialised state (opaque JSON to the store). */
   state: unknown;
   resumeTokenHash: string;
+  /**
+   * Ownership epoch, a fencing token: 1 at creation, incremented by every `claimConversation`. A turn
+   * written with an older epoch is refused, so an instance that lost the conversation to a resume
+   * elsewhere can never write into it again.
+   */
+  epoch: number;
 }
 
 export type StoredEvent = HistoryEvent & {
@@ -66,27 +72,60 @@ export interface TurnWrite {
   at: string;
   /** When set, the write is refused as a duplicate if this id was already recorded for the conversation. */
   clientMessageId?: string;
+  /** When set, the write is refused as `fenced` unless this is still the conversation's epoch. */
+  epoch?: number;
 }
 
-export type AppendResult = { ok: true; lastSeq: number } | { ok: false; reason: 'duplicate' | 'not_found' };
+export type AppendResult =
+  | { ok: true; lastSeq: number }
+  | { ok: false; reason: 'duplicate' | 'not_found' | 'fenced' };
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
+/** Handles one notification's payload; must not throw (a throw is caught and dropped). */
+export type NotificationHandler = (payload: string) => void;
+
+/**
+ * Cross-instance messages (PostgreSQL LISTEN/NOTIFY), e.g. "flow activated" so every instance drops
+ * its cached flow. Delivery is at most once: a message sent while a listener's connection is down is
+ * lost, which is why `onReconnect` exists — treat it as "you may have missed messages".
+ */
+export interface StoreNotifications {
+  /**
+   * Subscribes to `channel` (lowercase letters, digits and `_`). Resolves once LISTEN is in force;
+   * rejects, leaving nothing subscribed, when the database cannot be reached now. After a lost
+   * connection the subscription is re-established by itself, then `onReconnect` is called.
+   * Resolves to the function that unsubscribes.
+   */
+  listen(
+    channel: string,
+    onMessage: NotificationHandler,
+    onReconnect?: () => void,
+  ): Promise<() => Promise<void>>;
+  /** Sends `payload` to every listener of `channel` on every instance (this one included). */
+  notify(channel: string, payload: string): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Present when instances can message each other through the database (PostgreSQL); absent on SQLite. */
+  readonly notifications?: StoreNotifications;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
 
-  /** Stores a new immutable version and makes it current; with ifMatch, only if `ifMatch` is current (compare-and-set). */
+  /**
+   * Stores a new immutable version and makes it current; with ifMatch, only if `ifMatch` is current
+   * (compare-and-set; `null`: only if no version is current yet).
+   */
   createFlowVersion(input: {
     raw: string;
     name: string;
     at: string;
-    ifMatch?: number;
+    ifMatch?: number | null;
   }): Promise<CreateFlowVersionResult>;
   getCurrentFlowVersion(): Promise<FlowVersionRecord | null>;
   getFlowVersion(version: number): Promise<FlowVersionRecord | null>;
@@ -96,6 +135,8 @@ export interface Store {
   /** Creates the conversation and appends its first events, atomically. */
   createConversation(conversation: NewConversation, events: readonly HistoryEvent[]): Promise<void>;
   getConversation(id: string): Promise<ConversationRecord | null>;
+  /** Takes ownership: increments the epoch and returns the record as of that moment (null if unknown). */
+  claimConversation(id: string): Promise<ConversationRecord | null>;
   /** Appends the events of one turn and saves the state, atomically. */
   appendTurn(write: TurnWrite): Promise<AppendResult>;
   getEvents(conversationId: string): Promise<StoredEvent[]>;
@@ -105,4 +146,14 @@ export interface Store {
 
 export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
+}
+
+/** DATABASE_URL (or another storage setting) is not usable; the message never repeats a password. */
+export class StoreConfigError extends Error {
+  override readonly name = 'StoreConfigError';
+}
+
+/** The database cannot be reached (down, restarting, connection lost or timed out); retrying later may work. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }

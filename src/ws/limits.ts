@@ -9,6 +9,8 @@ export interface WsLimits {
   rateBurst: number;
   /** WS_MAX_CONNECTIONS: further handshakes get HTTP 503. */
   maxConnections: number;
+  /** WS_PING_INTERVAL_MS: a peer that has not answered the previous ping by the next one is dropped. */
+  pingIntervalMs: number;
 }
 
 /** Fixed limits, declared up front. */
@@ -19,6 +21,4 @@ export const WS_FIXED_LIMITS = {
   maxBufferedBytes: 1024 * 1024,
   /** Messages received while a resume is loading. */
   maxPendingFrames: 100,
-  /** Ping interval; a peer that has not answered the previous ping by the next one is dropped. */
-  heartbeatMs: 30_000,
 } as const;

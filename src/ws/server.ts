@@ -19,7 +19,6 @@ export interface ChatServerOptions {
   /** Normalised `scheme://host[:port]` origins; empty allows every Origin. */
   allowedOrigins: readonly string[];
   logger: Logger;
-  heartbeatMs?: number;
 }
 
 export interface ChatServer {
@@ -105,7 +104,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
 
   const heartbeat = setInterval(() => {
     for (const session of sessions) session.heartbeat();
-  }, options.heartbeatMs ?? WS_FIXED_LIMITS.heartbeatMs);
+  }, limits.pingIntervalMs);
   heartbeat.unref();
 
   return {

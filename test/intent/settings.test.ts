@@ -1,25 +1,22 @@
 /** Intent settings from the environment, and the stack built from them (talking to the fake server). */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 import type { Classification, ClassifyRequest } from '../../src/intent/classifier.ts';
 import { createIntentRouter } from '../../src/intent/create.ts';
 import { OPENAI_DEFAULTS } from '../../src/intent/openai.ts';
-import {
-  describeIntentSettings,
-  type IntentSettings,
-  parseIntentSettings,
-} from '../../src/intent/settings.ts';
+import { describeIntentSettings, type IntentSettings, intentSettingsOf } from '../../src/intent/settings.ts';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 
 function settingsOf(env: Record<string, string>): IntentSettings {
-  const result = parseIntentSettings(env);
-  assert.ok(result.ok, 'valid settings');
-  return result.settings;
+  return intentSettingsOf(loadConfig(env)).settings;
 }
 
 test('defaults: auto, the documented timeout, no OpenAI without a key', () => {
-  const result = parseIntentSettings({});
-  assert.deepEqual(result, { ok: true, settings: { provider: 'auto', timeoutMs: 8_000 }, warnings: [] });
+  assert.deepEqual(intentSettingsOf(loadConfig({})), {
+    settings: { provider: 'auto', timeoutMs: 8_000 },
+    warnings: [],
+  });
 });
 
 test('a key brings the OpenAI settings, with the default model unless OPENAI_MODEL is set', () => {
@@ -37,34 +34,29 @@ test('a key brings the OpenAI settings, with the default model unless OPENAI_MOD
   );
 });
 
-test('blank variables count as unset', () => {
-  const settings = settingsOf({ INTENT_PROVIDER: '', INTENT_TIMEOUT_MS: ' ', OPENAI_API_KEY: '' });
-  assert.deepEqual(settings, { provider: 'auto', timeoutMs: 8_000 });
+test('invalid values are configuration errors naming the variable, never echoing a value', () => {
+  assert.throws(
+    () =>
+      loadConfig({ INTENT_PROVIDER: 'gpt', INTENT_TIMEOUT_MS: '10', OPENAI_BASE_URL: 'not a url sk-secret' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.problems.map((p) => p.variable).sort(), [
+        'INTENT_PROVIDER',
+        'INTENT_TIMEOUT_MS',
+        'OPENAI_BASE_URL',
+      ]);
+      assert.ok(!err.message.includes('sk-secret'));
+      return true;
+    },
+  );
 });
 
-test('invalid values are errors naming the variable, never echoing a value', () => {
-  const result = parseIntentSettings({
-    INTENT_PROVIDER: 'gpt',
-    INTENT_TIMEOUT_MS: '10',
-    OPENAI_BASE_URL: 'not a url sk-secret',
-  });
-  assert.equal(result.ok, false);
-  const errors = result.ok ? [] : result.errors;
-  assert.equal(errors.length, 3);
-  for (const name of ['INTENT_PROVIDER', 'INTENT_TIMEOUT_MS', 'OPENAI_BASE_URL']) {
-    assert.ok(
-      errors.some((error) => error.startsWith(name)),
-      `an error names ${name}`,
-    );
-  }
-  assert.ok(!errors.join(' ').includes('sk-secret'));
-});
-
-test('INTENT_PROVIDER=openai without a key is a startup warning', () => {
-  const result = parseIntentSettings({ INTENT_PROVIDER: 'openai', OPENAI_MODEL: 'gpt-4.1-mini' });
-  assert.ok(result.ok);
-  assert.equal(result.warnings.length, 2);
-  assert.match(result.warnings[0] ?? '', /OPENAI_API_KEY is not set.*PROVIDER_UNAVAILABLE/);
+test('INTENT_PROVIDER=openai without a key, or a base URL without a key, are startup warnings', () => {
+  const { warnings } = intentSettingsOf(
+    loadConfig({ INTENT_PROVIDER: 'openai', OPENAI_BASE_URL: 'http://localhost:1/v1' }),
+  );
+  assert.equal(warnings.length, 2);
+  assert.match(warnings[0] ?? '', /OPENAI_API_KEY is not set.*PROVIDER_UNAVAILABLE/);
 });
 
 test('the startup summary says whether a key is set, never the key or URL credentials', () => {

@@ -168,6 +168,17 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
         });
       });
 
+      test('version numbers that cannot exist find nothing and activate nothing', async () => {
+        await withStore(async (store) => {
+          await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(1) });
+          for (const version of [0, -1, 1.5, 2 ** 31, 2 ** 53, Number.NaN]) {
+            assert.equal(await store.getFlowVersion(version), null, String(version));
+            assert.deepEqual(await store.activateFlowVersion(version), { ok: false, reason: 'not_found' });
+          }
+          assert.equal((await store.listFlowVersions()).current, 1);
+        });
+      });
+
       test('listFlowVersions is newest first and names the current version', async () => {
         await withStore(async (store) => {
           for (const version of [1, 2, 3])
@@ -237,6 +248,25 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
         });
       });
 
+      test('ifMatch null: only when no version is current (instances installing a default together)', async () => {
+        await withStore(async (store) => {
+          const uploads = await Promise.all(
+            [1, 2, 3].map(() =>
+              store.createFlowVersion({ raw: '{}', name: 'default', at: at(0), ifMatch: null }),
+            ),
+          );
+          assert.equal(uploads.filter((u) => u.ok).length, 1);
+          assert.deepEqual(
+            uploads.filter((u) => !u.ok),
+            [
+              { ok: false, reason: 'version_conflict', current: 1 },
+              { ok: false, reason: 'version_conflict', current: 1 },
+            ],
+          );
+          assert.equal((await store.listFlowVersions()).versions.length, 1);
+        });
+      });
+
       test('two concurrent uploads with the same ifMatch: exactly one wins, one new version', async () => {
         await withStore(async (store) => {
           await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(1) });
@@ -297,6 +327,7 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
             eventCount: 2,
             state: { deep: { list: [1, 'två', null] } },
             resumeTokenHash: 'hash-of-token',
+            epoch: 1,
           });
           assert.deepEqual(await store.getEvents(conversation.id), [
             { seq: 1, at: at(5), ...started() },
@@ -359,6 +390,86 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
             events,
             EVERY_EVENT.map((event, i) => ({ ...event, seq: i + 1, at: i < 3 ? at(0) : at(1) })),
           );
+        });
+      });
+      test('timestamps come back exactly as given, milliseconds included', async () => {
+        await withStore(async (store) => {
+          const times = ['2025-03-04T05:06:07.089Z', '1999-12-31T23:59:59.999Z', '2030-01-01T00:00:00.001Z'];
+          const [first = '', second = '', third = ''] = times;
+          await store.createFlowVersion({ raw: '{}', name: 'v1', at: first });
+          assert.equal((await store.getFlowVersion(1))?.createdAt, first);
+          const conversation = newConversation({ at: second });
+          await store.createConversation(conversation, [started()]);
+          await store.appendTurn({
+            conversationId: conversation.id,
+            events: [userSaid('later')],
+            state: {},
+            status: 'active',
+            at: third,
+          });
+          const record = await store.getConversation(conversation.id);
+          assert.deepEqual([record?.startedAt, record?.updatedAt], [second, third]);
+          assert.deepEqual(
+            (await store.getEvents(conversation.id)).map((e) => e.at),
+            [second, third],
+          );
+          assert.equal((await store.listConversations({ limit: 1 })).items[0]?.startedAt, second);
+        });
+      });
+
+      test('text from outside round-trips whole, U+0000 and lone surrogates included', async () => {
+        await withStore(async (store) => {
+          const hostile = 'nul\u0000 tab\t bell\u0007 «ü» 🚀 \u2028';
+          await store.createFlowVersion({ raw: '{"name":"x"}', name: hostile, at: at(0) });
+          assert.equal((await store.getFlowVersion(1))?.name, hostile);
+          assert.equal((await store.listFlowVersions()).versions[0]?.name, hostile);
+          const conversation = newConversation({
+            state: { variables: { request: hostile, lone: '\ud800' } },
+          });
+          await store.createConversation(conversation, [started()]);
+          const turn = {
+            conversationId: conversation.id,
+            events: [userSaid(hostile, 'id\u0000x'), botSaid(hostile)],
+            state: { variables: { request: hostile } },
+            status: 'active' as const,
+            at: at(1),
+            clientMessageId: 'id\u0000x',
+          };
+          assert.deepEqual(await store.appendTurn(turn), { ok: true, lastSeq: 3 });
+          assert.deepEqual(await store.appendTurn(turn), { ok: false, reason: 'duplicate' });
+          // An id is compared whole: the part before U+0000 is another id.
+          assert.deepEqual(await store.appendTurn({ ...turn, clientMessageId: 'id' }), {
+            ok: true,
+            lastSeq: 5,
+          });
+          const events = await store.getEvents(conversation.id);
+          assert.deepEqual(events[1]?.data, { text: hostile, clientMessageId: 'id\u0000x' });
+          assert.deepEqual(events[2]?.data, botSaid(hostile).data);
+          assert.deepEqual((await store.getConversation(conversation.id))?.state, {
+            variables: { request: hostile },
+          });
+        });
+      });
+
+      test('looking up an id that holds U+0000 finds nothing and writes nothing', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation({ id: 'real' });
+          await store.createConversation(conversation, [started()]);
+          for (const id of ['real\u0000', '\u0000', 're\u0000al']) {
+            assert.equal(await store.getConversation(id), null);
+            assert.deepEqual(await store.getEvents(id), []);
+            assert.deepEqual(
+              await store.appendTurn({
+                conversationId: id,
+                events: [],
+                state: {},
+                status: 'active',
+                at: at(1),
+              }),
+              { ok: false, reason: 'not_found' },
+            );
+          }
+          assert.equal((await store.getConversation('real'))?.eventCount, 1);
         });
       });
     });
@@ -457,6 +568,47 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
           // A new id goes through, and seq carries on from where it was.
           const next = await store.appendTurn({ ...turn, clientMessageId: 'msg-2', at: at(3) });
           assert.deepEqual(next, { ok: true, lastSeq: 5 });
+        });
+      });
+
+      test('ownership: claimConversation bumps the epoch; a write with an older epoch is fenced', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation();
+          await store.createConversation(conversation, [started()]);
+          assert.equal((await store.getConversation(conversation.id))?.epoch, 1);
+          const turn = (epoch: number, n: number) => ({
+            conversationId: conversation.id,
+            events: [userSaid(`turn ${n}`)],
+            state: { turn: n },
+            status: 'active' as const,
+            at: at(n),
+            epoch,
+          });
+          assert.deepEqual(await store.appendTurn(turn(1, 1)), { ok: true, lastSeq: 2 });
+          const claimed = await store.claimConversation(conversation.id);
+          assert.equal(claimed?.epoch, 2);
+          assert.deepEqual(claimed?.state, { turn: 1 }, 'the claim returns the state as of that moment');
+          const before = await store.getConversation(conversation.id);
+          assert.deepEqual(await store.appendTurn(turn(1, 2)), { ok: false, reason: 'fenced' });
+          assert.deepEqual(
+            await store.getConversation(conversation.id),
+            before,
+            'a fenced write changes nothing',
+          );
+          assert.equal((await store.getEvents(conversation.id)).length, 2);
+          assert.deepEqual(await store.appendTurn(turn(2, 3)), { ok: true, lastSeq: 3 });
+          assert.equal(await store.claimConversation('no-such-conversation'), null);
+        });
+      });
+
+      test('concurrent claims each get their own epoch', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation();
+          await store.createConversation(conversation, [started()]);
+          const claims = await Promise.all(
+            Array.from({ length: 5 }, () => store.claimConversation(conversation.id)),
+          );
+          assert.deepEqual(claims.map((c) => c?.epoch).sort(), [2, 3, 4, 5, 6]);
         });
       });
 

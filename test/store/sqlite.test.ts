@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, test } from 'node:test';
-import { openStore, StoreUnavailableError } from '../../src/store/open.ts';
+import { openStore, StoreConfigError } from '../../src/store/open.ts';
 import { MIGRATIONS, runMigrations, SchemaTooNewError } from '../../src/store/sqlite/migrations.ts';
 import { openSqliteStore, SQLITE_FILE_NAME, SQLITE_LIMITS } from '../../src/store/sqlite/sqlite-store.ts';
 import { inImmediateTransaction } from '../../src/store/sqlite/transaction.ts';
@@ -323,14 +323,22 @@ describe('openStore', () => {
     });
   });
 
-  test('DATABASE_URL is refused with a clear error until PostgreSQL arrives', async () => {
+  test('a DATABASE_URL that is not postgres:// is refused with a clear error, and no SQLite file is made', async () => {
     await withDataDir(async (dataDir) => {
-      await assert.rejects(
-        openStore({ dataDir, databaseUrl: 'postgres://localhost/chatflow' }),
-        (error: unknown) =>
-          error instanceof StoreUnavailableError &&
-          /PostgreSQL storage arrives with issue 7/.test(error.message),
-      );
+      for (const databaseUrl of [
+        'mysql://root:s3cret@localhost/chatflow',
+        'sqlite:./data',
+        'localhost:5432',
+      ]) {
+        await assert.rejects(
+          openStore({ dataDir, databaseUrl }),
+          (error: unknown) =>
+            error instanceof StoreConfigError &&
+            /must start with postgres:\/\/ or postgresql:\/\//.test(error.message) &&
+            !error.message.includes('s3cret'),
+          databaseUrl,
+        );
+      }
       assert.equal(existsSync(join(dataDir, SQLITE_FILE_NAME)), false);
     });
   });

@@ -11,8 +11,11 @@ export class ChatClient {
   private waiters: (() => void)[] = [];
   private readonly opened: Promise<void>;
 
-  constructor(url: string, options: { origin?: string } = {}) {
-    this.socket = new WebSocket(url, options.origin ? { origin: options.origin } : {});
+  constructor(url: string, options: { origin?: string; autoPong?: boolean } = {}) {
+    this.socket = new WebSocket(url, {
+      ...(options.origin ? { origin: options.origin } : {}),
+      ...(options.autoPong === false ? { autoPong: false } : {}),
+    });
     this.socket.on('message', (data) => {
       this.frames.push(JSON.parse(String(data)));
       this.wake();

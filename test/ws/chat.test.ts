@@ -3,6 +3,7 @@
  * and the OpenAI classifier (real SDK) talking to the fake OpenAI server where an LLM is involved.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 import { examplePath } from '../support/flows.ts';
@@ -38,6 +39,7 @@ async function withServer(env: Record<string, string> = {}) {
   return { fake, server };
 }
 
+const TRAVEL = readFileSync(examplePath('travel'), 'utf8');
 const WELCOME = 'Hi! I can give you the weather, travel offers or restaurant tips.';
 const SORRY = (t: string) => `Sorry, I did not understand "${t}". Could you rephrase?`;
 
@@ -277,5 +279,46 @@ describe('WebSocket chat', () => {
       late.frames.map((f) => f.code),
       ['CONVERSATION_ENDED'],
     );
+  });
+
+  test('a conversation stays on the flow version it started with; new ones start on the new version', async () => {
+    const old = await ChatClient.connect(server.url);
+    await old.nth('waiting');
+    const renamed = TRAVEL.replace('Sunny, 24 °C.', 'Rainy, 12 °C.');
+    const upload = await server.api.put('/api/flow', renamed);
+    assert.equal(upload.status, 201);
+    try {
+      assert.deepEqual(texts(await old.say('weather')), ['Sunny, 24 °C.']);
+      const fresh = await ChatClient.connect(server.url);
+      assert.equal((await fresh.nth('conversation')).flowVersion, upload.json.version);
+      await fresh.nth('waiting');
+      assert.deepEqual(texts(await fresh.say('weather')), ['Rainy, 12 °C.']);
+      fresh.close();
+    } finally {
+      old.close();
+      await server.api.post('/api/flow/versions/1/activate');
+    }
+  });
+});
+
+describe('WebSocket chat with the default settings (offline classifier, no key)', () => {
+  test('the built-in travel flow understands users with no setup', async () => {
+    const server = await startTestServer({ defaultFlowPath: examplePath('travel').pathname });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      assert.deepEqual(texts(await client.say('will it rain tomorrow?')), ['Sunny, 24 °C.']);
+      assert.deepEqual(texts(await client.say('recommend a restaurant for dinner')), ['Try Tasca do Chico.']);
+      assert.deepEqual(texts(await client.say('cheap flights for a holiday')), ['Lisbon from 89 €.']);
+      assert.deepEqual(texts(await client.say('qwzx vbnm plokij')), [SORRY('qwzx vbnm plokij')]);
+      const history = (await server.api.get(`/api/conversations/${client.frames[0]?.conversationId}`)).json;
+      const providers = history.events
+        .filter((e: { type: string }) => e.type === 'intent.detected')
+        .map((e: { data: { provider: string } }) => e.data.provider);
+      assert.deepEqual(providers, ['local', 'local', 'local']);
+      client.close();
+    } finally {
+      await server.stop();
+    }
   });
 });

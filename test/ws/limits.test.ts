@@ -258,3 +258,46 @@ describe('WebSocket backpressure', () => {
     }
   });
 });
+
+describe('WebSocket heartbeat', () => {
+  test('a peer that stops answering pings is dropped; a live one stays', async () => {
+    const server = await startTestServer({ ...travel, env: { WS_PING_INTERVAL_MS: '100' } });
+    try {
+      const live = await ChatClient.connect(server.url);
+      const dead = new ChatClient(`${server.url.replace('http', 'ws')}/ws`, { autoPong: false });
+      await dead.nth('waiting');
+      await live.nth('waiting');
+      const closed = await dead.waitClosed();
+      assert.equal(closed.code, 1006, 'terminated without a close frame');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(live.closed, null);
+      assert.deepEqual(texts(await live.say('hello')).length, 1);
+      live.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('WebSocket and a failing store', () => {
+  test('a turn the store cannot write is answered STORE_UNAVAILABLE; nothing is shown; the process survives', async () => {
+    const server = await startTestServer({ ...travel, env: { INTENT_PROVIDER: 'local' } });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      await server.store.close();
+      client.send({ type: 'message', text: 'weather' });
+      const error = await client.nth('error');
+      assert.equal(error.code, 'STORE_UNAVAILABLE');
+      assert.equal(client.count('message'), 1, 'no bot message that was not stored');
+      assert.equal(client.closed, null);
+      const health = await fetch(`${server.url}/health`);
+      assert.equal(health.status, 200);
+      const ready = await fetch(`${server.url}/ready`);
+      assert.equal(ready.status, 503);
+      client.close();
+    } finally {
+      await server.stop().catch(() => {});
+    }
+  });
+});

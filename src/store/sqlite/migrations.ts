@@ -8,13 +8,10 @@
  * cannot both apply it (the second waits on the write lock, then sees the row and skips).
  */
 import type { DatabaseSync } from 'node:sqlite';
+import { type Migration, refuseNewerSchema } from '../migration.ts';
 import { inImmediateTransaction } from './transaction.ts';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export { type Migration, SchemaTooNewError } from '../migration.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -63,11 +60,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'conversation ownership epoch (fencing token)',
+    sql: 'ALTER TABLE conversations ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1 CHECK (epoch > 0);',
+  },
 ];
-
-export class SchemaTooNewError extends Error {
-  override readonly name = 'SchemaTooNewError';
-}
 
 /** Applies every migration not yet applied, in order. Returns the versions it applied. */
 export function runMigrations(
@@ -83,13 +81,7 @@ export function runMigrations(
   const appliedVersion = db.prepare('SELECT version FROM schema_migrations WHERE version = ?');
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const newest = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get()?.version;
-  const known = migrations.at(-1)?.version ?? 0;
-  if (typeof newest === 'number' && newest > known) {
-    // A newer release migrated this database; running older code on it could corrupt data.
-    throw new SchemaTooNewError(
-      `database schema version ${newest} is newer than this release knows (${known})`,
-    );
-  }
+  refuseNewerSchema(typeof newest === 'number' ? newest : 0, migrations);
 
   const applied: number[] = [];
   for (const migration of migrations) {

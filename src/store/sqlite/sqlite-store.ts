@@ -128,6 +128,7 @@ export class SqliteStore implements Store {
     | 'listVersions'
     | 'insertConversation'
     | 'getConversation'
+    | 'bumpEpoch'
     | 'eventCount'
     | 'insertEvent'
     | 'recordClientMessageId'
@@ -163,9 +164,10 @@ export class SqliteStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       getConversation: prepare(
-        `SELECT ${SUMMARY_COLUMNS}, state, resume_token_hash FROM conversations WHERE id = ?`,
+        `SELECT ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch FROM conversations WHERE id = ?`,
       ),
-      eventCount: prepare('SELECT event_count FROM conversations WHERE id = ?'),
+      bumpEpoch: prepare('UPDATE conversations SET epoch = epoch + 1 WHERE id = ?'),
+      eventCount: prepare('SELECT event_count, epoch FROM conversations WHERE id = ?'),
       insertEvent: prepare(
         'INSERT INTO events (conversation_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -213,7 +215,7 @@ export class SqliteStore implements Store {
     raw: string;
     name: string;
     at: string;
-    ifMatch?: number;
+    ifMatch?: number | null;
   }): Promise<CreateFlowVersionResult> {
     return inImmediateTransaction(this.#db, () => {
       const current = this.#current();
@@ -276,12 +278,24 @@ export class SqliteStore implements Store {
   }
 
   async getConversation(id: string): Promise<ConversationRecord | null> {
+    return this.#readConversation(id);
+  }
+
+  async claimConversation(id: string): Promise<ConversationRecord | null> {
+    return inImmediateTransaction(this.#db, () => {
+      this.#sql.bumpEpoch.run(id);
+      return this.#readConversation(id);
+    });
+  }
+
+  #readConversation(id: string): ConversationRecord | null {
     const row = this.#sql.getConversation.get(id);
     if (!row) return null;
     return {
       ...toConversationSummary(row),
       state: jsonColumn(row, 'state'),
       resumeTokenHash: textColumn(row, 'resume_token_hash'),
+      epoch: integerColumn(row, 'epoch'),
     };
   }
 
@@ -289,6 +303,9 @@ export class SqliteStore implements Store {
     return inImmediateTransaction(this.#db, (): AppendResult => {
       const row = this.#sql.eventCount.get(write.conversationId);
       if (!row) return { ok: false, reason: 'not_found' };
+      if (write.epoch !== undefined && write.epoch !== integerColumn(row, 'epoch')) {
+        return { ok: false, reason: 'fenced' };
+      }
       if (write.clientMessageId !== undefined) {
         const recorded = this.#sql.recordClientMessageId.run(write.conversationId, write.clientMessageId);
         // Nothing has been written when we return here, so committing the empty transaction is harmless.

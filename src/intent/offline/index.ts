@@ -1,0 +1,9 @@
+/** The offline intent classifier (README "Offline intent classifier"). */
+export { matchKey } from './certain-match.ts';
+export {
+  DEFAULT_MIN_CONFIDENCE,
+  LOCAL_PROVIDER,
+  type OfflineClassifierOptions,
+  OfflineIntentClassifier,
+} from './classifier.ts';
+export { OFFLINE_LIMITS } from './limits.ts';

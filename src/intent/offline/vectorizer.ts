@@ -1,0 +1,205 @@
+/**
+ * TF-IDF over the hashed features: sublinear term frequency (1 + ln tf), smoothed idf learnt from the
+ * training texts, word and character families each l2-normalised apart, so that both weigh the same
+ * whatever the text's length.
+ */
+import { createFeatureIds, extractFeatures, isWeak } from './features.ts';
+
+/** Weight of function-word features (see features.ts); measured: 0.3–0.5 keep Banking77 accuracy. */
+const WEAK_WEIGHT = 0.5;
+/**
+ * Share of an unknown feature's weight counted in the norm. At 1, a few unknown filler words
+ * ("please", "I want") sink a text that names its intent plainly; at 0, unknown words would not count.
+ */
+const UNKNOWN_WEIGHT = 0.5;
+
+export interface SparseVector {
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+export interface Vectorizer {
+  /** Column of each feature id seen in training. */
+  readonly columns: Map<number, number>;
+  readonly idf: Float32Array;
+  /** Idf of a feature never seen in training (as if its document frequency were 0). */
+  readonly unknownIdf: number;
+  readonly columnCount: number;
+}
+
+/** Columns and term counts of one text, split into the word and the character family. */
+interface CountedText {
+  columns: Int32Array;
+  counts: Float32Array;
+  wordColumns: number;
+}
+
+/**
+ * Groups repeated ids of ids[from, to) (sorting that range in place): calls back once per distinct
+ * id with its count, as a known column or as an unknown feature.
+ */
+function countTerms(
+  ids: Int32Array,
+  from: number,
+  to: number,
+  lookup: (id: number) => number | undefined,
+  onColumn: (column: number, tf: number) => void,
+  onUnknown: (id: number, tf: number) => void,
+): void {
+  ids.subarray(from, to).sort();
+  let i = from;
+  while (i < to) {
+    const id = ids[i] as number;
+    let end = i + 1;
+    while (end < to && ids[end] === id) end++;
+    const column = lookup(id);
+    if (column === undefined) onUnknown(id, end - i);
+    else onColumn(column, end - i);
+    i = end;
+  }
+}
+
+function l2Normalise(values: Float32Array, from: number, to: number, extraSquares: number): void {
+  let norm = extraSquares;
+  for (let i = from; i < to; i++) norm += (values[i] as number) ** 2;
+  if (norm === 0) return;
+  const scale = 1 / Math.sqrt(norm);
+  for (let i = from; i < to; i++) values[i] = (values[i] as number) * scale;
+}
+
+interface Counts {
+  /** Feature id → column, in order of first sight. */
+  columns: Map<number, number>;
+  /** Document frequency per column. */
+  df: Int32Array;
+  texts: CountedText[];
+}
+
+/** Term counts of each training text, and the document frequency of each feature. */
+function countTexts(texts: readonly string[]): Counts {
+  const columns = new Map<number, number>();
+  const lookupOrAdd = (id: number): number => {
+    let column = columns.get(id);
+    if (column === undefined) {
+      column = columns.size;
+      columns.set(id, column);
+    }
+    return column;
+  };
+  const features = createFeatureIds();
+  const counted: CountedText[] = [];
+  let df = new Int32Array(1024);
+  const cols: number[] = [];
+  const tfs: number[] = [];
+  const collect = (column: number, tf: number) => {
+    cols.push(column);
+    tfs.push(tf);
+  };
+  for (const text of texts) {
+    extractFeatures(text, features);
+    cols.length = 0;
+    tfs.length = 0;
+    countTerms(features.ids, 0, features.wordCount, lookupOrAdd, collect, () => {});
+    const wordColumns = cols.length;
+    countTerms(features.ids, features.wordCount, features.length, lookupOrAdd, collect, () => {});
+    if (columns.size > df.length) {
+      const grown = new Int32Array(Math.max(columns.size, df.length * 2));
+      grown.set(df);
+      df = grown;
+    }
+    for (const column of cols) df[column] = (df[column] as number) + 1;
+    counted.push({ columns: Int32Array.from(cols), counts: Float32Array.from(tfs), wordColumns });
+  }
+  return { columns, df, texts: counted };
+}
+
+/** Keeps the `maxColumns` most frequent features (by document frequency), renumbered. */
+function keepFrequent(counts: Counts, maxColumns: number): Counts {
+  const size = counts.columns.size;
+  if (size <= maxColumns) return counts;
+  const byFrequency = Int32Array.from({ length: size }, (_, c) => c).sort(
+    (a, b) => (counts.df[b] as number) - (counts.df[a] as number) || a - b,
+  );
+  const renumbered = new Int32Array(size).fill(-1);
+  const df = new Int32Array(maxColumns);
+  for (let rank = 0; rank < maxColumns; rank++) {
+    const column = byFrequency[rank] as number;
+    renumbered[column] = rank;
+    df[rank] = counts.df[column] as number;
+  }
+  const columns = new Map<number, number>();
+  for (const [id, column] of counts.columns) {
+    const kept = renumbered[column] as number;
+    if (kept >= 0) columns.set(id, kept);
+  }
+  const texts = counts.texts.map((text) => {
+    const kept: number[] = [];
+    const tfs: number[] = [];
+    let wordColumns = 0;
+    text.columns.forEach((column, i) => {
+      const renamed = renumbered[column] as number;
+      if (renamed < 0) return;
+      kept.push(renamed);
+      tfs.push(text.counts[i] as number);
+      if (i < text.wordColumns) wordColumns++;
+    });
+    return { columns: Int32Array.from(kept), counts: Float32Array.from(tfs), wordColumns };
+  });
+  return { columns, df, texts };
+}
+
+/**
+ * Fits the vocabulary and idf on normalised training texts and returns their vectors. Beyond
+ * `maxColumns` features, the rarest are dropped (a bound on the model's memory).
+ */
+export function fitTransform(
+  texts: readonly string[],
+  maxColumns = Number.POSITIVE_INFINITY,
+): { vectorizer: Vectorizer; vectors: SparseVector[] } {
+  const { columns, df, texts: counted } = keepFrequent(countTexts(texts), maxColumns);
+  const idf = new Float32Array(columns.size);
+  for (const [id, c] of columns) {
+    idf[c] = (Math.log((1 + texts.length) / (1 + (df[c] as number))) + 1) * (isWeak(id) ? WEAK_WEIGHT : 1);
+  }
+  const vectors = counted.map(({ columns: indices, counts, wordColumns }) => {
+    const values = new Float32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) {
+      values[i] = (1 + Math.log(counts[i] as number)) * (idf[indices[i] as number] as number);
+    }
+    l2Normalise(values, 0, wordColumns, 0);
+    l2Normalise(values, wordColumns, values.length, 0);
+    return { indices, values };
+  });
+  const vectorizer = { columns, idf, unknownIdf: Math.log(1 + texts.length) + 1, columnCount: columns.size };
+  return { vectorizer, vectors };
+}
+
+/**
+ * The vector of a normalised text. Features never seen in training have no column but still count
+ * in their family's norm (with the highest idf): a text made mostly of unknown words gets a short
+ * vector, hence scores near the biases — this is how out-of-scope text loses confidence.
+ */
+export function vectorize(vectorizer: Vectorizer, normalized: string): SparseVector {
+  const features = extractFeatures(normalized, createFeatureIds());
+  const indices: number[] = [];
+  const raw: number[] = [];
+  let unknownSquares = 0;
+  const onColumn = (column: number, tf: number) => {
+    indices.push(column);
+    raw.push((1 + Math.log(tf)) * (vectorizer.idf[column] as number));
+  };
+  const onUnknown = (id: number, tf: number) => {
+    const weight = isWeak(id) ? WEAK_WEIGHT : 1;
+    unknownSquares += UNKNOWN_WEIGHT * ((1 + Math.log(tf)) * vectorizer.unknownIdf * weight) ** 2;
+  };
+  const lookup = (id: number) => vectorizer.columns.get(id);
+  countTerms(features.ids, 0, features.wordCount, lookup, onColumn, onUnknown);
+  const wordColumns = indices.length;
+  const wordUnknownSquares = unknownSquares;
+  unknownSquares = 0;
+  countTerms(features.ids, features.wordCount, features.length, lookup, onColumn, onUnknown);
+  const values = Float32Array.from(raw);
+  l2Normalise(values, 0, wordColumns, wordUnknownSquares);
+  l2Normalise(values, wordColumns, values.length, unknownSquares);
+  return { indices: Int32Array.from(indices), values };
+}

@@ -1,0 +1,104 @@
+/**
+ * What goes into and comes out of the PostgreSQL columns: each row is checked against the shape the
+ * schema promises (a mismatch means a broken database, so it throws), timestamps come back in the
+ * toISOString() form they went in with, and parameters that PostgreSQL cannot represent are caught
+ * before they reach it.
+ */
+import { z } from 'zod';
+import type {
+  ConversationRecord,
+  ConversationSummary,
+  FlowVersionMeta,
+  FlowVersionRecord,
+  StoredEvent,
+} from '../store.ts';
+
+/** Values of `integer` columns (versions, seq): anything outside can never match a row. */
+const INT4_MAX = 2_147_483_647;
+
+export function isStorableInteger(value: number): boolean {
+  return Number.isSafeInteger(value) && value > 0 && value <= INT4_MAX;
+}
+
+/** PostgreSQL TEXT cannot hold U+0000, so a key containing it can never have been stored. */
+export function isStorableKey(value: string): boolean {
+  return !value.includes('\u0000');
+}
+
+/**
+ * Timestamps are stored as timestamptz and read back through Date#toISOString(), so only that exact
+ * form round-trips unchanged; anything else is refused rather than silently rewritten.
+ */
+export function isIsoTimestamp(value: string): boolean {
+  const time = Date.parse(value);
+  return Number.isFinite(time) && new Date(time).toISOString() === value;
+}
+
+export function timestampParam(value: string): string {
+  if (!isIsoTimestamp(value)) {
+    throw new RangeError(`timestamp must be in Date#toISOString() form, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+const iso = z.date().transform((date) => date.toISOString());
+const positive = z.number().int().positive();
+const count = z.number().int().nonnegative();
+
+const flowVersionRow = z.object({ version: positive, name: z.string(), created_at: iso });
+const flowVersionRecordRow = flowVersionRow.extend({ raw: z.string() });
+const summaryRow = z.object({
+  id: z.string(),
+  flow_version: positive,
+  status: z.enum(['active', 'ended']),
+  started_at: iso,
+  updated_at: iso,
+  event_count: count,
+});
+const conversationRow = summaryRow.extend({
+  state: z.json(),
+  resume_token_hash: z.string(),
+  epoch: positive,
+});
+const eventRow = z.object({ seq: positive, type: z.string(), data: z.json(), at: iso });
+
+export function toFlowVersionMeta(row: unknown): FlowVersionMeta {
+  const { version, name, created_at } = flowVersionRow.parse(row);
+  return { version, name, createdAt: created_at };
+}
+
+export function toFlowVersionRecord(row: unknown): FlowVersionRecord {
+  const { version, name, raw, created_at } = flowVersionRecordRow.parse(row);
+  return { version, name, createdAt: created_at, raw };
+}
+
+function summaryOf(row: z.output<typeof summaryRow>): ConversationSummary {
+  return {
+    id: row.id,
+    flowVersion: row.flow_version,
+    status: row.status,
+    startedAt: row.started_at,
+    updatedAt: row.updated_at,
+    eventCount: row.event_count,
+  };
+}
+
+export function toConversationSummary(row: unknown): ConversationSummary {
+  return summaryOf(summaryRow.parse(row));
+}
+
+export function toConversationRecord(row: unknown): ConversationRecord {
+  const parsed = conversationRow.parse(row);
+  return {
+    ...summaryOf(parsed),
+    state: parsed.state,
+    resumeTokenHash: parsed.resume_token_hash,
+    epoch: parsed.epoch,
+  };
+}
+
+export function toStoredEvent(row: unknown): StoredEvent {
+  const { seq, type, data, at } = eventRow.parse(row);
+  // The store keeps what the engine wrote; the (type, data) pairing was checked on the way in.
+  return { seq, type, data, at } as StoredEvent;
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { IntentDefinition } from '../../src/intent/classifier.ts';
+import { OfflineIntentClassifier } from '../../src/intent/offline/index.ts';
+import { predict } from '../../src/intent/offline/model.ts';
+import { inlineTrainer, type ModelTrainer, WorkerTrainer } from '../../src/intent/offline/trainer.ts';
+import { TRAVEL_INTENTS } from './fixtures/travel-intents.ts';
+
+const request = { flowVersion: 1, blockId: 'route', text: 'will it rain tomorrow', intents: TRAVEL_INTENTS };
+
+/** A larger intent set, so that training takes a while. */
+const MANY_INTENTS: IntentDefinition[] = Array.from({ length: 40 }, (_, i) => ({
+  id: `intent_${i}`,
+  description: `topic number ${i}`,
+  examples: Array.from({ length: 50 }, (_, j) => `question ${j} about topic ${i} with word w${i}x${j}`),
+}));
+
+describe('offline classifier: training off the event loop', () => {
+  it('trains in a worker thread: timers keep firing while a block trains', async () => {
+    const classifier = new OfflineIntentClassifier();
+    let timerFired = false;
+    setTimeout(() => {
+      timerFired = true;
+    }, 0);
+    await classifier.prepare(1, [{ blockId: 'big', intents: MANY_INTENTS }]);
+    assert.equal(classifier.trainings, 1);
+    assert.equal(timerFired, true);
+  });
+
+  it('gives the same model in the worker as inline', async () => {
+    const trainer = new WorkerTrainer();
+    try {
+      const inWorker = await trainer.train(TRAVEL_INTENTS);
+      const inline = await inlineTrainer.train(TRAVEL_INTENTS);
+      assert.deepEqual(inWorker.intentIds, inline.intentIds);
+      assert.deepEqual(inWorker.softmax.weights, inline.softmax.weights);
+      assert.deepEqual(predict(inWorker, 'cheap flights'), predict(inline, 'cheap flights'));
+    } finally {
+      await trainer.close();
+    }
+  });
+
+  it('trains once for concurrent requests on the same block', async () => {
+    let calls = 0;
+    const counting: ModelTrainer = {
+      train: (intents) => {
+        calls++;
+        return inlineTrainer.train(intents);
+      },
+    };
+    const classifier = new OfflineIntentClassifier({ trainer: counting });
+    const results = await Promise.all([1, 2, 3].map(() => classifier.classify(request)));
+    assert.equal(calls, 1);
+    for (const result of results) assert.ok(result.kind === 'match' && result.intent === 'weather');
+  });
+
+  it('turns a failed training into an error value, and tries again at the next request', async () => {
+    let calls = 0;
+    const failingOnce: ModelTrainer = {
+      train: async (intents) => {
+        calls++;
+        if (calls === 1) throw new Error('training failed');
+        return inlineTrainer.train(intents);
+      },
+    };
+    const classifier = new OfflineIntentClassifier({ trainer: failingOnce });
+    const failed = await classifier.classify(request);
+    assert.ok(
+      failed.kind === 'error' && failed.code === 'PROVIDER_ERROR' && failed.message === 'training failed',
+    );
+    const retried = await classifier.classify(request);
+    assert.ok(retried.kind === 'match' && retried.intent === 'weather');
+    assert.equal(calls, 2);
+  });
+
+  it('trains inline when the worker cannot start', async () => {
+    const trainer = new WorkerTrainer(new URL('./no-such-worker.ts', import.meta.url));
+    try {
+      const model = await trainer.train(TRAVEL_INTENTS);
+      assert.equal(trainer.inlineOnly, true);
+      assert.equal(model.intentIds[predict(model, 'will it rain tomorrow').bestIntent], 'weather');
+      const again = await trainer.train(TRAVEL_INTENTS.slice(0, 2));
+      assert.equal(again.intentIds.length, 2);
+    } finally {
+      await trainer.close();
+    }
+  });
+
+  it('fails pending trainings when the trainer is closed, and starts a new worker afterwards', async () => {
+    const trainer = new WorkerTrainer();
+    const pending = assert.rejects(trainer.train(MANY_INTENTS), /closed/);
+    await trainer.close();
+    await pending;
+    const model = await trainer.train(TRAVEL_INTENTS);
+    assert.equal(model.intentIds.length, TRAVEL_INTENTS.length);
+    await trainer.close();
+  });
+});
