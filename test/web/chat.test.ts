@@ -22,7 +22,6 @@ import {
   say,
   userLines,
 } from './support/chat.ts';
-import { type IntentBackend, startIntentBackend } from './support/intent.ts';
 
 const WELCOME = 'Hi! I can give you the weather, travel offers or restaurant tips.';
 const TRAVEL_BLOCKS = [
@@ -38,14 +37,15 @@ const TRAVEL_BLOCKS = [
 
 describe('playground: chat and graph', () => {
   let server: TestServer;
-  let intent: IntentBackend;
   let browser: Browser;
   /** Sockets upgraded to WebSocket, so a test can cut them like a network failure would. */
   const upgraded = new Set<Duplex>();
 
   before(async () => {
-    intent = await startIntentBackend();
-    server = await startTestServer({ defaultFlowPath: examplePath('travel').pathname, env: intent.env });
+    server = await startTestServer({
+      defaultFlowPath: examplePath('travel').pathname,
+      env: { INTENT_PROVIDER: 'local' },
+    });
     server.restify.server.on('upgrade', (_request, socket: Duplex) => {
       upgraded.add(socket);
       socket.on('close', () => upgraded.delete(socket));
@@ -55,7 +55,6 @@ describe('playground: chat and graph', () => {
   after(async () => {
     await browser?.close();
     await server?.stop();
-    await intent?.close();
   });
 
   async function activate(version: number) {
