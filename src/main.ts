@@ -27,6 +27,8 @@ export interface StartOptions {
   defaultFlowPath?: string;
   /** Defaults to the classifier INTENT_PROVIDER selects. */
   classifier?: IntentClassifier;
+  /** The built playground; defaults to web/dist. */
+  webRoot?: string;
 }
 
 export interface RunningServer {
@@ -124,7 +126,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       if (installed !== null) logger.info({ version: installed }, 'installed the built-in example flow');
     }
 
-    const restify = createHttpServer({ config, store, logger, adminToken: admin.token, flows });
+    const restify = createHttpServer({
+      config,
+      store,
+      logger,
+      adminToken: admin.token,
+      flows,
+      ...(options.webRoot ? { webRoot: options.webRoot } : {}),
+    });
     restify.on('error', (err) => logger.error({ err }, 'HTTP server error'));
     chat = await startChat({
       http: restify.server,

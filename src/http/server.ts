@@ -17,6 +17,7 @@ import { sendError } from './respond.ts';
 import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerFlowRoutes } from './routes/flows.ts';
 import { registerSystemRoutes } from './routes/system.ts';
+import { DEFAULT_WEB_ROOT, loadWebBundle, registerStaticRoutes } from './static.ts';
 
 export interface HttpServerOptions {
   config: Pick<Config, 'maxBodyBytes'>;
@@ -27,6 +28,8 @@ export interface HttpServerOptions {
   onFlowActivated?: (version: number) => void | Promise<void>;
   /** Defaults to a flow service over `store` with `onFlowActivated`. */
   flows?: FlowService;
+  /** The built playground (index.html and assets/); defaults to web/dist. */
+  webRoot?: string;
 }
 
 function logRequest(req: Request, res: Response): void {
@@ -60,6 +63,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   });
   registerFlowRoutes(server, context);
   registerConversationRoutes(server, context);
+  registerStaticRoutes(server, loadWebBundle(options.webRoot ?? DEFAULT_WEB_ROOT, logger));
 
   // Every error — thrown by our handlers or made by Restify's router — leaves in our error format.
   server.on('restifyError', (req, res, err, callback) => {
