@@ -20,7 +20,8 @@ export interface ConversationDeps {
   /** Bounds one classification end to end (INTENT_TIMEOUT_MS). */
   intentTimeoutMs: number;
   now: () => Date;
-  onStoreError: (err: unknown, conversationId: string) => void;
+  /** A store write failed, or (a bug) a turn threw: logged; the conversation and the process go on. */
+  onError: (err: unknown, conversationId: string, during: string) => void;
 }
 
 type Input = EngineEvent & { type: 'start' | 'user_message' | 'resume' };
@@ -143,7 +144,13 @@ export class Conversation {
 
   private async drain(): Promise<void> {
     for (let next = this.mailbox.shift(); next; next = this.mailbox.shift()) {
-      await this.process(next);
+      try {
+        await this.process(next);
+      } catch (err) {
+        // Nothing here should throw; if something does, this turn is lost but the queue keeps moving.
+        this.deps.onError(err, this.id, `processing ${next.type}`);
+        this.send(errorFrame('NOT_WAITING', 'the message could not be processed; reconnect to resume'));
+      }
     }
   }
 
@@ -243,7 +250,7 @@ export class Conversation {
       if (written.ok) return 'ok';
       return written.reason === 'not_found' ? 'failed' : written.reason;
     } catch (err) {
-      this.deps.onStoreError(err, this.id);
+      this.deps.onError(err, this.id, 'store write');
       return 'failed';
     }
   }
