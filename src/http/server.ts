@@ -16,6 +16,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { sendError } from './respond.ts';
 import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerFlowRoutes } from './routes/flows.ts';
+import { type MetricsEndpoint, registerMetricsRoute } from './routes/metrics.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 
 export interface HttpServerOptions {
@@ -27,6 +28,8 @@ export interface HttpServerOptions {
   onFlowActivated?: (version: number) => void | Promise<void>;
   /** Defaults to a flow service over `store` with `onFlowActivated`. */
   flows?: FlowService;
+  /** Serves GET /metrics when given. */
+  metrics?: MetricsEndpoint;
 }
 
 function logRequest(req: Request, res: Response): void {
@@ -60,6 +63,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   });
   registerFlowRoutes(server, context);
   registerConversationRoutes(server, context);
+  if (options.metrics) registerMetricsRoute(server, options.metrics);
 
   // Every error — thrown by our handlers or made by Restify's router — leaves in our error format.
   server.on('restifyError', (req, res, err, callback) => {
