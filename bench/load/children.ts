@@ -20,7 +20,13 @@ export type ChildScript = 'chatflow-server' | 'echo-server' | 'fake-llm';
 export async function startChild(script: ChildScript, env: Record<string, string> = {}): Promise<Child> {
   const child: ChildProcess = fork(fileURLToPath(new URL(`./${script}.ts`, import.meta.url)), [], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    execArgv: ['--expose-gc'],
+    // BENCH_CPU_PROF_DIR: profile Chatflow (`--cpu-prof`); the profile is written when it exits.
+    execArgv: [
+      '--expose-gc',
+      ...(script === 'chatflow-server' && process.env.BENCH_CPU_PROF_DIR
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR]
+        : []),
+    ],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   child.on('error', () => {});

@@ -111,7 +111,7 @@ async function benchCommand(args: string[], out: Out): Promise<number> {
     out.stdout(USAGE.bench);
     return EXIT.valid;
   }
-  const { runBench, SCENARIO_NAMES } = await import('../../bench/load.ts');
+  const { runBench, SCENARIO_NAMES } = await import('../../bench/load/run.ts');
   if (values.list) {
     out.stdout(`${SCENARIO_NAMES.join('\n')}\n`);
     return EXIT.valid;

@@ -11,7 +11,7 @@
  *
  * `work` must be synchronous (node:sqlite is): nothing else runs on the connection during a batch.
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { inImmediateTransaction } from './transaction.ts';
 
 interface Job {
@@ -31,12 +31,21 @@ export interface GroupCommitStats {
 
 export class GroupCommit {
   readonly #db: DatabaseSync;
+  /** Prepared once instead of parsed by exec() for every write (a small saving; within noise in the bench). */
+  readonly #sql: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', StatementSync>;
   #queue: Job[] = [];
   #scheduled = false;
   readonly #stats: GroupCommitStats = { transactions: 0, writes: 0 };
 
   constructor(db: DatabaseSync) {
     this.#db = db;
+    this.#sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      savepoint: db.prepare('SAVEPOINT chatflow_write'),
+      release: db.prepare('RELEASE chatflow_write'),
+      rollbackTo: db.prepare('ROLLBACK TO chatflow_write'),
+      commit: db.prepare('COMMIT'),
+    };
   }
 
   /** Queues `work` for the next batch; resolves with its result once the batch is committed. */
@@ -77,28 +86,29 @@ export class GroupCommit {
   /** One transaction, a savepoint per write; null when the transaction itself failed (nothing committed). */
   #batch(jobs: readonly Job[]): Outcome[] | null {
     const db = this.#db;
+    const sql = this.#sql;
     this.#stats.transactions += 1;
     try {
-      db.exec('BEGIN IMMEDIATE');
+      sql.begin.run();
     } catch {
       return null;
     }
     const outcomes: Outcome[] = [];
     try {
       for (const job of jobs) {
-        db.exec('SAVEPOINT chatflow_write');
+        sql.savepoint.run();
         try {
           outcomes.push({ ok: true, value: job.work() });
-          db.exec('RELEASE chatflow_write');
+          sql.release.run();
         } catch (error) {
           // SQLite may have abandoned the whole transaction (SQLITE_FULL, IOERR…): then nothing stands.
           if (!db.isTransaction) return null;
-          db.exec('ROLLBACK TO chatflow_write');
-          db.exec('RELEASE chatflow_write');
+          sql.rollbackTo.run();
+          sql.release.run();
           outcomes.push({ ok: false, error });
         }
       }
-      db.exec('COMMIT');
+      sql.commit.run();
       return outcomes;
     } catch {
       if (db.isTransaction) db.exec('ROLLBACK');
