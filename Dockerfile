@@ -9,7 +9,16 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
-# Stage 2: the runtime, without npm's cache or build files, as the unprivileged `node` user.
+# Stage 2: the browser playground, built by Vite (a dev dependency) into web/dist.
+FROM node:24-bookworm-slim AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY web ./web
+COPY src ./src
+RUN npm run build:web
+
+# Stage 3: the runtime, without npm's cache or build files, as the unprivileged `node` user.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     DATA_DIR=/data \
@@ -20,6 +29,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
 COPY examples ./examples
+COPY --from=web /app/web/dist ./web/dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

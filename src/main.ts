@@ -31,6 +31,8 @@ export interface StartOptions {
   classifier?: IntentClassifier;
   /** SQLite group commit (default on); the bench turns it off to measure what it brings. */
   groupCommit?: boolean;
+  /** The built playground; defaults to web/dist. */
+  webRoot?: string;
 }
 
 export interface RunningServer {
@@ -144,6 +146,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       adminToken: admin.token,
       flows,
       metrics: { ...metrics, token: config.metricsToken },
+      ...(options.webRoot ? { webRoot: options.webRoot } : {}),
     });
     restify.on('error', (err) => logger.error({ err }, 'HTTP server error'));
     const classifier = options.classifier ?? createIntentStack(config, logger);

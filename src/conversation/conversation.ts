@@ -21,7 +21,8 @@ export interface ConversationDeps {
   /** Bounds one classification end to end (INTENT_TIMEOUT_MS). */
   intentTimeoutMs: number;
   now: () => Date;
-  onStoreError: (err: unknown, conversationId: string) => void;
+  /** A store write failed, or (a bug) a turn threw: logged; the conversation and the process go on. */
+  onError: (err: unknown, conversationId: string, during: string) => void;
   /** Told the duration of each turn, classification and write (metrics). */
   observer?: ConversationObserver;
 }
@@ -149,7 +150,13 @@ export class Conversation {
   private async drain(): Promise<void> {
     for (let next = this.mailbox.shift(); next; next = this.mailbox.shift()) {
       const started = performance.now();
-      await this.process(next);
+      try {
+        await this.process(next);
+      } catch (err) {
+        // Nothing here should throw; if something does, this turn is lost but the queue keeps moving.
+        this.deps.onError(err, this.id, `processing ${next.type}`);
+        this.send(errorFrame('NOT_WAITING', 'the message could not be processed; reconnect to resume'));
+      }
       this.deps.observer?.turn?.(next.type, secondsSince(started));
     }
   }
@@ -260,7 +267,7 @@ export class Conversation {
       return written.reason === 'not_found' ? 'failed' : written.reason;
     } catch (err) {
       observe(this.persisted ? 'append' : 'create');
-      this.deps.onStoreError(err, this.id);
+      this.deps.onError(err, this.id, 'store write');
       return 'failed';
     }
   }

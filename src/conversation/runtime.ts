@@ -53,8 +53,7 @@ export class ConversationRuntime {
       classifier: options.classifier,
       intentTimeoutMs: options.intentTimeoutMs,
       now: options.now ?? (() => new Date()),
-      onStoreError: (err, conversationId) =>
-        options.onError?.(err, { conversationId, during: 'store write' }),
+      onError: (err, conversationId, during) => options.onError?.(err, { conversationId, during }),
       ...(options.observer ? { observer: options.observer } : {}),
     };
   }

@@ -20,6 +20,13 @@ export function toPointer(path: readonly PropertyKey[]): string {
   return path.map((key) => `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
+/** zod's "expected string, received undefined" means the field is missing: say so. */
+function friendlier(issue: z.core.$ZodIssue): string {
+  return issue.code === 'invalid_type' && issue.message.endsWith('received undefined')
+    ? `required field missing (expected ${issue.expected})`
+    : issue.message;
+}
+
 function schemaProblems(error: z.ZodError): FlowProblem[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
@@ -27,7 +34,7 @@ function schemaProblems(error: z.ZodError): FlowProblem[] {
           path: toPointer([...issue.path, key]),
           message: `unknown field "${key}"`,
         }))
-      : [{ path: toPointer(issue.path), message: issue.message }],
+      : [{ path: toPointer(issue.path), message: friendlier(issue) }],
   );
 }
 

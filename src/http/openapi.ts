@@ -76,6 +76,31 @@ export function buildOpenApiDocument(): Json {
       schemas: componentSchemas(),
     },
     paths: {
+      '/': {
+        get: {
+          summary: 'The browser playground (HTML; not part of the JSON API)',
+          responses: {
+            '200': { description: 'index.html', content: { 'text/html': { schema: { type: 'string' } } } },
+            ...errors('NOT_FOUND'),
+          },
+        },
+      },
+      '/assets/{file}': {
+        get: {
+          summary: "The playground's scripts and styles (hashed names, cached as immutable)",
+          parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': {
+              description: 'The file',
+              content: {
+                'text/javascript': { schema: { type: 'string' } },
+                'text/css': { schema: { type: 'string' } },
+              },
+            },
+            ...errors('NOT_FOUND'),
+          },
+        },
+      },
       '/health': {
         get: { summary: 'Liveness', responses: { '200': json('Alive', ref('Health')), ...errors() } },
       },

@@ -18,6 +18,7 @@ import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerFlowRoutes } from './routes/flows.ts';
 import { type MetricsEndpoint, registerMetricsRoute } from './routes/metrics.ts';
 import { registerSystemRoutes } from './routes/system.ts';
+import { DEFAULT_WEB_ROOT, loadWebBundle, registerStaticRoutes } from './static.ts';
 
 export interface HttpServerOptions {
   config: Pick<Config, 'maxBodyBytes'>;
@@ -30,6 +31,8 @@ export interface HttpServerOptions {
   flows?: FlowService;
   /** Serves GET /metrics when given. */
   metrics?: MetricsEndpoint;
+  /** The built playground (index.html and assets/); defaults to web/dist. */
+  webRoot?: string;
 }
 
 function logRequest(req: Request, res: Response): void {
@@ -64,6 +67,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   registerFlowRoutes(server, context);
   registerConversationRoutes(server, context);
   if (options.metrics) registerMetricsRoute(server, options.metrics);
+  registerStaticRoutes(server, loadWebBundle(options.webRoot ?? DEFAULT_WEB_ROOT, logger));
 
   // Every error — thrown by our handlers or made by Restify's router — leaves in our error format.
   server.on('restifyError', (req, res, err, callback) => {

@@ -22,9 +22,8 @@ import type {
   IntentDefinition,
   IntentErrorCode,
 } from './classifier.ts';
+import { LOCAL_PROVIDER } from './offline/index.ts';
 import { OPENAI_PROVIDER, type OpenAiStats } from './openai.ts';
-
-export const LOCAL_PROVIDER = 'local';
 
 /** Why another provider answered: the requested provider's error, or its open breaker. */
 export interface FallbackReason {

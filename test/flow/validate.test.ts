@@ -62,6 +62,10 @@ describe('validateFlow', () => {
       delete block(doc, 2).noMatch;
     });
     assert.deepEqual(paths(errors), ['/blocks/1/next', '/blocks/2/noMatch']);
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      ['required field missing (expected string)', 'required field missing (expected string)'],
+    );
   });
 
   test('schema: wrong types, bad ids, bad variable names, unknown block type, formatVersion', () => {

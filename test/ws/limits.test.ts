@@ -301,3 +301,23 @@ describe('WebSocket and a failing store', () => {
     }
   });
 });
+
+describe('a bug inside a turn', () => {
+  test('a classifier breaking its promise (a malformed answer) costs that turn only, never the process', async () => {
+    const broken = { classify: async () => null as never };
+    const server = await startTestServer({ ...travel, classifier: broken });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      client.send({ type: 'message', text: 'weather' });
+      assert.equal((await client.nth('error')).code, 'NOT_WAITING');
+      const other = await ChatClient.connect(server.url);
+      await other.nth('waiting');
+      assert.equal((await fetch(`${server.url}/health`)).status, 200);
+      other.close();
+      client.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});

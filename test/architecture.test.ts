@@ -1,0 +1,40 @@
+/** The core stays pure: flow/ and engine/ import nothing from the edges (HTTP, ws, database, OpenAI, env). */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+const ALLOWED_PACKAGES = new Set(['zod', 're2js']);
+/** Each other, and the classifier port: an interface the engine asks through (types only). */
+const ALLOWED_FILES = new Set(['flow', 'engine', 'intent/classifier.ts']);
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? files(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
+}
+
+test('flow/ and engine/ import only each other, the classifier port, zod and re2js', () => {
+  const offenders: string[] = [];
+  for (const file of [...files(join(SRC, 'flow')), ...files(join(SRC, 'engine'))]) {
+    const source = readFileSync(file, 'utf8');
+    for (const [, specifier] of source.matchAll(/^\s*(?:import|export)[^'"]*from\s+'([^']+)'/gm)) {
+      if (!specifier) continue;
+      if (specifier.startsWith('.')) {
+        const target = relative(SRC, resolve(dirname(file), specifier));
+        const top = target.split('/')[0] ?? '';
+        if (ALLOWED_FILES.has(top) || ALLOWED_FILES.has(target)) continue;
+      } else if (ALLOWED_PACKAGES.has(specifier)) continue;
+      offenders.push(`${relative(SRC, file)} → ${specifier}`);
+    }
+    if (/process\.env|Date\.now|new Date\(|Math\.random/.test(source))
+      offenders.push(`${relative(SRC, file)}: clock, randomness or env`);
+  }
+  assert.deepEqual(offenders, []);
+});
