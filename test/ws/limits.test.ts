@@ -3,19 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
+import { echoFlow } from '../support/flow-texts.ts';
 import { examplePath } from '../support/flows.ts';
 import { startTestServer } from '../support/server.ts';
 import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
 
-const ECHO = JSON.stringify({
-  formatVersion: 1,
-  name: 'Echo',
-  start: 'ask',
-  blocks: [
-    { id: 'ask', type: 'wait', next: 'echo' },
-    { id: 'echo', type: 'message', text: 'echo: {{lastMessage}}', next: 'ask' },
-  ],
-});
+const ECHO = echoFlow();
 
 const travel = { defaultFlowPath: examplePath('travel').pathname };
 
