@@ -14,7 +14,6 @@ import { type ServerProcess, spawnServer } from '../support/process.ts';
 import { ApiClient, startTestServer, TEST_TOKEN } from '../support/server.ts';
 import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
 
-
 interface Instance {
   process: ServerProcess;
   url: string;
