@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { type Cluster, joinCluster } from './conversation/cluster.ts';
 import { createFlowCatalog, type FlowCatalog } from './conversation/flow-catalog.ts';
+import type { ConversationObserver } from './conversation/observer.ts';
 import { ConversationRuntime } from './conversation/runtime.ts';
 import type { IntentClassifier } from './intent/classifier.ts';
 import type { Store } from './store/store.ts';
@@ -27,6 +28,7 @@ export async function startChat(options: {
   config: Config;
   logger: Logger;
   classifier: IntentClassifier;
+  observer?: ConversationObserver;
 }): Promise<Chat> {
   const { config, logger, store, classifier } = options;
   const catalog = createFlowCatalog({ store, classifier });
@@ -38,6 +40,7 @@ export async function startChat(options: {
     intentTimeoutMs: config.intent.timeoutMs,
     onError: (err, context) => logger.error({ err, ...context }, 'conversation error'),
     onClaimed: (conversationId) => void cluster?.announceTakeover(conversationId),
+    ...(options.observer ? { observer: options.observer } : {}),
   });
   if (store.notifications) {
     cluster = await joinCluster({

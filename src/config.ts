@@ -71,6 +71,9 @@ const originList = z
   )
   .default([]);
 
+/** A value usable in `Authorization: Bearer <token>`. */
+const bearerTokenValue = z.string().regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
 const envSchema = z.object({
   PORT: integer(0, 65_535, CONFIG_DEFAULTS.PORT),
   HOST: z.string().default(CONFIG_DEFAULTS.HOST),
@@ -78,10 +81,8 @@ const envSchema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
-  ADMIN_TOKEN: z
-    .string()
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-    .optional(),
+  ADMIN_TOKEN: bearerTokenValue.optional(),
+  METRICS_TOKEN: bearerTokenValue.optional(),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: httpUrl.optional(),
   OPENAI_MODEL: z.string().default(CONFIG_DEFAULTS.OPENAI_MODEL),
@@ -112,6 +113,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   adminToken: string | undefined;
+  /** Bearer token of GET /metrics; undefined: open. */
+  metricsToken: string | undefined;
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
   intent: { provider: (typeof INTENT_PROVIDERS)[number]; timeoutMs: number };
   logLevel: (typeof LOG_LEVELS)[number];
@@ -166,6 +169,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
     intent: { provider: e.INTENT_PROVIDER, timeoutMs: e.INTENT_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,

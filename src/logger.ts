@@ -11,6 +11,8 @@ export const REDACTED_PATHS = [
   '*.headers.authorization',
   'adminToken',
   '*.adminToken',
+  'metricsToken',
+  '*.metricsToken',
   'apiKey',
   '*.apiKey',
   '*.*.apiKey',
@@ -26,6 +28,8 @@ export const REDACTED_PATHS = [
   '*.ADMIN_TOKEN',
   '*.OPENAI_API_KEY',
   '*.DATABASE_URL',
+  'METRICS_TOKEN',
+  '*.METRICS_TOKEN',
 ];
 
 export function createLogger(level: Config['logLevel'], destination?: DestinationStream): Logger {

@@ -14,8 +14,10 @@ import { createFlowService } from './flows/service.ts';
 import { type ResolvedAdminToken, resolveAdminToken } from './http/admin-token.ts';
 import { createHttpServer } from './http/server.ts';
 import type { IntentClassifier } from './intent/classifier.ts';
+import type { IntentRouterStats } from './intent/router.ts';
 import { createIntentStack } from './intent/stack.ts';
 import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 
@@ -27,6 +29,8 @@ export interface StartOptions {
   defaultFlowPath?: string;
   /** Defaults to the classifier INTENT_PROVIDER selects. */
   classifier?: IntentClassifier;
+  /** SQLite group commit (default on); the bench turns it off to measure what it brings. */
+  groupCommit?: boolean;
   /** The built playground; defaults to web/dist. */
   webRoot?: string;
 }
@@ -91,6 +95,13 @@ function closeHttp(http: HttpServer, timeoutMs: number): Promise<void> {
   });
 }
 
+/** The intent router (the default classifier) has counters for the metrics; a test's classifier may not. */
+function hasStats(
+  classifier: IntentClassifier,
+): classifier is IntentClassifier & { stats(): IntentRouterStats } {
+  return typeof (classifier as { stats?: unknown }).stats === 'function';
+}
+
 function urlOf(address: AddressInfo): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
@@ -106,6 +117,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     onConnectionError: (err) => logger.warn({ err }, 'database connection error'),
+    ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
   });
   try {
     let chat: Chat | undefined;
@@ -126,21 +138,31 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       if (installed !== null) logger.info({ version: installed }, 'installed the built-in example flow');
     }
 
+    const metrics = createMetrics();
     const restify = createHttpServer({
       config,
       store,
       logger,
       adminToken: admin.token,
       flows,
+      metrics: { ...metrics, token: config.metricsToken },
       ...(options.webRoot ? { webRoot: options.webRoot } : {}),
     });
     restify.on('error', (err) => logger.error({ err }, 'HTTP server error'));
+    const classifier = options.classifier ?? createIntentStack(config, logger);
     chat = await startChat({
       http: restify.server,
       store,
       config,
       logger,
-      classifier: options.classifier ?? createIntentStack(config, logger),
+      classifier,
+      observer: metrics.observer,
+    });
+    const running = chat;
+    metrics.setSources({
+      connections: () => running.server.connections,
+      liveConversations: () => running.runtime.liveCount,
+      ...(hasStats(classifier) ? { intentStats: () => classifier.stats() } : {}),
     });
     const address = await listen(restify.server, config.port, config.host);
     const url = urlOf(address);
@@ -163,8 +185,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 }
 
-/** The process entry point: exit 78 on bad configuration, 0 after a graceful shutdown. */
-async function main(): Promise<void> {
+/** The process entry point (also `chatflow serve`): exit 78 on bad configuration, 0 after a graceful shutdown. */
+export async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(process.env);

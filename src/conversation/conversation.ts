@@ -11,6 +11,7 @@ import type { Effect, EngineEvent, StepErrorCode } from '../engine/types.ts';
 import type { Classification, IntentClassifier } from '../intent/classifier.ts';
 import type { Store } from '../store/store.ts';
 import { errorFrame, type FrameErrorCode, type FrameSink, type ServerFrame } from './frames.ts';
+import type { ConversationObserver } from './observer.ts';
 
 export const TAKEN_OVER = { code: 4409, reason: 'resumed elsewhere' } as const;
 
@@ -22,7 +23,11 @@ export interface ConversationDeps {
   now: () => Date;
   /** A store write failed, or (a bug) a turn threw: logged; the conversation and the process go on. */
   onError: (err: unknown, conversationId: string, during: string) => void;
+  /** Told the duration of each turn, classification and write (metrics). */
+  observer?: ConversationObserver;
 }
+
+const secondsSince = (startedMs: number) => (performance.now() - startedMs) / 1_000;
 
 type Input = EngineEvent & { type: 'start' | 'user_message' | 'resume' };
 
@@ -144,6 +149,7 @@ export class Conversation {
 
   private async drain(): Promise<void> {
     for (let next = this.mailbox.shift(); next; next = this.mailbox.shift()) {
+      const started = performance.now();
       try {
         await this.process(next);
       } catch (err) {
@@ -151,6 +157,7 @@ export class Conversation {
         this.deps.onError(err, this.id, `processing ${next.type}`);
         this.send(errorFrame('NOT_WAITING', 'the message could not be processed; reconnect to resume'));
       }
+      this.deps.observer?.turn?.(next.type, secondsSince(started));
     }
   }
 
@@ -196,12 +203,16 @@ export class Conversation {
 
   private async classify(request: Parameters<IntentClassifier['classify']>[0]): Promise<Classification> {
     const started = this.deps.now().getTime();
+    const timer = performance.now();
     try {
-      return await this.deps.classifier.classify({
+      const result = await this.deps.classifier.classify({
         ...request,
         signal: AbortSignal.timeout(this.deps.intentTimeoutMs),
       });
+      this.deps.observer?.classified?.(result.provider, result.kind, secondsSince(timer));
+      return result;
     } catch (err) {
+      this.deps.observer?.classified?.('unknown', 'error', secondsSince(timer));
       // The port promises never to reject; if one does anyway, the conversation still goes on.
       return {
         kind: 'error',
@@ -222,6 +233,9 @@ export class Conversation {
   ): Promise<'ok' | 'duplicate' | 'fenced' | 'failed'> {
     const at = this.deps.now().toISOString();
     const status = state.phase === 'ended' ? 'ended' : 'active';
+    const started = performance.now();
+    const observe = (operation: 'create' | 'append') =>
+      this.deps.observer?.storeWrite?.(operation, secondsSince(started));
     try {
       if (!this.persisted) {
         await this.deps.store.createConversation(
@@ -235,6 +249,7 @@ export class Conversation {
           },
           events,
         );
+        observe('create');
         this.persisted = true;
         return 'ok';
       }
@@ -247,9 +262,11 @@ export class Conversation {
         epoch: this.epoch,
         ...(clientMessageId ? { clientMessageId } : {}),
       });
+      observe('append');
       if (written.ok) return 'ok';
       return written.reason === 'not_found' ? 'failed' : written.reason;
     } catch (err) {
+      observe(this.persisted ? 'append' : 'create');
       this.deps.onError(err, this.id, 'store write');
       return 'failed';
     }

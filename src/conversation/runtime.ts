@@ -11,6 +11,7 @@ import type { Store } from '../store/store.ts';
 import { Conversation, type ConversationDeps, TAKEN_OVER } from './conversation.ts';
 import type { FlowCatalog } from './flow-catalog.ts';
 import type { FrameErrorCode, FrameSink } from './frames.ts';
+import type { ConversationObserver } from './observer.ts';
 import { hashToken, newConversationId, newResumeToken, tokenMatches } from './tokens.ts';
 
 export const CLOSE_CODES = {
@@ -33,6 +34,8 @@ export interface RuntimeOptions {
   onError?: (err: unknown, context: Record<string, unknown>) => void;
   /** This instance just took a conversation over: other instances must let go of it. */
   onClaimed?: (conversationId: string) => void;
+  /** Told about each turn, classification and history write (metrics). */
+  observer?: ConversationObserver;
 }
 
 export type OpenResult = { ok: true; conversation: Conversation } | { ok: false; code: FrameErrorCode };
@@ -51,6 +54,7 @@ export class ConversationRuntime {
       intentTimeoutMs: options.intentTimeoutMs,
       now: options.now ?? (() => new Date()),
       onError: (err, conversationId, during) => options.onError?.(err, { conversationId, during }),
+      ...(options.observer ? { observer: options.observer } : {}),
     };
   }
 

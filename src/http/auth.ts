@@ -20,13 +20,18 @@ export function tokensEqual(given: string, expected: string): boolean {
 
 /** A route handler that lets the request through only with the admin token. */
 export function requireAdminToken(adminToken: string) {
+  return requireBearerToken(adminToken, 'admin');
+}
+
+/** A route handler that lets the request through only with `Authorization: Bearer <expected>`. */
+export function requireBearerToken(expected: string, what: string) {
   return function requireAdmin(req: Request, res: Response, next: Next): void {
     const given = bearerToken(req.headers.authorization);
-    if (given !== null && tokensEqual(given, adminToken)) {
+    if (given !== null && tokensEqual(given, expected)) {
       next();
       return;
     }
-    const message = given === null ? 'missing Authorization: Bearer <token>' : 'wrong admin token';
+    const message = given === null ? 'missing Authorization: Bearer <token>' : `wrong ${what} token`;
     sendError(req, res, new ApiError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': 'Bearer' } }));
     next(false);
   };

@@ -123,6 +123,18 @@ export function buildOpenApiDocument(): Json {
           responses: { '200': json('JSON Schema', { type: 'object' }) },
         },
       },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (text format); needs `Bearer $METRICS_TOKEN` when it is set',
+          responses: {
+            '200': {
+              description: 'Prometheus text exposition format 0.0.4',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+            ...errors('UNAUTHORIZED'),
+          },
+        },
+      },
       '/api/flow': {
         put: {
           summary: 'Upload a flow (stored as a new version that becomes current)',

@@ -16,6 +16,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { sendError } from './respond.ts';
 import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerFlowRoutes } from './routes/flows.ts';
+import { type MetricsEndpoint, registerMetricsRoute } from './routes/metrics.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { DEFAULT_WEB_ROOT, loadWebBundle, registerStaticRoutes } from './static.ts';
 
@@ -28,6 +29,8 @@ export interface HttpServerOptions {
   onFlowActivated?: (version: number) => void | Promise<void>;
   /** Defaults to a flow service over `store` with `onFlowActivated`. */
   flows?: FlowService;
+  /** Serves GET /metrics when given. */
+  metrics?: MetricsEndpoint;
   /** The built playground (index.html and assets/); defaults to web/dist. */
   webRoot?: string;
 }
@@ -63,6 +66,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   });
   registerFlowRoutes(server, context);
   registerConversationRoutes(server, context);
+  if (options.metrics) registerMetricsRoute(server, options.metrics);
   registerStaticRoutes(server, loadWebBundle(options.webRoot ?? DEFAULT_WEB_ROOT, logger));
 
   // Every error — thrown by our handlers or made by Restify's router — leaves in our error format.

@@ -14,11 +14,18 @@ export interface StoreConfig {
   databaseUrl?: string;
   /** Told about database connection failures that no call saw (PostgreSQL only), for logging. */
   onConnectionError?: (error: Error) => void;
+  /** SQLite only: batch the history writes of one event-loop turn into one transaction (default true). */
+  groupCommit?: boolean;
 }
 
 export async function openStore(config: StoreConfig): Promise<Store> {
   const url = config.databaseUrl;
-  if (url === undefined || url === '') return openSqliteStore({ dataDir: config.dataDir });
+  if (url === undefined || url === '') {
+    return openSqliteStore({
+      dataDir: config.dataDir,
+      ...(config.groupCommit === undefined ? {} : { groupCommit: config.groupCommit }),
+    });
+  }
   // Only the scheme is inspected and quoted back: the rest of the URL may hold a password.
   if (!POSTGRES_URL_PROTOCOLS.some((protocol) => url.startsWith(`${protocol}//`))) {
     throw new StoreConfigError(

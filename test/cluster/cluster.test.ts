@@ -7,22 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { echoFlow } from '../support/flow-texts.ts';
 import { examplePath } from '../support/flows.ts';
 import { createTestDatabase, SeverableProxy, type TestDatabase } from '../support/postgres.ts';
 import { type ServerProcess, spawnServer } from '../support/process.ts';
 import { ApiClient, startTestServer, TEST_TOKEN } from '../support/server.ts';
 import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
-
-const echo = (prefix: string) =>
-  JSON.stringify({
-    formatVersion: 1,
-    name: `Echo ${prefix}`,
-    start: 'ask',
-    blocks: [
-      { id: 'ask', type: 'wait', next: 'echo' },
-      { id: 'echo', type: 'message', text: `${prefix}: {{lastMessage}}`, next: 'ask' },
-    ],
-  });
 
 interface Instance {
   process: ServerProcess;
@@ -98,7 +88,7 @@ describe('two instances on one PostgreSQL', () => {
     const before = await ChatClient.connect(b.url);
     assert.equal((await before.nth('conversation')).flowVersion, 1, 'B has cached version 1');
     before.close();
-    const upload = await a.api.put('/api/flow', echo('v2'));
+    const upload = await a.api.put('/api/flow', echoFlow('v2'));
     assert.equal(upload.status, 201);
     assert.equal(await firstConversationVersion(b.url, upload.json.version), upload.json.version);
     const client = await ChatClient.connect(b.url);
@@ -111,8 +101,8 @@ describe('two instances on one PostgreSQL', () => {
     const current = (await a.api.get('/api/flow/versions')).json.current as number;
     const headers = { 'If-Match': `"${current}"` };
     const results = await Promise.all([
-      a.api.put('/api/flow', echo('from A'), { headers }),
-      b.api.put('/api/flow', echo('from B'), { headers }),
+      a.api.put('/api/flow', echoFlow('from A'), { headers }),
+      b.api.put('/api/flow', echoFlow('from B'), { headers }),
     ]);
     assert.deepEqual(results.map((r) => r.status).sort(), [201, 412]);
     const versions = (await b.api.get('/api/flow/versions')).json;
@@ -180,7 +170,7 @@ describe('the database connection cut mid-conversation', () => {
       env: { DATABASE_URL: proxy.url(database.name), INTENT_PROVIDER: 'local' },
     });
     try {
-      assert.equal((await server.api.put('/api/flow', echo('pg'))).status, 201);
+      assert.equal((await server.api.put('/api/flow', echoFlow('pg'))).status, 201);
       const client = await ChatClient.connect(server.url);
       await client.nth('waiting');
       assert.deepEqual(texts(await client.say('first')), ['pg: first']);

@@ -4,18 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { echoFlow } from '../support/flow-texts.ts';
 import { makeDataDir, startTestServer } from '../support/server.ts';
 import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
 
-const ECHO = JSON.stringify({
-  formatVersion: 1,
-  name: 'Echo',
-  start: 'ask',
-  blocks: [
-    { id: 'ask', type: 'wait', next: 'echo' },
-    { id: 'echo', type: 'message', text: 'echo: {{lastMessage}}', next: 'ask' },
-  ],
-});
+const ECHO = echoFlow();
 
 test('a write of the previous holder after a takeover is refused: nothing stored, its socket gets 4409', async () => {
   const { dataDir, remove } = await makeDataDir();

@@ -49,3 +49,16 @@ export function bigFlowText(examples: number): string {
     ],
   });
 }
+
+/** A flow with no intent: every user message is echoed back as `<prefix>: <text>`, then it waits again. */
+export function echoFlow(prefix = 'echo'): string {
+  return JSON.stringify({
+    formatVersion: 1,
+    name: `Echo ${prefix}`,
+    start: 'ask',
+    blocks: [
+      { id: 'ask', type: 'wait', next: 'echo' },
+      { id: 'echo', type: 'message', text: `${prefix}: {{lastMessage}}`, next: 'ask' },
+    ],
+  });
+}

@@ -26,6 +26,7 @@ import type {
   StoredEvent,
   TurnWrite,
 } from '../store.ts';
+import { GroupCommit, type GroupCommitStats } from './group-commit.ts';
 import { runMigrations } from './migrations.ts';
 import { integerColumn, jsonColumn, nullableIntegerColumn, type Row, textColumn } from './rows.ts';
 import { inImmediateTransaction } from './transaction.ts';
@@ -50,6 +51,11 @@ export interface SqliteSettings {
 
 export interface SqliteStoreOptions {
   dataDir: string;
+  /**
+   * Group commit (default on): history writes arriving in the same event-loop turn share one
+   * transaction, hence one fsync (see group-commit.ts). Off: one transaction per write.
+   */
+  groupCommit?: boolean;
 }
 
 /** Opens (creating if needed) `<dataDir>/chatflow.db`, sets the pragmas, and runs pending migrations. */
@@ -66,7 +72,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = ON');
     runMigrations(db);
-    return new SqliteStore(db);
+    return new SqliteStore(db, { groupCommit: options.groupCommit ?? true });
   } catch (error) {
     db.close();
     throw error;
@@ -139,8 +145,12 @@ export class SqliteStore implements Store {
     StatementSync
   >;
 
-  constructor(db: DatabaseSync) {
+  /** Batches history writes (createConversation, appendTurn); absent when group commit is off. */
+  readonly #group: GroupCommit | undefined;
+
+  constructor(db: DatabaseSync, options: { groupCommit?: boolean } = {}) {
     this.#db = db;
+    this.#group = options.groupCommit === false ? undefined : new GroupCommit(db);
     const prepare = (sql: string) => db.prepare(sql);
     this.#sql = {
       ping: prepare('SELECT 1 AS ok'),
@@ -207,8 +217,24 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    // Idempotent: shutdown paths may close twice.
-    if (this.#db.isOpen) this.#db.close();
+    // Idempotent: shutdown paths may close twice. Writes still queued for a group commit go in first.
+    if (!this.#db.isOpen) return;
+    this.#group?.flush();
+    this.#db.close();
+  }
+
+  /** History writes and the transactions they took (group commit batches them), for tests and the bench. */
+  writeStats(): GroupCommitStats {
+    return this.#group?.stats() ?? { transactions: this.#ungrouped, writes: this.#ungrouped };
+  }
+
+  #ungrouped = 0;
+
+  /** A history write: batched with the others of this event-loop turn, or a transaction of its own. */
+  #historyWrite<T>(work: () => T): Promise<T> {
+    if (this.#group) return this.#group.run(work);
+    this.#ungrouped += 1;
+    return Promise.resolve(inImmediateTransaction(this.#db, work));
   }
 
   async createFlowVersion(input: {
@@ -262,7 +288,7 @@ export class SqliteStore implements Store {
   }
 
   async createConversation(conversation: NewConversation, events: readonly HistoryEvent[]): Promise<void> {
-    inImmediateTransaction(this.#db, () => {
+    await this.#historyWrite(() => {
       this.#sql.insertConversation.run(
         conversation.id,
         conversation.flowVersion,
@@ -300,7 +326,7 @@ export class SqliteStore implements Store {
   }
 
   async appendTurn(write: TurnWrite): Promise<AppendResult> {
-    return inImmediateTransaction(this.#db, (): AppendResult => {
+    return this.#historyWrite((): AppendResult => {
       const row = this.#sql.eventCount.get(write.conversationId);
       if (!row) return { ok: false, reason: 'not_found' };
       if (write.epoch !== undefined && write.epoch !== integerColumn(row, 'epoch')) {

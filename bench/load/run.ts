@@ -1,0 +1,362 @@
+/**
+ * `npm run bench` (or `chatflow bench`): Chatflow against a bare `ws` echo server on the same machine,
+ * in the same run, driven by the same load generator; prints one Markdown report. Every server is a
+ * child process on 127.0.0.1; SQLite lives in a temporary directory; PostgreSQL scenarios run when
+ * DATABASE_URL is set (use a scratch database: the bench writes conversations into it).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { type Child, startChild } from './children.ts';
+import { intentFlow, intentMessage, plumbingFlow, trainingFlow } from './flows.ts';
+import {
+  closeClients,
+  closedLoop,
+  connectClients,
+  type LoadClient,
+  type Protocol,
+  paced,
+  type RunResult,
+} from './generator.ts';
+import { type IdleRow, type LoadRow, renderReport, type TrainingRow } from './report.ts';
+
+export const SCENARIO_NAMES = [
+  'echo',
+  'plumbing',
+  'plumbing-no-group-commit',
+  'intent-offline',
+  'intent-llm',
+  'idle',
+  'training',
+  'postgres',
+];
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Scenario names to run (the echo baseline always runs); default all. */
+  only?: string[];
+  databaseUrl?: string | undefined;
+  log: (line: string) => void;
+}
+
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+
+/** The sizes of a full run and of `--quick`. */
+const SIZES = {
+  full: { warmupMs: 2_000, durationMs: 8_000, clients: 200, llmClients: 500, pacedRate: 1_000, idle: 10_000 },
+  quick: { warmupMs: 500, durationMs: 2_000, clients: 50, llmClients: 100, pacedRate: 300, idle: 1_000 },
+};
+const TRAINING = { intents: 75, perIntent: 200 };
+const LLM_DELAY_MS = 200;
+
+const echoProtocol: Protocol = {
+  readyOnOpen: true,
+  isReady: () => false,
+  isReply: () => true,
+  isError: () => false,
+  message: (client, sequence) => JSON.stringify({ type: 'message', text: `hello ${client}.${sequence}` }),
+};
+
+const chatProtocol = (message: Protocol['message']): Protocol => ({
+  readyOnOpen: false,
+  isReady: (frame) => frame.startsWith('{"type":"waiting"'),
+  isReply: (frame) => frame.startsWith('{"type":"waiting"') || frame.startsWith('{"type":"end"'),
+  isError: (frame) => frame.startsWith('{"type":"error"'),
+  message,
+});
+const plumbingProtocol = chatProtocol(echoProtocol.message);
+const intentProtocol = chatProtocol(intentMessage);
+
+const wsUrl = (url: string) => `${url.replace(/^http/, 'ws')}/ws`;
+
+async function uploadFlow(server: Child, flow: string): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(`${server.url}/api/flow`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+    body: flow,
+  });
+  const elapsed = performance.now() - started;
+  if (response.status !== 201)
+    throw new Error(`flow upload refused: ${response.status} ${await response.text()}`);
+  return elapsed;
+}
+
+interface ChatflowOptions {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  groupCommit?: boolean;
+  env?: Record<string, string>;
+}
+
+function startChatflow(options: ChatflowOptions): Promise<Child> {
+  return startChild('chatflow-server', {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: options.dataDir,
+    ADMIN_TOKEN,
+    LOG_LEVEL: 'warn',
+    WS_RATE_PER_SEC: '0',
+    WS_MAX_CONNECTIONS: '50000',
+    INTENT_PROVIDER: 'local',
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...(options.groupCommit === false ? { BENCH_GROUP_COMMIT: '0' } : {}),
+    ...options.env,
+  });
+}
+
+/** Runs a closed loop then (optionally) a paced run over `clients`, reading the servers' stats around each. */
+async function drive(
+  label: string,
+  servers: readonly Child[],
+  clients: readonly LoadClient[],
+  protocol: Protocol,
+  size: (typeof SIZES)['full'],
+  modes: { closed: boolean; pacedRate?: number },
+): Promise<LoadRow[]> {
+  const rows: LoadRow[] = [];
+  const measure = async (mode: string, run: () => Promise<RunResult>) => {
+    await Promise.all(servers.map((s) => s.stats()));
+    const result = await run();
+    const stats = await Promise.all(servers.map((s) => s.stats()));
+    rows.push({
+      scenario: label,
+      mode,
+      clients: clients.length,
+      result,
+      rssBytes: stats.reduce((sum, s) => sum + s.rssBytes, 0),
+      eventLoopP99Ms: Math.max(...stats.map((s) => s.eventLoopP99Ms)),
+    });
+  };
+  const timing = { warmupMs: size.warmupMs, durationMs: size.durationMs };
+  if (modes.closed) await measure('closed loop', () => closedLoop(clients, protocol, timing));
+  const rate = modes.pacedRate;
+  if (rate !== undefined) {
+    await measure(`paced ${rate}/s`, () => paced(clients, protocol, { ...timing, ratePerSec: rate }));
+  }
+  return rows;
+}
+
+/** Clients spread round-robin over the servers (several instances behind a load balancer). */
+async function connectSpread(servers: readonly Child[], count: number, protocol: Protocol) {
+  const groups = await Promise.all(
+    servers.map((server, i) =>
+      connectClients(
+        wsUrl(server.url),
+        Math.floor(count / servers.length) + (i < count % servers.length ? 1 : 0),
+        protocol,
+      ),
+    ),
+  );
+  return groups.flat();
+}
+
+async function loadScenario(
+  label: string,
+  chatflow: ChatflowOptions[],
+  flow: string,
+  protocol: Protocol,
+  size: (typeof SIZES)['full'],
+  modes: { clients: number; closed: boolean; pacedRate?: number },
+  extra: Child[] = [],
+): Promise<LoadRow[]> {
+  const servers: Child[] = [];
+  try {
+    for (const options of chatflow) servers.push(await startChatflow(options));
+    await uploadFlow(servers[0] as Child, flow);
+    const clients = await connectSpread(servers, modes.clients, protocol);
+    try {
+      return await drive(label, servers, clients, protocol, size, modes);
+    } finally {
+      await closeClients(clients);
+    }
+  } finally {
+    await Promise.all([...servers, ...extra].map((s) => s.stop()));
+  }
+}
+
+/** Opens `count` idle connections and reports the server's memory growth per connection (after a GC). */
+async function idleConnections(
+  label: string,
+  server: Child,
+  count: number,
+  protocol: Protocol,
+): Promise<IdleRow> {
+  const before = await server.stats({ gc: true });
+  const started = performance.now();
+  const clients = await connectClients(wsUrl(server.url), count, protocol);
+  const connectSeconds = (performance.now() - started) / 1_000;
+  const after = await server.stats({ gc: true });
+  await closeClients(clients);
+  return {
+    server: label,
+    connections: count,
+    connectSeconds,
+    rssBeforeBytes: before.rssBytes,
+    rssAfterBytes: after.rssBytes,
+    heapPerConnectionBytes: (after.heapUsedBytes - before.heapUsedBytes) / count,
+  };
+}
+
+export async function runBench(options: BenchOptions): Promise<string> {
+  const size = options.quick ? SIZES.quick : SIZES.full;
+  const wanted = (name: string) => !options.only || options.only.includes(name);
+  const log = options.log;
+  const dataRoot = await mkdtemp(join(tmpdir(), 'chatflow-bench-'));
+  let dirs = 0;
+  const dataDir = () => join(dataRoot, `run-${++dirs}`);
+  const rows: LoadRow[] = [];
+  const idle: IdleRow[] = [];
+  const training: TrainingRow[] = [];
+  const started = performance.now();
+  try {
+    log(`echo baseline: ${size.clients} clients…`);
+    const echo = await startChild('echo-server');
+    try {
+      const clients = await connectClients(wsUrl(echo.url), size.clients, echoProtocol);
+      rows.push(
+        ...(await drive('echo (bare ws)', [echo], clients, echoProtocol, size, {
+          closed: true,
+          pacedRate: size.pacedRate,
+        })),
+      );
+      await closeClients(clients);
+      if (wanted('intent-llm')) {
+        const many = await connectClients(wsUrl(echo.url), size.llmClients, echoProtocol);
+        rows.push(...(await drive('echo (bare ws)', [echo], many, echoProtocol, size, { closed: true })));
+        await closeClients(many);
+      }
+      if (wanted('idle')) {
+        log(`echo: ${size.idle} idle connections…`);
+        idle.push(await idleConnections('echo (bare ws)', echo, size.idle, echoProtocol));
+      }
+    } finally {
+      await echo.stop();
+    }
+
+    if (wanted('plumbing')) {
+      log('plumbing turns (SQLite, group commit)…');
+      rows.push(
+        ...(await loadScenario(
+          'plumbing, SQLite',
+          [{ dataDir: dataDir() }],
+          plumbingFlow(),
+          plumbingProtocol,
+          size,
+          {
+            clients: size.clients,
+            closed: true,
+            pacedRate: size.pacedRate,
+          },
+        )),
+      );
+    }
+    if (wanted('plumbing-no-group-commit')) {
+      log('plumbing turns (SQLite, one transaction per write)…');
+      rows.push(
+        ...(await loadScenario(
+          'plumbing, SQLite, no group commit',
+          [{ dataDir: dataDir(), groupCommit: false }],
+          plumbingFlow(),
+          plumbingProtocol,
+          size,
+          { clients: size.clients, closed: true, pacedRate: size.pacedRate },
+        )),
+      );
+    }
+    if (wanted('intent-offline')) {
+      log('intent turns, offline classifier…');
+      rows.push(
+        ...(await loadScenario(
+          'intent, offline',
+          [{ dataDir: dataDir() }],
+          intentFlow('local'),
+          intentProtocol,
+          size,
+          {
+            clients: size.clients,
+            closed: true,
+            pacedRate: size.pacedRate,
+          },
+        )),
+      );
+    }
+    if (wanted('intent-llm')) {
+      log(`intent turns, fake LLM answering in ${LLM_DELAY_MS} ms, ${size.llmClients} conversations…`);
+      const llm = await startChild('fake-llm', { BENCH_LLM_DELAY_MS: String(LLM_DELAY_MS) });
+      rows.push(
+        ...(await loadScenario(
+          `intent, LLM ${LLM_DELAY_MS} ms`,
+          [
+            {
+              dataDir: dataDir(),
+              env: { INTENT_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: llm.url },
+            },
+          ],
+          intentFlow('openai'),
+          intentProtocol,
+          size,
+          { clients: size.llmClients, closed: true },
+          [llm],
+        )),
+      );
+    }
+    if (wanted('idle')) {
+      log(`chatflow: ${size.idle} idle conversations…`);
+      const server = await startChatflow({ dataDir: dataDir() });
+      try {
+        await uploadFlow(server, plumbingFlow());
+        idle.push(await idleConnections('Chatflow (SQLite)', server, size.idle, plumbingProtocol));
+      } finally {
+        await server.stop();
+      }
+    }
+    if (wanted('training')) {
+      const examples = TRAINING.intents * TRAINING.perIntent;
+      log(`training: uploading a flow with ${examples} examples…`);
+      const server = await startChatflow({ dataDir: dataDir() });
+      try {
+        const flow = trainingFlow(TRAINING.intents, TRAINING.perIntent);
+        const runs = [];
+        for (let i = 0; i < 3; i += 1) runs.push(await uploadFlow(server, flow));
+        training.push({
+          intents: TRAINING.intents,
+          examples,
+          bytes: Buffer.byteLength(flow),
+          uploadMs: runs,
+        });
+      } finally {
+        await server.stop();
+      }
+    }
+    if (wanted('postgres') && options.databaseUrl) {
+      for (const instances of [1, 2]) {
+        log(`plumbing turns, PostgreSQL, ${instances} instance(s)…`);
+        rows.push(
+          ...(await loadScenario(
+            `plumbing, PostgreSQL, ${instances} instance${instances > 1 ? 's' : ''}`,
+            Array.from({ length: instances }, () => ({
+              dataDir: dataDir(),
+              databaseUrl: options.databaseUrl,
+            })),
+            plumbingFlow(),
+            plumbingProtocol,
+            size,
+            { clients: size.clients, closed: true, pacedRate: size.pacedRate },
+          )),
+        );
+      }
+    }
+  } finally {
+    await rm(dataRoot, { recursive: true, force: true });
+  }
+  return renderReport({
+    rows,
+    idle,
+    training,
+    quick: options.quick,
+    seconds: (performance.now() - started) / 1_000,
+    postgres: Boolean(options.databaseUrl),
+  });
+}

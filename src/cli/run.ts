@@ -1,0 +1,155 @@
+/**
+ * The subcommands of the `chatflow` command line: `validate <file>`, `serve`, `bench`, each with `--help`.
+ * Returns the exit code (0 ok, 1 invalid flow / failed run, 2 usage or I/O error); `serve` runs until a
+ * signal stops the server, which exits the process itself.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { EXIT, formatReport, validateFlowText } from './validate.ts';
+
+export const USAGE = {
+  main: `Usage: chatflow <command> [options]
+
+Commands:
+  validate <file>   check a flow file; prints every problem with its JSON pointer
+  serve             start the server (configured by environment variables, see the README)
+  bench             run the load benchmark and print the results table
+
+Run "chatflow <command> --help" for the options of a command.
+`,
+  validate: `Usage: chatflow validate <file> [--json]
+
+Checks a flow file exactly as PUT /api/flow does. Prints one line per problem:
+  <file>: error <JSON pointer>: <message>
+Exit code: 0 valid (warnings allowed), 1 the flow has errors, 2 usage or file error.
+
+Options:
+  --json    print {"valid","errors","warnings"} as JSON instead
+  --help    this text
+`,
+  serve: `Usage: chatflow serve
+
+Starts the Chatflow server, like "npm start". Every setting is an environment variable
+(PORT, HOST, DATA_DIR, DATABASE_URL, ADMIN_TOKEN, ...; see the README's Configuration table).
+Stops gracefully on SIGTERM or SIGINT.
+`,
+  bench: `Usage: chatflow bench [--quick] [--scenario <name>]...
+
+Runs the load benchmark (see the README's Performance section): Chatflow and a bare WebSocket echo
+server as child processes on loopback, driven by the same load generator. Prints a Markdown table.
+Set DATABASE_URL=postgres://... to add the PostgreSQL scenarios (1 and 2 instances).
+
+Options:
+  --quick              shorter runs and fewer connections (a smoke test)
+  --scenario <name>    run only this scenario (repeatable); "chatflow bench --list" names them
+  --list               list the scenarios
+  --help               this text
+`,
+} as const;
+
+type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
+const processOut: Out = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+function usageError(out: Out, message: string, usage: string): number {
+  out.stderr(`chatflow: ${message}\n\n${usage}`);
+  return EXIT.usage;
+}
+
+async function validateCommand(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    out.stdout(USAGE.validate);
+    return EXIT.valid;
+  }
+  const [file, ...extra] = positionals;
+  if (file === undefined || extra.length > 0) {
+    return usageError(out, 'validate takes exactly one file', USAGE.validate);
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    out.stderr(`chatflow: cannot read ${file} (${code})\n`);
+    return EXIT.usage;
+  }
+  const report = validateFlowText(text);
+  out.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(file, report));
+  return report.valid ? EXIT.valid : EXIT.invalid;
+}
+
+async function serveCommand(args: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({ args, options: { help: { type: 'boolean' } } });
+  if (values.help) {
+    out.stdout(USAGE.serve);
+    return EXIT.valid;
+  }
+  // Imported here so `validate` does not load the server's dependencies.
+  const { main } = await import('../main.ts');
+  await main();
+  return EXIT.valid;
+}
+
+async function benchCommand(args: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      help: { type: 'boolean' },
+      quick: { type: 'boolean' },
+      list: { type: 'boolean' },
+      scenario: { type: 'string', multiple: true },
+    },
+  });
+  if (values.help) {
+    out.stdout(USAGE.bench);
+    return EXIT.valid;
+  }
+  const { runBench, SCENARIO_NAMES } = await import('../../bench/load/run.ts');
+  if (values.list) {
+    out.stdout(`${SCENARIO_NAMES.join('\n')}\n`);
+    return EXIT.valid;
+  }
+  const unknown = (values.scenario ?? []).filter((name) => !SCENARIO_NAMES.includes(name));
+  if (unknown.length > 0) return usageError(out, `unknown scenario ${unknown.join(', ')}`, USAGE.bench);
+  const table = await runBench({
+    quick: values.quick ?? false,
+    ...(values.scenario ? { only: values.scenario } : {}),
+    databaseUrl: process.env.DATABASE_URL,
+    log: (line) => out.stderr(`${line}\n`),
+  });
+  out.stdout(table);
+  return EXIT.valid;
+}
+
+const COMMANDS: Record<string, (args: string[], out: Out) => Promise<number>> = {
+  validate: validateCommand,
+  serve: serveCommand,
+  bench: benchCommand,
+};
+
+export async function runCli(argv: string[], out: Out = processOut): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    (command === undefined ? out.stderr : out.stdout)(USAGE.main);
+    return command === undefined ? EXIT.usage : EXIT.valid;
+  }
+  const run = COMMANDS[command];
+  if (!run) return usageError(out, `unknown command "${command}"`, USAGE.main);
+  try {
+    return await run(rest, out);
+  } catch (err) {
+    // parseArgs throws typed errors (ERR_PARSE_ARGS_*) for unknown options and missing values.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      return usageError(out, (err as Error).message, USAGE[command as keyof typeof USAGE]);
+    }
+    throw err;
+  }
+}

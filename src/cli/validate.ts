@@ -1,0 +1,42 @@
+/**
+ * `chatflow validate <file>`: the same validation as `PUT /api/flow`, for users' own CI. Pure: reads
+ * nothing but the text it is given and returns the report and the exit code.
+ */
+import type { FlowProblem } from '../flow/types.ts';
+import { validateFlow } from '../flow/validate.ts';
+
+/** Exit codes: 0 valid (warnings allowed), 1 the flow has errors, 2 usage or I/O error. */
+export const EXIT = { valid: 0, invalid: 1, usage: 2 } as const;
+
+export interface ValidationReport {
+  valid: boolean;
+  errors: FlowProblem[];
+  warnings: FlowProblem[];
+}
+
+/** Validates a flow document given as JSON text; text that is not JSON is one error at the root pointer. */
+export function validateFlowText(text: string): ValidationReport {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : 'parse error';
+    return { valid: false, errors: [{ path: '', message: `not valid JSON: ${reason}` }], warnings: [] };
+  }
+  const result = validateFlow(document);
+  return { valid: result.valid, errors: result.errors, warnings: result.warnings };
+}
+
+/** One line per problem: `error <pointer> <message>` (the root pointer is shown as `/`, as in RFC 6901 prose). */
+export function formatReport(file: string, report: ValidationReport): string {
+  const line = (kind: string, problem: FlowProblem) =>
+    `${file}: ${kind} ${problem.path === '' ? '/' : problem.path}: ${problem.message}`;
+  const lines = [
+    ...report.errors.map((p) => line('error', p)),
+    ...report.warnings.map((p) => line('warning', p)),
+  ];
+  const summary = report.valid
+    ? `${file}: valid (${report.warnings.length} warning(s))`
+    : `${file}: invalid (${report.errors.length} error(s), ${report.warnings.length} warning(s))`;
+  return `${[...lines, summary].join('\n')}\n`;
+}

@@ -1,0 +1,20 @@
+/** GET /metrics: the Prometheus text format; behind `Authorization: Bearer $METRICS_TOKEN` when it is set. */
+import type { Next, Request, Response, Server } from 'restify';
+import { requireBearerToken } from '../auth.ts';
+
+export interface MetricsEndpoint {
+  contentType: string;
+  render(): Promise<string>;
+  /** METRICS_TOKEN; undefined: the endpoint is open. */
+  token: string | undefined;
+}
+
+export function registerMetricsRoute(server: Server, metrics: MetricsEndpoint): void {
+  const open = (_req: Request, _res: Response, next: Next) => next();
+  const guard = metrics.token === undefined ? open : requireBearerToken(metrics.token, 'metrics');
+  server.get('/metrics', guard, async function metricsText(_req: Request, res: Response) {
+    const body = await metrics.render();
+    res.writeHead(200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' });
+    res.end(body);
+  });
+}
