@@ -13,7 +13,8 @@ import { fitTransform, type SparseVector, type Vectorizer, vectorize } from './v
 
 /** Training settings, chosen on Banking77 (README "Offline intent classifier"). */
 export const TRAINING = {
-  learningRate: 1,
+  /** 2 with the supervised term weights (class-weight.ts): +0.1 point over 1 in both settings (4 seeds). */
+  learningRate: 2,
   l2: 1e-5,
   /** Epochs grow as the data shrinks (few examples need more passes), within these bounds. */
   minEpochs: 4,
@@ -30,6 +31,11 @@ export const TRAINING = {
    * 1, a full correction, costs 0.4).
    */
   priorDiscount: 0.25,
+  /**
+   * Share of the target probability moved off the right intent (label smoothing). Measured over 4
+   * seeds on Banking77: +0.3 point with the full data, +0.1 at 10-shot at 0.03; 0.1 costs 1.3 in full.
+   */
+  labelSmoothing: 0.03,
   seed: 1,
 } as const;
 
@@ -97,7 +103,10 @@ export function trainIntentModel(
 ): IntentModel {
   const { texts, labels } = trainingTexts(intents, limits);
   const maxColumns = Math.floor(limits.maxModelWeights / (intents.length + 1));
-  const { vectorizer, vectors: xs } = fitTransform(texts, maxColumns);
+  const { vectorizer, vectors: xs } = fitTransform(texts, maxColumns, {
+    labels,
+    classCount: intents.length,
+  });
   const background = intents.length;
   const empty: SparseVector = { indices: new Int32Array(0), values: new Float32Array(0) };
   const backgroundCount = Math.max(1, Math.round(intents.length * TRAINING.backgroundPerIntent));
@@ -114,6 +123,7 @@ export function trainIntentModel(
     averagedEpochs: Math.ceil(epochs / 2),
     learningRate: TRAINING.learningRate,
     l2: TRAINING.l2,
+    labelSmoothing: TRAINING.labelSmoothing,
     seed: TRAINING.seed,
   });
   discountPrior(softmax.bias, labels, intents.length);

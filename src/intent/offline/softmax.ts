@@ -12,6 +12,11 @@ export interface SoftmaxOptions {
   averagedEpochs: number;
   learningRate: number;
   l2: number;
+  /**
+   * Share ε of the target moved off the label: the target is 1 − ε for the label and ε / (C − 1)
+   * for each other class, so the model stops pushing an already confident example further.
+   */
+  labelSmoothing?: number;
   seed: number;
 }
 
@@ -139,6 +144,9 @@ export function trainSoftmax(
   const averager = options.averagedEpochs > 1 ? new Averager(weights.length, C) : undefined;
   // L2 by the scaling trick: true weights = scale × stored weights, so the decay costs O(1) per step.
   let scale = 1;
+  const smoothing = options.labelSmoothing ?? 0;
+  const labelTarget = 1 - smoothing;
+  const otherTarget = C > 1 ? smoothing / (C - 1) : 0;
   const total = options.epochs * xs.length;
   let step = 0;
   for (let epoch = 0; epoch < options.epochs; epoch++) {
@@ -180,7 +188,7 @@ export function trainSoftmax(
       let activeCount = 0;
       for (let k = 0; k < K; k++) {
         const c = classes[k] as number;
-        const g = (scores[k] as number) - (c === label ? 1 : 0);
+        const g = (scores[k] as number) - (c === label ? labelTarget : otherTarget);
         if (g > -GRADIENT_FLOOR && g < GRADIENT_FLOOR) continue;
         bias[c] = (bias[c] as number) - lr * g;
         active[activeCount] = c;

@@ -3,6 +3,7 @@
  * training texts, word and character families each l2-normalised apart, so that both weigh the same
  * whatever the text's length.
  */
+import { classConcentrationWeights } from './class-weight.ts';
 import { createFeatureIds, extractFeatures, isWeak } from './features.ts';
 
 /** Weight of function-word features (see features.ts); measured: 0.3–0.5 keep Banking77 accuracy. */
@@ -22,7 +23,10 @@ export interface Vectorizer {
   /** Column of each feature id seen in training. */
   readonly columns: Map<number, number>;
   readonly idf: Float32Array;
-  /** Idf of a feature never seen in training (as if its document frequency were 0). */
+  /**
+   * Idf of a feature never seen in training (as if its document frequency were 0), times the mean
+   * supervised weight of a known feature occurrence when the vectorizer was fitted with labels.
+   */
   readonly unknownIdf: number;
   readonly columnCount: number;
 }
@@ -148,18 +152,46 @@ function keepFrequent(counts: Counts, maxColumns: number): Counts {
   return { columns, df, texts };
 }
 
+/** Mean of the weights over feature occurrences (each column counted df times). */
+function meanPerOccurrence(weights: Float32Array, df: Int32Array): number {
+  let weighted = 0;
+  let occurrences = 0;
+  for (let c = 0; c < weights.length; c++) {
+    weighted += (weights[c] as number) * (df[c] as number);
+    occurrences += df[c] as number;
+  }
+  return occurrences === 0 ? 1 : weighted / occurrences;
+}
+
+/** Intent labels of the training texts (label i for texts[i]) and how many intents there are. */
+export interface TextLabels {
+  labels: readonly number[];
+  classCount: number;
+}
+
 /**
- * Fits the vocabulary and idf on normalised training texts and returns their vectors. Beyond
- * `maxColumns` features, the rarest are dropped (a bound on the model's memory).
+ * Fits the vocabulary and idf on normalised training texts and returns their vectors. With
+ * `labels`, idf is multiplied by a supervised weight (class-weight.ts). Beyond `maxColumns`
+ * features, the rarest are dropped (a bound on the model's memory).
  */
 export function fitTransform(
   texts: readonly string[],
   maxColumns = Number.POSITIVE_INFINITY,
+  labels?: TextLabels,
 ): { vectorizer: Vectorizer; vectors: SparseVector[] } {
   const { columns, df, texts: counted } = keepFrequent(countTexts(texts), maxColumns);
   const idf = new Float32Array(columns.size);
   for (const [id, c] of columns) {
     idf[c] = (Math.log((1 + texts.length) / (1 + (df[c] as number))) + 1) * (isWeak(id) ? WEAK_WEIGHT : 1);
+  }
+  // An unknown feature weighs like an average known one: else the supervised weights would make
+  // unknown words count for little in the norm, and out-of-scope text would keep its confidence.
+  let unknownWeight = 1;
+  if (labels) {
+    const labelled = counted.map((text, i) => ({ columns: text.columns, label: labels.labels[i] as number }));
+    const weights = classConcentrationWeights(labelled, df, columns.size, labels.classCount);
+    for (let c = 0; c < idf.length; c++) idf[c] = (idf[c] as number) * (weights[c] as number);
+    unknownWeight = meanPerOccurrence(weights, df);
   }
   const vectors = counted.map(({ columns: indices, counts, wordColumns }) => {
     const values = new Float32Array(indices.length);
@@ -170,7 +202,12 @@ export function fitTransform(
     l2Normalise(values, wordColumns, values.length, 0);
     return { indices, values };
   });
-  const vectorizer = { columns, idf, unknownIdf: Math.log(1 + texts.length) + 1, columnCount: columns.size };
+  const vectorizer = {
+    columns,
+    idf,
+    unknownIdf: (Math.log(1 + texts.length) + 1) * unknownWeight,
+    columnCount: columns.size,
+  };
   return { vectorizer, vectors };
 }
 
