@@ -16,7 +16,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY web ./web
 COPY src ./src
-RUN npm run build:web
+# The image's own Node 24 runs Vite directly: with --ignore-scripts the `node` dev dependency (Node 24
+# for Node-20 machines) is not set up, so npm scripts, which put node_modules/.bin first, are avoided.
+RUN node node_modules/vite/bin/vite.js build --config web/vite.config.ts
 
 # Stage 3: the runtime, without npm's cache or build files, as the unprivileged `node` user.
 FROM node:24-bookworm-slim
