@@ -113,3 +113,16 @@ export class ApiClient {
 }
 
 export { validator as openApiValidator };
+
+/** Runs `body` against a fresh test server, and always stops it. */
+export async function withTestServer<T>(
+  options: StartTestServerOptions,
+  body: (server: TestServer) => Promise<T>,
+): Promise<T> {
+  const server = await startTestServer(options);
+  try {
+    return await body(server);
+  } finally {
+    await server.stop();
+  }
+}

@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 import { echoFlow } from '../support/flow-texts.ts';
 import { examplePath } from '../support/flows.ts';
-import { startTestServer } from '../support/server.ts';
+import { startTestServer, withTestServer } from '../support/server.ts';
 import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
 
 const ECHO = echoFlow();
@@ -52,8 +52,7 @@ describe('WebSocket handshake and limits', () => {
   });
 
   test('WS_MAX_CONNECTIONS: the next handshake gets 503 until one closes', async () => {
-    const server = await startTestServer({ ...travel, env: { WS_MAX_CONNECTIONS: '2' } });
-    try {
+    await withTestServer({ ...travel, env: { WS_MAX_CONNECTIONS: '2' } }, async (server) => {
       const a = await ChatClient.connect(server.url);
       const b = await ChatClient.connect(server.url);
       assert.equal(await handshakeStatus(`${server.url.replace('http', 'ws')}/ws`), 503);
@@ -64,9 +63,7 @@ describe('WebSocket handshake and limits', () => {
       await c.nth('waiting');
       b.close();
       c.close();
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   test('a frame of exactly WS_MAX_FRAME_BYTES is accepted; one byte more closes with 1009', async () => {
@@ -91,22 +88,18 @@ describe('WebSocket handshake and limits', () => {
   });
 
   test('over the rate: RATE_LIMITED error frames, then close 1008 for a client that keeps flooding', async () => {
-    const server = await startTestServer({ ...travel, env: { WS_RATE_PER_SEC: '1', WS_RATE_BURST: '2' } });
-    try {
+    await withTestServer({ ...travel, env: { WS_RATE_PER_SEC: '1', WS_RATE_BURST: '2' } }, async (server) => {
       const client = await ChatClient.connect(server.url);
       await client.nth('waiting');
       for (let i = 0; i < 4; i++) client.send({ type: 'message', text: `m${i}` });
       await client.until((f) => f.filter((x) => x.code === 'RATE_LIMITED').length === 2, 'two RATE_LIMITED');
       for (let i = 0; i < 30; i++) client.send({ type: 'message', text: `flood${i}` });
       assert.equal((await client.waitClosed()).code, 1008);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   test('WS_RATE_PER_SEC=0 disables the limit', async () => {
-    const server = await startTestServer({ env: { WS_RATE_PER_SEC: '0', WS_RATE_BURST: '1' } });
-    try {
+    await withTestServer({ env: { WS_RATE_PER_SEC: '0', WS_RATE_BURST: '1' } }, async (server) => {
       assert.equal((await server.api.put('/api/flow', ECHO)).status, 201);
       const client = await ChatClient.connect(server.url);
       await client.nth('waiting');
@@ -114,9 +107,7 @@ describe('WebSocket handshake and limits', () => {
       await client.nth('waiting', 31);
       assert.equal(client.frames.filter((f) => f.code === 'RATE_LIMITED').length, 0);
       assert.equal(texts(client.frames).at(-1), 'echo: m29');
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   test('resume after a server restart on the same data directory', async () => {
@@ -229,8 +220,7 @@ describe('WebSocket backpressure', () => {
       start: 'ask',
       blocks: [{ id: 'ask', type: 'wait', next: 'm0' }, ...blocks],
     });
-    const server = await startTestServer({ env: { WS_RATE_PER_SEC: '0' } });
-    try {
+    await withTestServer({ env: { WS_RATE_PER_SEC: '0' } }, async (server) => {
       assert.equal((await server.api.put('/api/flow', flood)).status, 201);
       const slow = await ChatClient.connect(server.url);
       await slow.nth('waiting');
@@ -246,16 +236,13 @@ describe('WebSocket backpressure', () => {
       const fast = await ChatClient.connect(server.url);
       await fast.nth('waiting');
       fast.close();
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
 
 describe('WebSocket heartbeat', () => {
   test('a peer that stops answering pings is dropped; a live one stays', async () => {
-    const server = await startTestServer({ ...travel, env: { WS_PING_INTERVAL_MS: '100' } });
-    try {
+    await withTestServer({ ...travel, env: { WS_PING_INTERVAL_MS: '100' } }, async (server) => {
       const live = await ChatClient.connect(server.url);
       const dead = new ChatClient(`${server.url.replace('http', 'ws')}/ws`, { autoPong: false });
       await dead.nth('waiting');
@@ -266,9 +253,7 @@ describe('WebSocket heartbeat', () => {
       assert.equal(live.closed, null);
       assert.deepEqual(texts(await live.say('hello')).length, 1);
       live.close();
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
 
@@ -298,8 +283,7 @@ describe('WebSocket and a failing store', () => {
 describe('a bug inside a turn', () => {
   test('a classifier breaking its promise (a malformed answer) costs that turn only, never the process', async () => {
     const broken = { classify: async () => null as never };
-    const server = await startTestServer({ ...travel, classifier: broken });
-    try {
+    await withTestServer({ ...travel, classifier: broken }, async (server) => {
       const client = await ChatClient.connect(server.url);
       await client.nth('waiting');
       client.send({ type: 'message', text: 'weather' });
@@ -316,8 +300,6 @@ describe('a bug inside a turn', () => {
       assert.equal((await fetch(`${server.url}/health`)).status, 200);
       other.close();
       client.close();
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
