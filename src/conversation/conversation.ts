@@ -68,7 +68,7 @@ export class Conversation {
   private persisted: boolean;
   private readonly resumeTokenHash: string;
   /** Ownership epoch (fencing token): our writes are refused once another socket claimed the conversation. */
-  private readonly epoch: number;
+  readonly epoch: number;
   private evicted = false;
   private readonly deps: ConversationDeps;
   private sink: FrameSink | null = null;

@@ -6,6 +6,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import { TAKEN_OVER } from '../conversation/conversation.ts';
 import { errorFrame } from '../conversation/frames.ts';
 import { CLOSE_CODES, type ConversationRuntime } from '../conversation/runtime.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
@@ -88,6 +89,11 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
         : await runtime.resume(conversationId, query.get('resumeToken') ?? '', session);
     if (result.ok) {
       session.bind(result.conversation);
+      return;
+    }
+    if (result.code === 'TAKEN_OVER') {
+      // A newer resume of the same conversation won: this socket is treated like an evicted holder.
+      session.close(CLOSE_CODES.takenOver, TAKEN_OVER.reason);
       return;
     }
     session.send(errorFrame(result.code));

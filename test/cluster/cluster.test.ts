@@ -11,6 +11,7 @@ import { echoFlow } from '../support/flow-texts.ts';
 import { examplePath } from '../support/flows.ts';
 import { createTestDatabase, SeverableProxy, type TestDatabase } from '../support/postgres.ts';
 import { type ServerProcess, spawnServer } from '../support/process.ts';
+import { resumeRace } from '../support/resume-race.ts';
 import { ApiClient, startTestServer, TEST_TOKEN } from '../support/server.ts';
 import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
 
@@ -123,6 +124,15 @@ describe('two instances on one PostgreSQL', () => {
     const reply = texts(await onB.say('two'))[0];
     assert.match(reply ?? '', /: two$/);
     onB.close();
+  });
+
+  test('20 races of resumes on A and B at once: exactly one holder each time, the other closed with 4409', async () => {
+    const first = await ChatClient.connect(a.url);
+    await first.nth('waiting');
+    const { conversationId, resumeToken } = first.frames[0] as Frame;
+    first.close();
+    const query = `?conversationId=${conversationId}&resumeToken=${resumeToken}`;
+    for (let trial = 0; trial < 20; trial++) await resumeRace([a.url, b.url], query);
   });
 
   test('after A is killed with SIGKILL, the conversation resumes on B with its full history', async () => {
