@@ -65,6 +65,7 @@ export class ConversationRuntime {
       now: options.now ?? (() => new Date()),
       onError: (err, conversationId, during) => options.onError?.(err, { conversationId, during }),
       ...(options.observer ? { observer: options.observer } : {}),
+      acceptingMessages: () => !this.draining,
     };
   }
 
@@ -202,7 +203,10 @@ export class ConversationRuntime {
     void conversation.idle().then(() => this.forget(conversation));
   }
 
-  /** Stops starting or resuming conversations and waits (up to `timeoutMs`) for in-flight turns. */
+  /**
+   * Stops starting or resuming conversations and accepting messages (each is refused with an error
+   * frame before it starts), and waits (up to `timeoutMs`) for the turns already under way.
+   */
   async drain(timeoutMs: number): Promise<boolean> {
     this.draining = true;
     const settled = Promise.all([...this.live.values()].map((c) => c.idle())).then(() => true);

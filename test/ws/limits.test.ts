@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 import { echoFlow } from '../support/flow-texts.ts';
 import { examplePath } from '../support/flows.ts';
-import { startTestServer, withTestServer } from '../support/server.ts';
+import { makeDataDir, startTestServer, withTestServer } from '../support/server.ts';
 import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
 
 const ECHO = echoFlow();
@@ -201,6 +201,65 @@ describe('WebSocket shutdown', () => {
       assert.equal(client.frames.at(-1)?.type, 'waiting');
     } finally {
       await fake.close();
+    }
+  });
+
+  test('once shutdown begins, new messages are refused before anything is stored; the turn under way finishes', async () => {
+    const fake = await FakeOpenAi.start();
+    fake.respondWith(() => answer('weather', 0.9, { delayMs: 300 }));
+    const { dataDir, remove } = await makeDataDir();
+    const env = { INTENT_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseURL };
+    try {
+      const server = await startTestServer({ ...travel, dataDir, env });
+      const busy = await ChatClient.connect(server.url);
+      const idle = await ChatClient.connect(server.url);
+      await busy.nth('waiting');
+      await idle.nth('waiting');
+      busy.send({ type: 'message', text: 'weather' });
+      await busy.nth('typing');
+      const closing = server.close();
+      const idleBefore = idle.frames.length;
+      idle.send({ type: 'message', text: 'weather' });
+      busy.send({ type: 'message', text: 'travel' });
+      assert.equal((await idle.waitClosed()).code, 1001);
+      assert.equal((await busy.waitClosed()).code, 1001);
+      await closing;
+
+      assert.deepEqual(
+        idle.frames.slice(idleBefore).map((f) => [f.type, f.code]),
+        [['error', 'SERVER_SHUTTING_DOWN']],
+        'the idle conversation refuses the message up front and shows nothing else',
+      );
+      const busyTurn = busy.frames.slice(busy.frames.findIndex((f) => f.type === 'typing'));
+      assert.deepEqual(
+        busyTurn.map((f) => [f.type, f.code ?? f.text]),
+        [
+          ['typing', undefined],
+          ['error', 'SERVER_SHUTTING_DOWN'],
+          ['message', 'Sunny, 24 °C.'],
+          ['waiting', undefined],
+        ],
+        'the turn under way completes before the close; the later message is refused',
+      );
+      assert.equal(fake.requests.length, 1, 'no refused message was classified');
+
+      const after = await startTestServer({ ...travel, dataDir, env });
+      try {
+        const said = async (client: ChatClient) => {
+          const { conversationId } = client.frames[0] as Frame;
+          const history = (await after.api.get(`/api/conversations/${conversationId}`)).json;
+          return history.events
+            .filter((e: { type: string }) => e.type === 'message.user')
+            .map((e: { data: { text: string } }) => e.data.text);
+        };
+        assert.deepEqual(await said(busy), ['weather']);
+        assert.deepEqual(await said(idle), [], 'a refused message is not stored');
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await fake.close();
+      await remove();
     }
   });
 });
