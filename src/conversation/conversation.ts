@@ -25,7 +25,15 @@ export interface ConversationDeps {
   onError: (err: unknown, conversationId: string, during: string) => void;
   /** Told the duration of each turn, classification and write (metrics). */
   observer?: ConversationObserver;
+  /** False once the server is shutting down: new user messages are then refused before they start. */
+  acceptingMessages: () => boolean;
 }
+
+/**
+ * How storing a turn went: every segment stored, none (nothing happened: the message can be sent again),
+ * or the first only (the message is stored, its reply is not: the turn was interrupted).
+ */
+type TurnOutcome = 'completed' | 'not_stored' | 'interrupted' | 'stopped';
 
 const secondsSince = (startedMs: number) => (performance.now() - startedMs) / 1_000;
 
@@ -74,6 +82,8 @@ export class Conversation {
   private sink: FrameSink | null = null;
   private readonly mailbox: Input[] = [];
   private running: Promise<void> | null = null;
+  /** A store failure cut the last turn after its first segment: finish it before the next message. */
+  private interrupted = false;
 
   constructor(init: {
     id: string;
@@ -135,6 +145,11 @@ export class Conversation {
   /** Queues an input; resolves when the mailbox is empty again. */
   enqueue(input: Input): Promise<void> {
     if (this.evicted) return this.idle();
+    if (input.type === 'user_message' && !this.deps.acceptingMessages()) {
+      // Refused before it starts: a turn begun now could be cut by the sockets closing at shutdown.
+      this.send(errorFrame('SERVER_SHUTTING_DOWN'));
+      return this.idle();
+    }
     this.mailbox.push(input);
     this.running ??= this.drain().finally(() => {
       this.running = null;
@@ -166,26 +181,38 @@ export class Conversation {
   }
 
   private async process(input: Input): Promise<void> {
-    let first = true;
+    if (this.interrupted && input.type === 'user_message') {
+      // The engine is still at the interrupted intent block: resuming re-runs its classification.
+      const recovery = await this.runAndStore({ type: 'resume' });
+      // 'not_stored' has already said STORE_UNAVAILABLE, which is true of this message too.
+      if (recovery === 'not_stored') return;
+      if (recovery === 'interrupted') return this.send(errorFrame('STORE_UNAVAILABLE'));
+    }
+    await this.runAndStore(input);
+  }
+
+  /** Runs one turn, storing each segment before showing it; says how far the storing got. */
+  private async runAndStore(input: Input): Promise<TurnOutcome> {
+    let segments = 0;
+    let outcome: TurnOutcome = 'completed';
     const clientMessageId = input.type === 'user_message' ? input.clientMessageId : undefined;
     const result = await runTurn(this.flow, this.state, input, {
       classify: (request) => this.classify(request),
       onSegment: async (segment) => {
+        const first = segments++ === 0;
         const stored = await this.store(
           historyOf(segment.effects),
           segment.state,
           first ? clientMessageId : undefined,
         );
-        first = false;
         if (stored !== 'ok') {
+          outcome = 'stopped';
           if (stored === 'duplicate' && clientMessageId) {
             this.send({ type: 'ack', clientMessageId, duplicate: true });
           } else if (stored === 'fenced') {
             this.evict();
           } else {
-            this.send(errorFrame('STORE_UNAVAILABLE'));
-            // A conversation that could not even be created cannot be resumed: end the socket.
-            if (!this.persisted) this.sink?.close(1011, 'storage unavailable');
+            outcome = this.storeFailed(first);
           }
           return false;
         }
@@ -199,6 +226,21 @@ export class Conversation {
       },
     });
     if (!result.ok) this.send(errorFrame(STEP_ERRORS[result.error.code]));
+    if (outcome === 'completed') this.interrupted = false;
+    return outcome;
+  }
+
+  /** Tells the client the truth about a failed write: nothing stored, or the message without its reply. */
+  private storeFailed(first: boolean): TurnOutcome {
+    if (!first) {
+      this.interrupted = true;
+      this.send(errorFrame('TURN_INTERRUPTED'));
+      return 'interrupted';
+    }
+    this.send(errorFrame('STORE_UNAVAILABLE'));
+    // A conversation that could not even be created cannot be resumed: end the socket.
+    if (!this.persisted) this.sink?.close(1011, 'storage unavailable');
+    return 'not_stored';
   }
 
   private async classify(request: Parameters<IntentClassifier['classify']>[0]): Promise<Classification> {

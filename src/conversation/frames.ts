@@ -25,9 +25,11 @@ export const FRAME_ERRORS = {
   RESUME_REFUSED: 'this conversation cannot be resumed',
   CONVERSATION_ENDED: 'the conversation has ended',
   STORE_UNAVAILABLE: 'storage is unavailable; the message was not processed, please send it again',
+  TURN_INTERRUPTED:
+    'storage failed part-way through the turn: your message is stored but its reply is not; the reply comes with your next message or when you reconnect, do not send the message again',
   FLOW_UNAVAILABLE: 'no flow is available to start a conversation',
   NOT_WAITING: 'the bot is not waiting for a message; reconnect to resume',
-  SERVER_SHUTTING_DOWN: 'the server is shutting down; reconnect to resume',
+  SERVER_SHUTTING_DOWN: 'the server is shutting down; nothing was processed: reconnect to resume',
 } as const;
 
 export type FrameErrorCode = keyof typeof FRAME_ERRORS;

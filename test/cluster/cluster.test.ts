@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 import { echoFlow } from '../support/flow-texts.ts';
 import { examplePath } from '../support/flows.ts';
 import { createTestDatabase, SeverableProxy, type TestDatabase } from '../support/postgres.ts';
@@ -203,6 +204,62 @@ describe('the database connection cut mid-conversation', () => {
     } finally {
       await server.stop();
       await proxy.close();
+      await database.drop();
+    }
+  });
+  test('cut during the LLM call: TURN_INTERRUPTED says the message is stored; the same socket finishes that turn first', async () => {
+    const database = await createTestDatabase();
+    const proxy = await SeverableProxy.start();
+    const fake = await FakeOpenAi.start();
+    // Slow enough for the test to cut the database while the classification is under way.
+    fake.respondWith((request) => {
+      const text = request.body.messages.at(-1)?.content ?? '';
+      return answer(text.includes('travel') ? 'travel' : 'weather', 0.9, { delayMs: 300 });
+    });
+    const server = await startTestServer({
+      defaultFlowPath: examplePath('travel').pathname,
+      env: {
+        DATABASE_URL: proxy.url(database.name),
+        INTENT_PROVIDER: 'openai',
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: fake.baseURL,
+      },
+    });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      client.send({ type: 'message', text: 'weather' });
+      await client.nth('typing');
+      proxy.sever();
+      assert.equal((await client.nth('error')).code, 'TURN_INTERRUPTED');
+      assert.equal(client.count('message'), 1, 'no reply that was not stored');
+
+      proxy.restore();
+      const from = client.frames.length;
+      client.send({ type: 'message', text: 'travel' });
+      await client.nth('waiting', 3);
+      assert.deepEqual(
+        client.frames.slice(from).map((f) => [f.type, f.text]),
+        [
+          ['typing', undefined],
+          ['message', 'Sunny, 24 °C.'],
+          ['waiting', undefined],
+          ['typing', undefined],
+          ['message', 'Lisbon from 89 €.'],
+          ['waiting', undefined],
+        ],
+        'the interrupted turn is finished, then the new message is handled, on the same socket',
+      );
+      const history = (await server.api.get(`/api/conversations/${client.frames[0]?.conversationId}`)).json;
+      const said = history.events
+        .filter((e: { type: string }) => e.type === 'message.user')
+        .map((e: { data: { text: string } }) => e.data.text);
+      assert.deepEqual(said, ['weather', 'travel'], 'the interrupted message was stored once');
+      client.close();
+    } finally {
+      await server.stop();
+      await proxy.close();
+      await fake.close();
       await database.drop();
     }
   });
