@@ -512,6 +512,49 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
         });
       });
 
+      test('clock skew between instances: turns stamped earlier than the one before still come back in seq order', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation({ at: at(100) });
+          await store.createConversation(conversation, [started(), botSaid('welcome')]);
+          // Each turn is written by an instance whose clock is behind the previous writer's.
+          const turns = [
+            { at: at(50), events: [userSaid('one'), botSaid('reply one')] },
+            { at: at(10), events: [userSaid('two'), botSaid('reply two')] },
+            { at: at(30), events: [userSaid('three')] },
+          ];
+          for (const turn of turns) {
+            const result = await store.appendTurn({
+              conversationId: conversation.id,
+              state: {},
+              status: 'active',
+              ...turn,
+            });
+            assert.equal(result.ok, true);
+          }
+          const events = await store.getEvents(conversation.id);
+          assert.deepEqual(
+            events.map((e) => [e.seq, (e.data as { text?: string }).text ?? e.type]),
+            [
+              [1, 'conversation.started'],
+              [2, 'welcome'],
+              [3, 'one'],
+              [4, 'reply one'],
+              [5, 'two'],
+              [6, 'reply two'],
+              [7, 'three'],
+            ],
+          );
+          assert.deepEqual(
+            events.map((e) => e.at),
+            [at(100), at(100), at(50), at(50), at(10), at(10), at(30)],
+            'timestamps are kept as written, not used for order',
+          );
+          const record = await store.getConversation(conversation.id);
+          assert.equal(record?.eventCount, 7);
+          assert.equal(record?.updatedAt, at(30), 'updatedAt is the last write, whatever its clock said');
+        });
+      });
+
       test('a turn with no events still saves the state and keeps lastSeq', async () => {
         await withFlow(async (store) => {
           const conversation = newConversation();
@@ -757,6 +800,54 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
           }
           assert.deepEqual(seen, expected);
           assert.deepEqual(pageSizes, [3, 3, 3, 2]);
+        });
+      });
+
+      test('clock skew: conversations whose turns are stamped before their start are listed and paged once each', async () => {
+        await withFlow(async (store) => {
+          const starts = { a: 40, b: 10, c: 30, d: 20 };
+          for (const [id, second] of Object.entries(starts)) {
+            await store.createConversation(newConversation({ id, at: at(second) }), [started()]);
+          }
+          // Turns written later by instances whose clocks are behind: stamped before the conversations began.
+          for (const [id, second] of [
+            ['a', 1],
+            ['c', 2],
+            ['a', 3],
+            ['b', 0],
+          ] as const) {
+            const result = await store.appendTurn({
+              conversationId: id,
+              events: [userSaid(`late ${second}`)],
+              state: {},
+              status: 'active',
+              at: at(second),
+            });
+            assert.equal(result.ok, true);
+          }
+          const pages = [await store.listConversations({ limit: 3 })];
+          const cursor = pages[0]?.nextCursor;
+          assert.equal(typeof cursor, 'string');
+          pages.push(await store.listConversations({ limit: 3, cursor: cursor ?? '' }));
+          assert.equal(pages[1]?.nextCursor, null);
+          const listed = pages.flatMap((page) => page.items);
+          assert.deepEqual(
+            listed.map((c) => [c.id, c.startedAt, c.updatedAt, c.eventCount]),
+            [
+              ['a', at(40), at(3), 3],
+              ['c', at(30), at(2), 2],
+              ['d', at(20), at(20), 1],
+              ['b', at(10), at(0), 2],
+            ],
+          );
+          assert.deepEqual(
+            (await store.getEvents('a')).map((e) => [e.seq, e.at]),
+            [
+              [1, at(40)],
+              [2, at(1)],
+              [3, at(3)],
+            ],
+          );
         });
       });
 
