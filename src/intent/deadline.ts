@@ -57,7 +57,7 @@ export function withinShare(
   const timedOut = (): Classification => ({
     kind: 'error',
     code: TIMEOUT,
-    message: `the ${provider} classifier did not answer within its ${shareMs} ms of INTENT_TIMEOUT_MS`,
+    message: `the ${provider} classifier did not answer within ${shareMs} ms`,
     provider,
     latencyMs: Math.round(performance.now() - started),
     cached: false,
