@@ -2,7 +2,8 @@
  * A fake OpenAI-compatible server for tests: a real node:http server on 127.0.0.1, port 0, serving
  * POST /v1/chat/completions. The real openai SDK talks to it through `baseURL`.
  *
- * Each test queues the replies it wants (status, headers, body, delay) and reads back what the SDK sent.
+ * Each test queues the replies it wants (status, headers, body, delay, or none at all: HANG) and reads
+ * back what the SDK sent.
  */
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
