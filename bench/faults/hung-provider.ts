@@ -1,7 +1,8 @@
 /**
  * A hung provider: intent blocks in `auto` mode, OpenAI configured, and the (fake) OpenAI server never
  * answers. The promise: every turn still gets the offline classifier's answer within INTENT_TIMEOUT_MS
- * (plus a margin for the turn's own work), and none ends in PROVIDER_TIMEOUT.
+ * (plus a margin for the turn's own work), none ends in PROVIDER_TIMEOUT, and the history marks each
+ * answer as a fallback.
  */
 import { join } from 'node:path';
 import { intentFlow } from '../load/flows.ts';
@@ -11,7 +12,11 @@ import { hungLlm, llmEnv } from './llm.ts';
 import { startConversations, textOf } from './load.ts';
 import type { ScenarioContext } from './scenario.ts';
 
-const INTENT_TIMEOUT_MS = 2_000;
+/**
+ * Long enough for two OpenAI attempts (40 % of the deadline each) and their backoff, so the third
+ * attempt is cut by the deadline itself: the case where the fallback has no time left.
+ */
+const INTENT_TIMEOUT_MS = 4_000;
 /** What a turn may take beyond the classification deadline: storing and sending, on a busy machine. */
 const MARGIN_MS = 1_000;
 const CLIENTS = 4;
@@ -57,7 +62,12 @@ export async function hungProvider(name: string, context: ScenarioContext): Prom
       (e) => e.type === 'intent.error' && e.data.code === 'PROVIDER_TIMEOUT',
     ).length;
     const slowest = Math.max(0, ...sent.map((s) => (s.settledAt ?? Number.POSITIVE_INFINITY) - s.sentAt));
+    // The provider never answered: every local answer is a fallback, and the history must say so.
+    const unmarked = events.filter(
+      (e) => (e.type === 'intent.detected' || e.type === 'intent.no_match') && e.data.fallback !== true,
+    ).length;
     const problems = [
+      ...(unmarked > 0 ? [`${unmarked} local answer(s) not marked fallback in history`] : []),
       ...(late > 0
         ? [`${late}/${sent.length} turns not answered within ${INTENT_TIMEOUT_MS + MARGIN_MS} ms`]
         : []),
