@@ -41,6 +41,7 @@ export class ScratchPostgres {
   readonly port: number;
   readonly #dir: string;
   readonly #bin: string;
+  #running = false;
 
   private constructor(dir: string, bin: string, port: number) {
     this.#dir = dir;
@@ -87,10 +88,17 @@ export class ScratchPostgres {
       '-w',
       'start',
     ]);
+    this.#running = true;
+  }
+
+  /** Starts it again if a scenario stopped it and did not get to start it (it ran out of time). */
+  async ensureRunning(): Promise<void> {
+    if (!this.#running) await this.start();
   }
 
   /** A fast shutdown: sessions are terminated, in-flight transactions rolled back. */
   async stop(): Promise<void> {
+    this.#running = false;
     await this.#tool('pg_ctl', ['-D', this.#data, '-m', 'fast', '-w', 'stop']);
   }
 
