@@ -39,17 +39,30 @@ const BASE_ENV = {
 
 const listening = (line: Record<string, unknown>) => String(line.msg).startsWith('Chatflow listening on');
 
+/** A busy machine may start a server in more than the helper's 10 s: wait up to three times as long. */
+const START_ATTEMPTS = 3;
+
+/** The first log line matching; kills the process if it exits or never logs it. */
+export async function waitForLog(
+  process: ServerProcess,
+  match: (line: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await process.waitForLog(match);
+    } catch (error) {
+      if (attempt >= START_ATTEMPTS || process.child.exitCode !== null) {
+        process.child.kill('SIGKILL');
+        throw error;
+      }
+    }
+  }
+}
+
 /** Starts `node src/main.ts` with `env` (DATA_DIR at least) and waits for its "listening" log line. */
 export async function startChatflow(env: Record<string, string>): Promise<Instance> {
   const process = spawnServer({ ...BASE_ENV, ...env });
-  let ready: Record<string, unknown>;
-  try {
-    ready = await process.waitForLog(listening);
-  } catch (error) {
-    process.child.kill('SIGKILL');
-    throw error;
-  }
-  const url = String(ready.url);
+  const url = String((await waitForLog(process, listening)).url);
   const instance: Instance = {
     url,
     api: new ApiClient(url, TEST_TOKEN),

@@ -8,10 +8,11 @@ function intentNamedIn(request: RecordedRequest): string {
   return intents.find((id) => id !== '(no match)' && text.includes(id)) ?? '(no match)';
 }
 
-/** An LLM answering every request after `delayMs`. */
-export async function slowLlm(delayMs: number): Promise<FakeOpenAi> {
+/** An LLM answering every request after `delayMs` (read when the request arrives). */
+export async function slowLlm(delayMs: number | (() => number)): Promise<FakeOpenAi> {
+  const delay = typeof delayMs === 'number' ? () => delayMs : delayMs;
   return (await FakeOpenAi.start()).respondWith((request) =>
-    answer(intentNamedIn(request), 0.9, { delayMs }),
+    answer(intentNamedIn(request), 0.9, { delayMs: delay() }),
   );
 }
 

@@ -38,7 +38,9 @@ function judge(conversations: readonly Conversation[], stored: (c: Conversation,
 }
 
 export async function sigtermSlowTurns(name: string, context: ScenarioContext): Promise<ScenarioResult> {
-  const fake = await slowLlm(SLOW_LLM_MS);
+  // Turns that start after SIGTERM are slower still: cut at the close, they could not go unnoticed.
+  let delayMs = SLOW_LLM_MS;
+  const fake = await slowLlm(() => delayMs);
   const env = {
     DATA_DIR: join(context.tmp, 'sigterm'),
     ...llmEnv(fake, 'openai'),
@@ -51,7 +53,10 @@ export async function sigtermSlowTurns(name: string, context: ScenarioContext): 
     const after = await startConversations(instance, AFTER_SIGTERM, 'late');
     for (const [i, c] of midTurn.entries()) c.send(textOf(i, 0), `${c.label}.0`);
     const classifying = await pollUntil(() => fake.requests.length >= MID_TURN, 5_000);
+    delayMs = 2 * SLOW_LLM_MS;
     const exited = instance.signal('SIGTERM', SHUTDOWN_TIMEOUT_MS + 5_000);
+    // The late messages must reach a server that knows it is stopping.
+    await instance.process.waitForLog((line) => line.msg === 'shutting down');
     const notSent = after.filter((c, i) => !c.send(textOf(MID_TURN + i, 0), `${c.label}.0`)).length;
     const everyone = [...midTurn, ...after];
     await pollUntil(() => everyone.every((c) => c.chat.closed !== null), SHUTDOWN_TIMEOUT_MS + 5_000);
