@@ -18,7 +18,7 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 const MID_TURN = 8;
 const AFTER_SIGTERM = 8;
 
-/** What became of each message, by the promise above; `ok` lists the acceptable outcomes. */
+/** What became of each message, named after the promise above: answered, refused up front, or half-done. */
 function judge(conversations: readonly Conversation[], stored: (c: Conversation, id: string) => boolean) {
   const outcomes = new Map<string, number>();
   for (const conversation of conversations) {
