@@ -20,12 +20,17 @@ import { sigkillUnderLoad } from './sigkill.ts';
 import { sigtermSlowTurns } from './sigterm.ts';
 
 const SCENARIOS: Scenario[] = [
-  { name: 'sigkill-sqlite', budgetMs: 60_000, run: (c) => sigkillUnderLoad('sigkill-sqlite', c) },
+  { name: 'sigkill-sqlite', budgetMs: 60_000, run: (c) => sigkillUnderLoad('sigkill-sqlite', c, 'plumbing') },
   {
     name: 'sigkill-postgres',
     budgetMs: 60_000,
     run: async (c) =>
-      sigkillUnderLoad('sigkill-postgres', c, await (await c.postgres()).createDatabase('faults_kill')),
+      sigkillUnderLoad(
+        'sigkill-postgres',
+        c,
+        'intent',
+        await (await c.postgres()).createDatabase('faults_kill'),
+      ),
   },
   { name: 'postgres-restart', budgetMs: 45_000, run: (c) => postgresRestart('postgres-restart', c) },
   {
