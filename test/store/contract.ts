@@ -923,6 +923,16 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
           const id = await talk(store, odd);
           assert.deepEqual(seqs(await store.getReplyTo(id, odd, 100)), [9, 10]);
           assert.deepEqual(await store.getReplyTo(id, 'c "2" \\ ', 100), []);
+          // A user who typed an id as text did not send a message with that id.
+          const typed = await store.appendTurn({
+            conversationId: id,
+            events: [userSaid('c-4'), botSaid('not this')],
+            state: {},
+            status: 'active',
+            at: at(8),
+          });
+          assert.deepEqual(typed, { ok: true, lastSeq: 14 });
+          assert.deepEqual(await store.getReplyTo(id, 'c-4', 100), []);
           const last = await store.appendTurn({
             conversationId: id,
             events: [userSaid('four', 'c-4'), botSaid('reply four'), botSaid('the end')],
@@ -931,8 +941,8 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
             at: at(9),
             clientMessageId: 'c-4',
           });
-          assert.deepEqual(last, { ok: true, lastSeq: 15 });
-          assert.deepEqual(seqs(await store.getReplyTo(id, 'c-4', 100)), [14, 15]);
+          assert.deepEqual(last, { ok: true, lastSeq: 17 });
+          assert.deepEqual(seqs(await store.getReplyTo(id, 'c-4', 100)), [16, 17]);
         });
       });
     });
