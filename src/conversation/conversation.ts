@@ -12,6 +12,7 @@ import type { Classification, IntentClassifier } from '../intent/classifier.ts';
 import type { Store } from '../store/store.ts';
 import { errorFrame, type FrameErrorCode, type FrameSink, type ServerFrame } from './frames.ts';
 import type { ConversationObserver } from './observer.ts';
+import { messageFrame, replyTo } from './replay.ts';
 
 export const TAKEN_OVER = { code: 4409, reason: 'resumed elsewhere' } as const;
 
@@ -47,14 +48,14 @@ const STEP_ERRORS: Record<StepErrorCode, FrameErrorCode> = {
   UNEXPECTED_CLASSIFICATION: 'NOT_WAITING',
 };
 
-/** The frame that shows an effect to the client, if any (most history events are not shown). */
-function frameOf(effect: Effect): ServerFrame | null {
+/**
+ * The frame that shows an effect to the client, if any (most history events are not shown). `seq` is
+ * the stored seq of the effect when it is a history event.
+ */
+function frameOf(effect: Effect, seq: number): ServerFrame | null {
   switch (effect.type) {
-    case 'history': {
-      if (effect.event.type !== 'message.bot') return null;
-      const { messageId, text, blockId, options } = effect.event.data;
-      return { type: 'message', id: messageId, text, blockId, ...(options ? { options } : {}) };
-    }
+    case 'history':
+      return effect.event.type === 'message.bot' ? messageFrame(effect.event.data, seq) : null;
     case 'classify':
       return { type: 'typing' };
     case 'wait':
@@ -84,6 +85,8 @@ export class Conversation {
   private running: Promise<void> | null = null;
   /** A store failure cut the last turn after its first segment: finish it before the next message. */
   private interrupted = false;
+  /** The seq of the last event this conversation stored (set by every successful write). */
+  private lastSeq = 0;
 
   constructor(init: {
     id: string;
@@ -200,15 +203,13 @@ export class Conversation {
       classify: (request) => this.classify(request),
       onSegment: async (segment) => {
         const first = segments++ === 0;
-        const stored = await this.store(
-          historyOf(segment.effects),
-          segment.state,
-          first ? clientMessageId : undefined,
-        );
+        const events = historyOf(segment.effects);
+        const stored = await this.store(events, segment.state, first ? clientMessageId : undefined);
         if (stored !== 'ok') {
           outcome = 'stopped';
           if (stored === 'duplicate' && clientMessageId) {
             this.send({ type: 'ack', clientMessageId, duplicate: true });
+            await this.replayReplyTo(clientMessageId);
           } else if (stored === 'fenced') {
             this.evict();
           } else {
@@ -217,8 +218,10 @@ export class Conversation {
           return false;
         }
         this.state = segment.state;
+        let seq = this.lastSeq - events.length; // the store numbered this segment's events from here
         for (const effect of segment.effects) {
-          const frame = frameOf(effect);
+          if (effect.type === 'history') seq += 1;
+          const frame = frameOf(effect, seq);
           if (frame) this.send(frame);
         }
         if (segment.state.phase === 'ended') this.sink?.close(1000, 'conversation ended');
@@ -241,6 +244,16 @@ export class Conversation {
     // A conversation that could not even be created cannot be resumed: end the socket.
     if (!this.persisted) this.sink?.close(1011, 'storage unavailable');
     return 'not_stored';
+  }
+
+  /** A resent message was stored before: its reply may never have reached the client, so send it again. */
+  private async replayReplyTo(clientMessageId: string): Promise<void> {
+    try {
+      for (const frame of await replyTo(this.deps.store, this.id, clientMessageId)) this.send(frame);
+    } catch (err) {
+      this.deps.onError(err, this.id, 'reading a reply to replay');
+      this.send(errorFrame('STORE_UNAVAILABLE', 'the reply could not be read; send the message again'));
+    }
   }
 
   private async classify(request: Parameters<IntentClassifier['classify']>[0]): Promise<Classification> {
@@ -293,6 +306,7 @@ export class Conversation {
         );
         observe('create');
         this.persisted = true;
+        this.lastSeq = events.length;
         return 'ok';
       }
       const written = await this.deps.store.appendTurn({
@@ -305,7 +319,10 @@ export class Conversation {
         ...(clientMessageId ? { clientMessageId } : {}),
       });
       observe('append');
-      if (written.ok) return 'ok';
+      if (written.ok) {
+        this.lastSeq = written.lastSeq;
+        return 'ok';
+      }
       return written.reason === 'not_found' ? 'failed' : written.reason;
     } catch (err) {
       observe(this.persisted ? 'append' : 'create');

@@ -7,7 +7,17 @@ export type ServerFrame =
       flowVersion: number;
       resumed?: true;
     }
-  | { type: 'message'; id: string; text: string; blockId: string; options?: string[] }
+  | {
+      type: 'message';
+      id: string;
+      text: string;
+      blockId: string;
+      options?: string[];
+      /** The seq of its `message.bot` event in the history: a resume's `lastSeq`. */
+      seq: number;
+      /** Sent again: the client may have missed it (see replay.ts). */
+      replayed?: true;
+    }
   | { type: 'typing' }
   | { type: 'waiting'; blockId: string }
   | { type: 'end' }
@@ -23,6 +33,7 @@ export const FRAME_ERRORS = {
   TEXT_TOO_LONG: 'the text is longer than the limit',
   RATE_LIMITED: 'too many messages; slow down',
   RESUME_REFUSED: 'this conversation cannot be resumed',
+  INVALID_LAST_SEQ: 'lastSeq must be an integer ≥ 0: the seq of the last message frame seen',
   CONVERSATION_ENDED: 'the conversation has ended',
   STORE_UNAVAILABLE: 'storage is unavailable; the message was not processed, please send it again',
   TURN_INTERRUPTED:

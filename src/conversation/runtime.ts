@@ -12,6 +12,7 @@ import { Conversation, type ConversationDeps, TAKEN_OVER } from './conversation.
 import type { FlowCatalog } from './flow-catalog.ts';
 import type { FrameErrorCode, FrameSink } from './frames.ts';
 import type { ConversationObserver } from './observer.ts';
+import { missedMessages } from './replay.ts';
 import { hashToken, newConversationId, newResumeToken, tokenMatches } from './tokens.ts';
 
 export const CLOSE_CODES = {
@@ -111,9 +112,15 @@ export class ConversationRuntime {
    * Resumes a stored conversation on this socket. Unknown id and wrong token get the same answer, so
    * the refusal tells nothing about which conversations exist. The socket that held the conversation
    * until now (here, or on another instance) is closed with 4409: the claim bumps the conversation's
-   * epoch, which fences every later write of the previous holder.
+   * epoch, which fences every later write of the previous holder. With `afterSeq` (the last event seq
+   * the client saw), the bot messages stored after it are replayed before the turn goes on.
    */
-  async resume(conversationId: string, resumeToken: string, sink: FrameSink): Promise<OpenResult> {
+  async resume(
+    conversationId: string,
+    resumeToken: string,
+    sink: FrameSink,
+    afterSeq?: number,
+  ): Promise<OpenResult> {
     if (this.draining) return { ok: false, code: 'SERVER_SHUTTING_DOWN' };
     const claims = this.claimsOf(conversationId);
     claims.count++;
@@ -121,13 +128,19 @@ export class ConversationRuntime {
       const record = await this.options.store.getConversation(conversationId);
       if (!record || !tokenMatches(resumeToken, record.resumeTokenHash))
         return { ok: false, code: 'RESUME_REFUSED' };
-      if (record.status === 'ended') return { ok: false, code: 'CONVERSATION_ENDED' };
-      // Loaded before the claim, so that nothing is awaited between the claim and holding it.
+      if (record.status === 'ended') {
+        // Its last turn may have been stored but never shown: show it before saying it has ended.
+        for (const frame of await missedMessages(this.options.store, conversationId, afterSeq))
+          sink.send(frame);
+        return { ok: false, code: 'CONVERSATION_ENDED' };
+      }
       const flow = await this.options.catalog.version(record.flowVersion);
       await this.evict(conversationId);
       const claimed = await this.options.store.claimConversation(conversationId);
       if (!claimed) return { ok: false, code: 'RESUME_REFUSED' };
       if (claimed.status === 'ended') return { ok: false, code: 'CONVERSATION_ENDED' };
+      // Read after the claim, which fences the previous holder: nothing more can be stored meanwhile.
+      const missed = await missedMessages(this.options.store, conversationId, afterSeq);
       const conversation = new Conversation({
         id: conversationId,
         flow,
@@ -141,6 +154,7 @@ export class ConversationRuntime {
       this.options.onClaimed?.(conversationId, claimed.epoch);
       conversation.attach(sink);
       sink.send({ type: 'conversation', conversationId, flowVersion: flow.version, resumed: true });
+      for (const frame of missed) sink.send(frame);
       void conversation.enqueue({ type: 'resume' });
       return { ok: true, conversation };
     } catch (err) {

@@ -10,6 +10,7 @@ import { TAKEN_OVER } from '../conversation/conversation.ts';
 import { errorFrame } from '../conversation/frames.ts';
 import { CLOSE_CODES, type ConversationRuntime } from '../conversation/runtime.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
+import { parseLastSeq } from './protocol.ts';
 import { Session } from './session.ts';
 
 export const WS_PATH = '/ws';
@@ -83,10 +84,21 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
 
   async function open(session: Session, query: URLSearchParams): Promise<void> {
     const conversationId = query.get('conversationId');
+    const lastSeq = parseLastSeq(query.get('lastSeq'));
+    if (conversationId !== null && !lastSeq.ok) {
+      session.send(errorFrame('INVALID_LAST_SEQ'));
+      session.close(CLOSE_CODES.policyViolation, 'invalid lastSeq');
+      return;
+    }
     const result =
       conversationId === null
         ? await runtime.start(session)
-        : await runtime.resume(conversationId, query.get('resumeToken') ?? '', session);
+        : await runtime.resume(
+            conversationId,
+            query.get('resumeToken') ?? '',
+            session,
+            lastSeq.ok ? lastSeq.lastSeq : undefined,
+          );
     if (result.ok) {
       session.bind(result.conversation);
       return;

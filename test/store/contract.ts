@@ -920,5 +920,122 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
         });
       });
     });
+
+    describe('replay reads', () => {
+      /** A conversation of three turns and a resume; returns its id. Seqs are in the comments. */
+      async function talk(store: Store, odd = 'c-2'): Promise<string> {
+        const conversation = newConversation();
+        // 1 started, 2 welcome, 3 menu
+        await store.createConversation(conversation, [started(), botSaid('welcome'), botSaid('menu')]);
+        const turns: HistoryEvent[][] = [
+          [userSaid('one', 'c-1'), botSaid('reply one')], // 4, 5
+          [
+            userSaid('two\u0000', odd),
+            { type: 'block.entered', data: { blockId: 'r', blockType: 'intent' } },
+          ], // 6, 7
+          // The server stopped mid-classification; the resume classified again and answered: 8, 9, 10
+          [{ type: 'conversation.resumed', data: {} }, botSaid('reply two'), botSaid('and more')],
+          [userSaid('three'), botSaid('reply three')], // 11, 12 (no clientMessageId)
+        ];
+        for (const [i, events] of turns.entries()) {
+          const clientMessageId =
+            events[0]?.type === 'message.user' ? events[0].data.clientMessageId : undefined;
+          const written = await store.appendTurn({
+            conversationId: conversation.id,
+            events,
+            state: { turn: i },
+            status: 'active',
+            at: at(i + 1),
+            ...(clientMessageId === undefined ? {} : { clientMessageId }),
+          });
+          assert.equal(written.ok, true);
+        }
+        return conversation.id;
+      }
+      const seqs = (events: { seq: number }[]) => events.map((event) => event.seq);
+
+      test('getBotMessagesAfter: the bot messages after a seq, oldest first, as stored', async () => {
+        await withFlow(async (store) => {
+          const id = await talk(store);
+          assert.deepEqual(seqs(await store.getBotMessagesAfter(id, 0, 100)), [2, 3, 5, 9, 10, 12]);
+          assert.deepEqual(seqs(await store.getBotMessagesAfter(id, 5, 100)), [9, 10, 12]);
+          assert.deepEqual(seqs(await store.getBotMessagesAfter(id, 9, 100)), [10, 12]);
+          assert.deepEqual(await store.getBotMessagesAfter(id, 12, 100), []);
+          assert.deepEqual(await store.getBotMessagesAfter(id, 2 ** 40, 100), []);
+          const all = await store.getEvents(id);
+          assert.deepEqual(
+            await store.getBotMessagesAfter(id, 8, 100),
+            all.filter((event) => event.type === 'message.bot' && event.seq > 8),
+          );
+          assert.deepEqual(await store.getBotMessagesAfter('unknown', 0, 100), []);
+        });
+      });
+
+      test('getBotMessagesAfter: a limit keeps the newest messages', async () => {
+        await withFlow(async (store) => {
+          const id = await talk(store);
+          assert.deepEqual(seqs(await store.getBotMessagesAfter(id, 0, 2)), [10, 12]);
+          assert.deepEqual(seqs(await store.getBotMessagesAfter(id, 3, 1)), [12]);
+        });
+      });
+
+      test('getBotMessagesAfter: a negative or fractional seq, or a limit below 1, is a RangeError', async () => {
+        await withFlow(async (store) => {
+          const id = await talk(store);
+          await assert.rejects(store.getBotMessagesAfter(id, -1, 10), RangeError);
+          await assert.rejects(store.getBotMessagesAfter(id, 1.5, 10), RangeError);
+          await assert.rejects(store.getBotMessagesAfter(id, 0, 0), RangeError);
+          await assert.rejects(store.getReplyTo(id, 'c-1', 0), RangeError);
+        });
+      });
+
+      test('getReplyTo: the bot messages after the user message, up to the next user message', async () => {
+        await withFlow(async (store) => {
+          const id = await talk(store);
+          assert.deepEqual(seqs(await store.getReplyTo(id, 'c-1', 100)), [5]);
+          // Answered after a resume: still its reply, up to the next user message (which has no id).
+          assert.deepEqual(seqs(await store.getReplyTo(id, 'c-2', 100)), [9, 10]);
+          assert.deepEqual(seqs(await store.getReplyTo(id, 'c-2', 1)), [10]);
+          const [reply] = await store.getReplyTo(id, 'c-1', 100);
+          assert.deepEqual(
+            reply,
+            (await store.getEvents(id)).find((event) => event.seq === 5),
+          );
+          assert.deepEqual(await store.getReplyTo(id, 'never sent', 100), []);
+          assert.deepEqual(await store.getReplyTo('unknown', 'c-1', 100), []);
+          const other = await talk(store);
+          assert.deepEqual(seqs(await store.getReplyTo(other, 'c-1', 100)), [5], 'per conversation');
+        });
+      });
+
+      test('getReplyTo: the last user message, and ids that need escaping, are found', async () => {
+        await withFlow(async (store) => {
+          const odd = 'c "2" \\ \u0000 ☔ </x>';
+          const id = await talk(store, odd);
+          assert.deepEqual(seqs(await store.getReplyTo(id, odd, 100)), [9, 10]);
+          assert.deepEqual(await store.getReplyTo(id, 'c "2" \\ ', 100), []);
+          // A user who typed an id as text did not send a message with that id.
+          const typed = await store.appendTurn({
+            conversationId: id,
+            events: [userSaid('c-4'), botSaid('not this')],
+            state: {},
+            status: 'active',
+            at: at(8),
+          });
+          assert.deepEqual(typed, { ok: true, lastSeq: 14 });
+          assert.deepEqual(await store.getReplyTo(id, 'c-4', 100), []);
+          const last = await store.appendTurn({
+            conversationId: id,
+            events: [userSaid('four', 'c-4'), botSaid('reply four'), botSaid('the end')],
+            state: {},
+            status: 'active',
+            at: at(9),
+            clientMessageId: 'c-4',
+          });
+          assert.deepEqual(last, { ok: true, lastSeq: 17 });
+          assert.deepEqual(seqs(await store.getReplyTo(id, 'c-4', 100)), [16, 17]);
+        });
+      });
+    });
   });
 }

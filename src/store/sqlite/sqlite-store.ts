@@ -25,12 +25,14 @@ import type {
   NewConversation,
   Page,
   Store,
+  StoredBotMessage,
   StoredEvent,
   TurnWrite,
 } from '../store.ts';
 import { toStoreError } from './errors.ts';
 import { GroupCommit, type GroupCommitStats } from './group-commit.ts';
 import { runMigrations } from './migrations.ts';
+import { SqliteReplayQueries } from './replay-queries.ts';
 import { integerColumn, jsonColumn, nullableIntegerColumn, type Row, textColumn } from './rows.ts';
 import { inImmediateTransaction } from './transaction.ts';
 
@@ -153,9 +155,12 @@ export class SqliteStore implements Store {
   /** Batches history writes (createConversation, appendTurn); absent when group commit is off. */
   readonly #group: GroupCommit | undefined;
 
+  readonly #replay: SqliteReplayQueries;
+
   constructor(db: DatabaseSync, options: { groupCommit?: boolean } = {}) {
     this.#db = db;
     this.#group = options.groupCommit === false ? undefined : new GroupCommit(db);
+    this.#replay = new SqliteReplayQueries(db, toStoredEvent);
     const prepare = (sql: string) => db.prepare(sql);
     this.#sql = {
       ping: prepare('SELECT 1 AS ok'),
@@ -407,6 +412,22 @@ export class SqliteStore implements Store {
         rows.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : null;
       return { items, nextCursor };
     });
+  }
+
+  async getBotMessagesAfter(
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<StoredBotMessage[]> {
+    return this.#call(() => this.#replay.botMessagesAfter(conversationId, afterSeq, limit));
+  }
+
+  async getReplyTo(
+    conversationId: string,
+    clientMessageId: string,
+    limit: number,
+  ): Promise<StoredBotMessage[]> {
+    return this.#call(() => this.#replay.replyTo(conversationId, clientMessageId, limit));
   }
 
   #current(): number | null {
