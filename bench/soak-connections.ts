@@ -8,7 +8,9 @@
  *
  *   npm run bench:soak                                  # 10 rounds of 5,000 connections
  *   npm run bench:soak -- --rounds 4 --connections 1000 # a quicker run
- *   MALLOC_ARENA_MAX=2 npm run bench:soak               # passed to the server (glibc malloc arenas)
+ *   npm run bench:soak -- --baseline                    # the same rounds against a bare `ws` server
+ *   MALLOC_ARENA_MAX=2 npm run bench:soak               # passed to the server (glibc malloc arenas),
+ *   NODE_OPTIONS=--max-semi-space-size=16 npm run bench:soak   # and so is NODE_OPTIONS
  *
  * Prints one Markdown row per round on stdout; exits 1 if RSS kept growing, 2 on an error or timeout.
  */
@@ -19,12 +21,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectClients, type LoadClient, type Protocol } from './load/generator.ts';
-import type { SoakMemory, SoakReady } from './soak-server.ts';
+import type { SoakMemory, SoakReady } from './soak-memory.ts';
 
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '5000' },
+    baseline: { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Math.min(Math.max(Number(values.rounds), 3), 50);
@@ -49,7 +52,8 @@ const MiB = 1024 * 1024;
 const mib = (bytes: number) => (bytes / MiB).toFixed(1);
 
 async function startServerChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(new URL('./soak-server.ts', import.meta.url), [], {
+  const script = values.baseline ? './soak-baseline-server.ts' : './soak-server.ts';
+  const child = fork(new URL(script, import.meta.url), [], {
     env: {
       PATH: process.env.PATH ?? '',
       ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
@@ -109,7 +113,10 @@ async function soak(url: string, child: ChildProcess): Promise<number[]> {
   console.log(
     `${ROUNDS} rounds of ${CONNECTIONS} connections opened and closed; server memory after a full GC (MiB)`,
   );
-  console.log(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '(unset)'}\n`);
+  console.log(
+    `server: ${values.baseline ? 'bare ws (baseline)' : 'Chatflow'}; ` +
+      `MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '(unset)'}; NODE_OPTIONS=${process.env.NODE_OPTIONS ?? '(unset)'}\n`,
+  );
   console.log(
     '| round | RSS | heap used | heap total | of which young generation | external | arrayBuffers | round time (s) |',
   );
