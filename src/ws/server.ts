@@ -53,6 +53,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     noServer: true,
     maxPayload: limits.maxFrameBytes,
     maxFragments: WS_FIXED_LIMITS.maxFragments,
+    // Never negotiated: a zlib context per socket costs more memory than chat frames would save.
     perMessageDeflate: false,
   } as ConstructorParameters<typeof WebSocketServer>[0]);
   wss.on('error', (err) => logger.error({ err }, 'WebSocket server error'));
