@@ -4,18 +4,27 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { intentDefinitions } from '../../src/engine/blocks/intent.ts';
 import { compileFlow } from '../../src/engine/compile.ts';
 import type { HistoryEvent } from '../../src/engine/history.ts';
 import { runTurn } from '../../src/engine/run-turn.ts';
 import { type ConversationState, initialState } from '../../src/engine/state.ts';
-import type { IntentProviderName } from '../../src/flow/types.ts';
+import type { IntentBlock, IntentProviderName } from '../../src/flow/types.ts';
 import { createIntentRouter } from '../../src/intent/create.ts';
 import { OfflineIntentClassifier } from '../../src/intent/offline/index.ts';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 import { loadExample } from '../support/flows.ts';
 
-const flow = compileFlow(loadExample('travel'), 1);
+const travel = loadExample('travel');
+const flow = compileFlow(travel, 1);
 const offline = new OfflineIntentClassifier();
+// As the server does when a version is uploaded or loaded: a classification never trains.
+await offline.prepare(1, [
+  {
+    blockId: 'route',
+    intents: intentDefinitions(travel.blocks.find((b) => b.id === 'route') as IntentBlock),
+  },
+]);
 
 function router(provider: IntentProviderName, fake?: FakeOpenAi) {
   return createIntentRouter(

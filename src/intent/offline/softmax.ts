@@ -75,13 +75,18 @@ function shuffle(order: Int32Array, random: () => number): void {
 /** Below this, a class's gradient is skipped: most classes soon have p ≈ 0 for most texts. */
 const GRADIENT_FLOOR = 1e-3;
 
+/**
+ * Sum of the weights at the end of the averaged epochs, in float32 (a few values of similar size
+ * add up without losing precision that matters): training holds two weight arrays, not three
+ * times their size as a float64 sum would. The mean is written into the sum's own array.
+ */
 class Averager {
-  private readonly weights: Float64Array;
+  private readonly weights: Float32Array;
   private readonly bias: Float64Array;
   private count = 0;
 
   constructor(size: number, classCount: number) {
-    this.weights = new Float64Array(size);
+    this.weights = new Float32Array(size);
     this.bias = new Float64Array(classCount);
   }
 
@@ -92,9 +97,11 @@ class Averager {
     this.count++;
   }
 
-  writeInto(weights: Float32Array, bias: Float32Array): void {
-    for (let k = 0; k < weights.length; k++) weights[k] = (this.weights[k] as number) / this.count;
-    for (let c = 0; c < bias.length; c++) bias[c] = (this.bias[c] as number) / this.count;
+  /** The averaged weights (the sum's array, divided in place) and biases. */
+  mean(): { weights: Float32Array; bias: Float32Array } {
+    const { weights, count } = this;
+    for (let k = 0; k < weights.length; k++) weights[k] = (weights[k] as number) / count;
+    return { weights, bias: Float32Array.from(this.bias, (sum) => sum / count) };
   }
 }
 
@@ -210,7 +217,7 @@ export function trainSoftmax(
     }
     if (averager && epoch >= options.epochs - options.averagedEpochs) averager.add(weights, scale, bias);
   }
-  if (averager) averager.writeInto(weights, bias);
-  else if (scale !== 1) for (let k = 0; k < weights.length; k++) weights[k] = (weights[k] as number) * scale;
+  if (averager) return { classCount, ...averager.mean() };
+  if (scale !== 1) for (let k = 0; k < weights.length; k++) weights[k] = (weights[k] as number) * scale;
   return model;
 }

@@ -1,10 +1,10 @@
 /**
  * Trains intent models off the event loop. Training 10,000 examples takes about a second of CPU:
- * done inline, it would pause every conversation of the server; in a worker thread, only the
- * conversations waiting for that model wait. One worker per process, started at first use, kept
- * referenced only while it has work (an idle worker does not keep the process alive), and started
- * again if it dies after having worked. A worker that fails before its first answer (it cannot start
- * here) is not tried again: its trainings, and all later ones, run inline.
+ * done inline, it would pause every conversation of the server. One worker per process, started
+ * when a training is asked for and stopped as soon as it has no more work: what training allocated
+ * (texts, vectors, the weights being averaged) goes with the worker's heap instead of being held by
+ * an idle thread. It is started again if it dies after having worked. A worker that fails before its
+ * first answer (it cannot start here) is not tried again: its trainings, and all later ones, run inline.
  */
 import { Worker } from 'node:worker_threads';
 import type { IntentDefinition } from '../classifier.ts';
@@ -41,6 +41,11 @@ export class WorkerTrainer implements ModelTrainer {
   /** `script` is for tests: the worker's module. */
   constructor(script: URL = WORKER_SCRIPT) {
     this.#script = script;
+  }
+
+  /** Whether a worker thread is running (it is only while it has trainings to do). */
+  get running(): boolean {
+    return this.#worker !== undefined;
   }
 
   /** True once a worker failed to start: training runs on the calling thread. */
@@ -94,7 +99,14 @@ export class WorkerTrainer implements ModelTrainer {
     this.#pending.delete(reply.id);
     if ('error' in reply) pending.reject(new Error(reply.error));
     else pending.resolve(reply.model);
-    if (this.#pending.size === 0) this.#worker?.unref();
+    if (this.#pending.size === 0) this.#stopIdle();
+  }
+
+  /** No more work: the worker is stopped, so its heap is given back (the next training starts another). */
+  #stopIdle(): void {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    void worker?.terminate();
   }
 
   /**
