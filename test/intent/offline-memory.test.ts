@@ -70,11 +70,11 @@ describe('offline classifier: memory accounting', () => {
   });
 
   it('caps the bound with the weight limit: the rarest features are dropped beyond it', () => {
-    const limits = { ...OFFLINE_LIMITS, maxModelWeights: 31 * 200 };
+    const limits = { ...OFFLINE_LIMITS, maxModelWeights: 31 * 20 };
     const bound = blockBytesBound(MANY_INTENTS, limits);
     assert.ok(bound < blockBytesBound(MANY_INTENTS));
     assert.ok(bound >= actualBytes(MANY_INTENTS, limits));
-    assert.ok(trainIntentModel(MANY_INTENTS, limits).vectorizer.columnCount <= 200);
+    assert.ok(trainIntentModel(MANY_INTENTS, limits).vectorizer.columnCount <= 20);
   });
 
   it('weighs the cache as the sum of its entries', async () => {

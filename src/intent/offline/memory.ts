@@ -6,6 +6,7 @@
  */
 import type { IntentDefinition } from '../classifier.ts';
 import type { CertainMatchIndex } from './certain-match.ts';
+import { isStopWord } from './features.ts';
 import { OFFLINE_LIMITS, type OfflineLimits } from './limits.ts';
 import type { IntentModel } from './model.ts';
 import { canonicalText, tokenize } from './normalize.ts';
@@ -17,6 +18,7 @@ const COLUMN_BYTES = 8;
 /** Character n-grams of 3 to 5 code units, inside each word padded with a space on each side. */
 const CHAR_MIN = 3;
 const CHAR_MAX = 5;
+const DIGIT = /\p{Nd}/gu;
 
 function stringBytes(text: string): number {
   return STRING_OVERHEAD + 2 * text.length;
@@ -48,41 +50,67 @@ export function certainIndexBytes(index: CertainMatchIndex): number {
   return bytes;
 }
 
-/** Most feature ids a word of `length` code units can give: its char n-grams, its unigram and a bigram. */
-function featuresOfWord(length: number): number {
-  const padded = length + 2;
-  let grams = 0;
-  for (let start = 0; start + CHAR_MIN <= padded; start++)
-    grams += Math.min(padded, start + CHAR_MAX) - start - 2;
-  return grams + 2;
+/**
+ * Distinct features the texts can give, counted on their words: unigrams, bigrams (with
+ * the start and end of the text), and character 3–5-grams of each word padded with spaces, each
+ * with its weak mark (features.ts). Training uses the same words, stemmed and hashed, which can
+ * only merge features, never split one: this is an upper bound.
+ */
+function distinctFeatures(canonicalTexts: Iterable<string>): number {
+  const words = new Set<string>();
+  const pairs = new Set<string>();
+  for (const text of canonicalTexts) {
+    let previous = '\u0002';
+    for (const word of tokenize(text)) {
+      words.add(word);
+      pairs.add(`${previous} ${word}`);
+      previous = word;
+    }
+    if (text !== '') pairs.add(`${previous} \u0003`);
+  }
+  const grams = new Set<string>();
+  for (const word of words) {
+    const padded = ` ${word} `;
+    const weak = isStopWord(word) ? '1' : '0';
+    for (let start = 0; start + CHAR_MIN <= padded.length; start++) {
+      for (let end = start + CHAR_MIN; end <= Math.min(padded.length, start + CHAR_MAX); end++) {
+        grams.add(weak + padded.slice(start, end));
+      }
+    }
+  }
+  return words.size + pairs.size + grams.size;
 }
 
 /**
- * An upper bound on the bytes of a block's model and certain-match index, from its intents alone:
- * the vocabulary cannot hold more features than the training texts contain (counted from their
- * canonical form, which is never shorter than what training or the index use), nor more than the
- * weight limit allows; each text gives at most one key in each map of the certain-match index.
+ * An upper bound on the bytes of a block's model and certain-match index, from its intents alone,
+ * without training: the vocabulary holds at most the distinct features of the training texts, and
+ * at most what the weight limit allows; the certain-match index has at most one key per distinct
+ * text, never longer than the text's canonical form.
  */
 export function blockBytesBound(
   intents: readonly IntentDefinition[],
   limits: OfflineLimits = OFFLINE_LIMITS,
 ): number {
-  let features = 0;
-  let keyBytes = 0;
+  const examples = new Set<string>();
+  const labels = new Set<string>();
+  const texts = new Set<string>();
   for (const intent of intents) {
-    keyBytes += stringBytes(canonicalText(intent.id));
-    for (const text of [
-      intent.description,
-      ...(intent.examples ?? []).slice(0, limits.maxExamplesPerIntent),
-    ]) {
-      const canonical = canonicalText(text);
-      const words = tokenize(canonical);
-      // One bigram with the text's end, besides each word's unigram and bigram with the previous word.
-      features += words.reduce((sum, word) => sum + featuresOfWord(word.length), words.length > 0 ? 1 : 0);
-      keyBytes += 2 * stringBytes(canonical);
-    }
+    const used = (intent.examples ?? []).slice(0, limits.maxExamplesPerIntent).map(canonicalText);
+    const description = canonicalText(intent.description);
+    // Training reads texts with every digit → 0 (normalizeText): that only merges features.
+    for (const text of [description, ...used]) texts.add(text.replace(DIGIT, '0'));
+    for (const text of used) examples.add(text);
+    for (const text of [canonicalText(intent.id), description, ...used]) labels.add(text);
   }
+  let keyBytes = 0;
+  for (const key of examples) keyBytes += stringBytes(key);
+  for (const key of labels) keyBytes += stringBytes(key);
   const maxColumns = Math.floor(limits.maxModelWeights / (intents.length + 1));
-  const ids = intents.map((intent) => intent.id);
-  return modelLayoutBytes(ids, Math.min(features, maxColumns)) + keyBytes;
+  const columns = Math.min(distinctFeatures(texts), maxColumns);
+  return (
+    modelLayoutBytes(
+      intents.map((intent) => intent.id),
+      columns,
+    ) + keyBytes
+  );
 }
