@@ -7,7 +7,13 @@
  * in bytes (memory.ts counts them).
  */
 import { LRUCache } from 'lru-cache';
-import type { Classification, ClassifyRequest, IntentClassifier, IntentDefinition } from '../classifier.ts';
+import type {
+  Classification,
+  ClassifyRequest,
+  IntentClassifier,
+  IntentDefinition,
+  IntentErrorCode,
+} from '../classifier.ts';
 import { buildCertainMatchIndex, type CertainMatchIndex, findCertainIntent } from './certain-match.ts';
 import { OFFLINE_LIMITS } from './limits.ts';
 import { certainIndexBytes, modelBytes } from './memory.ts';
@@ -107,7 +113,7 @@ export class OfflineIntentClassifier implements IntentClassifier {
         const key = keyOf(flowVersion, block.blockId);
         await this.#modelFor(key, this.#entryFor(key, block.intents));
       } catch {
-        // A block that cannot be trained now is retried (and reported as an error value) at classify.
+        // A block that cannot be trained now answers PROVIDER_UNAVAILABLE at classify, which retrains it.
       }
     }
   }
@@ -115,41 +121,34 @@ export class OfflineIntentClassifier implements IntentClassifier {
   async classify(request: ClassifyRequest): Promise<Classification> {
     const started = performance.now();
     const outcome = { provider: LOCAL_PROVIDER, cached: false, fallback: false };
+    const failed = (code: IntentErrorCode, message: string): Classification => ({
+      kind: 'error',
+      code,
+      message,
+      ...outcome,
+      latencyMs: elapsedMs(started),
+    });
     try {
       if (request.signal?.aborted) {
-        const message = 'the classification deadline passed before the offline classifier ran';
-        return {
-          kind: 'error',
-          code: 'PROVIDER_TIMEOUT',
-          message,
-          ...outcome,
-          latencyMs: elapsedMs(started),
-        };
+        return failed(
+          'PROVIDER_TIMEOUT',
+          'the classification deadline passed before the offline classifier ran',
+        );
       }
       const key = keyOf(request.flowVersion, request.blockId);
       const entry = this.#entryFor(key, request.intents);
       if (entry.intents.length === 0) return { kind: 'no_match', ...outcome, latencyMs: elapsedMs(started) };
-      const oversized = this.#oversized.get(key);
-      if (oversized?.signature === entry.signature) {
-        return {
-          kind: 'error',
-          code: 'PROVIDER_ERROR',
-          message: oversized.message,
-          ...outcome,
-          latencyMs: elapsedMs(started),
-        };
-      }
+      const oversized = this.#oversizedMessage(key, entry);
+      if (oversized) return failed('PROVIDER_ERROR', oversized);
       const model = entry.model;
       if (!model) {
         // Never train inside a turn: answer now, and have the model ready for the next turns.
         this.#modelFor(key, entry).catch(() => {});
-        return {
-          kind: 'error',
-          code: 'PROVIDER_UNAVAILABLE',
-          message: `the model of intent block "${request.blockId}" (flow version ${request.flowVersion}) is not in memory; it is being trained`,
-          ...outcome,
-          latencyMs: elapsedMs(started),
-        };
+        const { blockId, flowVersion } = request;
+        return failed(
+          'PROVIDER_UNAVAILABLE',
+          `the model of intent block "${blockId}" (flow version ${flowVersion}) is not in memory; it is being trained`,
+        );
       }
       const prediction = predict(model, request.text);
       const latencyMs = elapsedMs(started);
@@ -164,13 +163,7 @@ export class OfflineIntentClassifier implements IntentClassifier {
         latencyMs,
       };
     } catch (error) {
-      return {
-        kind: 'error',
-        code: 'PROVIDER_ERROR',
-        message: errorMessage(error),
-        ...outcome,
-        latencyMs: elapsedMs(started),
-      };
+      return failed('PROVIDER_ERROR', errorMessage(error));
     }
   }
 
@@ -209,9 +202,17 @@ export class OfflineIntentClassifier implements IntentClassifier {
     return entry;
   }
 
+  /** Why this block's model cannot be kept, when its last training found it larger than the cache. */
+  #oversizedMessage(key: string, entry: BlockEntry): string | undefined {
+    const oversized = this.#oversized.get(key);
+    return oversized?.signature === entry.signature ? oversized.message : undefined;
+  }
+
   #modelFor(key: string, entry: BlockEntry): Promise<IntentModel> {
     if (entry.model) return Promise.resolve(entry.model);
     if (entry.training) return entry.training;
+    const oversized = this.#oversizedMessage(key, entry);
+    if (oversized) return Promise.reject(new Error(oversized));
     const training = this.#trainer.train(entry.intents).then((model) => {
       this.#trainings++;
       // A new entry object: the cache weighs an entry again only when it is set with another value.
