@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setImmediate } from 'node:timers/promises';
 import type { IntentDefinition } from '../../src/intent/classifier.ts';
 import { OfflineIntentClassifier } from '../../src/intent/offline/index.ts';
 import { predict } from '../../src/intent/offline/model.ts';
@@ -81,6 +82,8 @@ describe('offline classifier: training off the event loop', () => {
     const trainer = new WorkerTrainer();
     try {
       const model = await trainer.train(TRAVEL_INTENTS);
+      assert.equal(trainer.running, true, 'kept for a training asked for in the answer callbacks');
+      await setImmediate();
       assert.equal(trainer.running, false, 'an idle worker does not keep its heap');
       const { softmax, vectorizer } = model;
       for (const array of [softmax.weights, softmax.bias, vectorizer.ids, vectorizer.idf]) {

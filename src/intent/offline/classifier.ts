@@ -108,6 +108,7 @@ export class OfflineIntentClassifier implements IntentClassifier {
     flowVersion: number,
     blocks: readonly { blockId: string; intents: readonly IntentDefinition[] }[],
   ): Promise<void> {
+    // One after the other: training memory is one block's at a time (the worker stays up in between).
     for (const block of blocks) {
       try {
         const key = keyOf(flowVersion, block.blockId);
