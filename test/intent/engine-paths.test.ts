@@ -9,7 +9,7 @@ import { compileFlow } from '../../src/engine/compile.ts';
 import type { HistoryEvent } from '../../src/engine/history.ts';
 import { runTurn } from '../../src/engine/run-turn.ts';
 import { type ConversationState, initialState } from '../../src/engine/state.ts';
-import type { IntentBlock, IntentProviderName } from '../../src/flow/types.ts';
+import type { IntentProviderName } from '../../src/flow/types.ts';
 import { createIntentRouter } from '../../src/intent/create.ts';
 import { OfflineIntentClassifier } from '../../src/intent/offline/index.ts';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
@@ -18,13 +18,6 @@ import { loadExample } from '../support/flows.ts';
 const travel = loadExample('travel');
 const flow = compileFlow(travel, 1);
 const offline = new OfflineIntentClassifier();
-// As the server does when a version is uploaded or loaded: a classification never trains.
-await offline.prepare(1, [
-  {
-    blockId: 'route',
-    intents: intentDefinitions(travel.blocks.find((b) => b.id === 'route') as IntentBlock),
-  },
-]);
 
 function router(provider: IntentProviderName, fake?: FakeOpenAi) {
   return createIntentRouter(
@@ -57,6 +50,11 @@ describe('engine paths through the real classifiers', () => {
   let fake: FakeOpenAi;
   before(async () => {
     fake = await FakeOpenAi.start();
+    // As the server does when a flow is uploaded: a turn should not wait for training.
+    const blocks = travel.blocks.flatMap((block) =>
+      block.type === 'intent' ? [{ blockId: block.id, intents: intentDefinitions(block) }] : [],
+    );
+    await router('local').prepare(1, blocks);
   });
   after(() => fake.close());
 
