@@ -20,6 +20,11 @@ export const ERROR_CATALOGUE = {
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'the route exists but not with this method (see `Allow`)' },
   VERSION_CONFLICT: { status: 412, meaning: '`If-Match` names a version that is not the current one' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'the body is larger than `MAX_BODY_BYTES`' },
+  INTENT_MODELS_TOO_LARGE: {
+    status: 413,
+    meaning:
+      "the flow's offline intent models would need more memory than `INTENT_MODEL_CACHE_MB`; `details` lists each intent block's share",
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     meaning: 'a body that is not `application/json` (or `+json`), or any `Content-Encoding`',

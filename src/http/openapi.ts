@@ -162,6 +162,7 @@ export function buildOpenApiDocument(): Json {
               'UNAUTHORIZED',
               'VERSION_CONFLICT',
               'PAYLOAD_TOO_LARGE',
+              'INTENT_MODELS_TOO_LARGE',
               'UNSUPPORTED_MEDIA_TYPE',
               STORE,
             ),
