@@ -3,12 +3,14 @@
  *
  * Errors: schema violations, duplicate block ids, duplicate intent ids in a block, transitions naming
  * no block, `maxNoMatch`/`onMaxNoMatch` without each other, `matches` patterns that do not compile in
- * the linear-time engine, and wait-less cycles. Warnings: unreachable blocks.
+ * the linear-time engine, wait-less cycles, and paths longer than the engine runs in one step.
+ * Warnings: unreachable blocks.
  */
 import type { z } from 'zod';
 import { type FlowGraph, readGraph, stronglyConnectedComponents } from './graph.ts';
 import { compilePattern, walkTests } from './patterns.ts';
 import { flowSchema } from './schema.ts';
+import { overlongSteps } from './step-length.ts';
 import type { Flow, FlowProblem } from './types.ts';
 
 export type ValidationResult =
@@ -180,6 +182,7 @@ export function validateFlow(document: unknown): ValidationResult {
     ...duplicateIntentIds(document),
     ...danglingTargets(document, graph),
     ...waitlessCycles(graph),
+    ...overlongSteps(graph),
   ];
   const parsed = flowSchema.safeParse(document);
   if (!parsed.success) {
