@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { ENGINE_LIMITS } from '../../src/flow/limits.ts';
 import type { Flow } from '../../src/flow/types.ts';
 import { validateFlow } from '../../src/flow/validate.ts';
-import { flowDocument, messageChain } from '../flow/long-flows.ts';
+import { flowDocument, messageChain } from '../flow/fixtures.ts';
 import { flowOf } from '../support/flows.ts';
 import { Conversation } from './harness.ts';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ENGINE_LIMITS } from '../../src/flow/limits.ts';
 import { validateFlow } from '../../src/flow/validate.ts';
-import { type Block, flowDocument, messageChain } from './long-flows.ts';
+import { type Block, flowDocument, messageChain } from './fixtures.ts';
 
 const LIMIT = ENGINE_LIMITS.maxStepsPerTurn;
 
