@@ -39,14 +39,14 @@ export async function startChat(options: {
     classifier,
     intentTimeoutMs: config.intent.timeoutMs,
     onError: (err, context) => logger.error({ err, ...context }, 'conversation error'),
-    onClaimed: (conversationId) => void cluster?.announceTakeover(conversationId),
+    onClaimed: (conversationId, epoch) => void cluster?.announceTakeover(conversationId, epoch),
     ...(options.observer ? { observer: options.observer } : {}),
   });
   if (store.notifications) {
     cluster = await joinCluster({
       notifications: store.notifications,
       catalog,
-      evict: (conversationId) => void runtime.evict(conversationId),
+      superseded: (conversationId, epoch) => runtime.superseded(conversationId, epoch),
       onError: (err) => logger.warn({ err }, 'could not notify the other instances'),
     });
     logger.info({ instanceId: cluster.instanceId }, 'joined the cluster (PostgreSQL LISTEN/NOTIFY)');

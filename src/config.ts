@@ -18,6 +18,8 @@ export const CONFIG_DEFAULTS = {
   OPENAI_MODEL: OPENAI_DEFAULTS.model,
   INTENT_PROVIDER: 'auto',
   INTENT_TIMEOUT_MS: 8_000,
+  /** Memory of the offline intent models kept at once (README "Offline intent classifier" > Limits). */
+  INTENT_MODEL_CACHE_MB: 256,
   LOG_LEVEL: 'info',
   MAX_BODY_BYTES: 5 * 1024 * 1024,
   WS_MAX_FRAME_BYTES: 16_384,
@@ -92,6 +94,7 @@ const envSchema = z.object({
     INTENT_TIMEOUT_LIMITS.maxMs,
     CONFIG_DEFAULTS.INTENT_TIMEOUT_MS,
   ),
+  INTENT_MODEL_CACHE_MB: integer(1, 1_048_576, CONFIG_DEFAULTS.INTENT_MODEL_CACHE_MB),
   LOG_LEVEL: z.enum(LOG_LEVELS).default(CONFIG_DEFAULTS.LOG_LEVEL),
   ALLOWED_ORIGINS: originList,
   MAX_BODY_BYTES: integer(1_024, 1024 * 1024 * 1024, CONFIG_DEFAULTS.MAX_BODY_BYTES),
@@ -117,6 +120,8 @@ export interface Config {
   metricsToken: string | undefined;
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
   intent: { provider: (typeof INTENT_PROVIDERS)[number]; timeoutMs: number };
+  /** INTENT_MODEL_CACHE_MB in bytes: the offline models' cache, and the most one flow's models may need. */
+  intentModelCacheBytes: number;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Normalised origins (see normaliseOrigin); empty = allow every Origin. */
   allowedOrigins: string[];
@@ -172,6 +177,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     metricsToken: e.METRICS_TOKEN,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
     intent: { provider: e.INTENT_PROVIDER, timeoutMs: e.INTENT_TIMEOUT_MS },
+    intentModelCacheBytes: e.INTENT_MODEL_CACHE_MB * 1024 * 1024,
     logLevel: e.LOG_LEVEL,
     allowedOrigins: e.ALLOWED_ORIGINS,
     maxBodyBytes: e.MAX_BODY_BYTES,

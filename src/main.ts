@@ -10,6 +10,7 @@ import type { Server } from 'restify';
 import { type Chat, startChat } from './chat.ts';
 import { type Config, ConfigError, EX_CONFIG, loadConfig } from './config.ts';
 import { DEFAULT_FLOW_PATH, readDefaultFlow } from './default-flow.ts';
+import { intentModelCapacity } from './flows/intent-capacity.ts';
 import { createFlowService } from './flows/service.ts';
 import { type ResolvedAdminToken, resolveAdminToken } from './http/admin-token.ts';
 import { createHttpServer } from './http/server.ts';
@@ -128,6 +129,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await options.onFlowActivated?.(version);
       },
       onHookError: (err, version) => logger.error({ err, version }, 'onFlowActivated failed'),
+      capacity: intentModelCapacity(config.intentModelCacheBytes),
     });
     const defaultFlowPath = options.defaultFlowPath ?? DEFAULT_FLOW_PATH;
     const defaultFlow = await readDefaultFlow(defaultFlowPath);

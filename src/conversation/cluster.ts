@@ -1,7 +1,9 @@
 /**
  * What instances sharing one PostgreSQL tell each other, over LISTEN/NOTIFY (no polling loop):
  * - `chatflow_flow`: a version was uploaded or activated → drop the cached current-version pointer;
- * - `chatflow_takeover`: a conversation was resumed on another instance → close our socket with 4409.
+ * - `chatflow_takeover`: a conversation was claimed on another instance, with the epoch of that claim →
+ *   close our socket with 4409 if what we hold is older. Comparing epochs matters: two resumes racing on
+ *   two instances each announce their claim, and the older announcement must not evict the newer holder.
  * A lost LISTEN connection may have missed messages, so on reconnect the flow pointer is dropped too
  * (takeovers need no replay: the fencing epoch refuses the old holder's next write anyway).
  */
@@ -14,14 +16,15 @@ export const CHANNELS = { flow: 'chatflow_flow', takeover: 'chatflow_takeover' }
 export interface Cluster {
   readonly instanceId: string;
   announceFlow(version: number): Promise<void>;
-  announceTakeover(conversationId: string): Promise<void>;
+  announceTakeover(conversationId: string, epoch: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function joinCluster(options: {
   notifications: StoreNotifications;
   catalog: FlowCatalog;
-  evict: (conversationId: string) => void;
+  /** Another instance claimed `conversationId` with `epoch`: let go of any older claim held here. */
+  superseded: (conversationId: string, epoch: number) => void;
   onError: (err: unknown) => void;
 }): Promise<Cluster> {
   const { notifications, catalog } = options;
@@ -33,8 +36,11 @@ export async function joinCluster(options: {
       () => catalog.invalidate(),
     ),
     await notifications.listen(CHANNELS.takeover, (payload) => {
-      const [from, conversationId] = payload.split(' ', 2);
-      if (from !== instanceId && conversationId) options.evict(conversationId);
+      const [from, conversationId, epoch] = payload.split(' ', 3);
+      const claimed = Number(epoch);
+      if (from !== instanceId && conversationId && Number.isSafeInteger(claimed)) {
+        options.superseded(conversationId, claimed);
+      }
     }),
   ];
   const notify = (channel: string, payload: string) =>
@@ -42,7 +48,8 @@ export async function joinCluster(options: {
   return {
     instanceId,
     announceFlow: (version) => notify(CHANNELS.flow, String(version)),
-    announceTakeover: (conversationId) => notify(CHANNELS.takeover, `${instanceId} ${conversationId}`),
+    announceTakeover: (conversationId, epoch) =>
+      notify(CHANNELS.takeover, `${instanceId} ${conversationId} ${epoch}`),
     async close() {
       await Promise.all(unsubscribe.map((stop) => stop().catch(() => {})));
     },

@@ -12,6 +12,7 @@ import type { Classification, IntentClassifier } from '../intent/classifier.ts';
 import type { Store } from '../store/store.ts';
 import { errorFrame, type FrameErrorCode, type FrameSink, type ServerFrame } from './frames.ts';
 import type { ConversationObserver } from './observer.ts';
+import { messageFrame, replyTo } from './replay.ts';
 
 export const TAKEN_OVER = { code: 4409, reason: 'resumed elsewhere' } as const;
 
@@ -25,7 +26,15 @@ export interface ConversationDeps {
   onError: (err: unknown, conversationId: string, during: string) => void;
   /** Told the duration of each turn, classification and write (metrics). */
   observer?: ConversationObserver;
+  /** False once the server is shutting down: new user messages are then refused before they start. */
+  acceptingMessages: () => boolean;
 }
+
+/**
+ * How storing a turn went: every segment stored, none (nothing happened: the message can be sent again),
+ * or the first only (the message is stored, its reply is not: the turn was interrupted).
+ */
+type TurnOutcome = 'completed' | 'not_stored' | 'interrupted' | 'stopped';
 
 const secondsSince = (startedMs: number) => (performance.now() - startedMs) / 1_000;
 
@@ -39,14 +48,14 @@ const STEP_ERRORS: Record<StepErrorCode, FrameErrorCode> = {
   UNEXPECTED_CLASSIFICATION: 'NOT_WAITING',
 };
 
-/** The frame that shows an effect to the client, if any (most history events are not shown). */
-function frameOf(effect: Effect): ServerFrame | null {
+/**
+ * The frame that shows an effect to the client, if any (most history events are not shown). `seq` is
+ * the stored seq of the effect when it is a history event.
+ */
+function frameOf(effect: Effect, seq: number): ServerFrame | null {
   switch (effect.type) {
-    case 'history': {
-      if (effect.event.type !== 'message.bot') return null;
-      const { messageId, text, blockId, options } = effect.event.data;
-      return { type: 'message', id: messageId, text, blockId, ...(options ? { options } : {}) };
-    }
+    case 'history':
+      return effect.event.type === 'message.bot' ? messageFrame(effect.event.data, seq) : null;
     case 'classify':
       return { type: 'typing' };
     case 'wait':
@@ -68,12 +77,16 @@ export class Conversation {
   private persisted: boolean;
   private readonly resumeTokenHash: string;
   /** Ownership epoch (fencing token): our writes are refused once another socket claimed the conversation. */
-  private readonly epoch: number;
+  readonly epoch: number;
   private evicted = false;
   private readonly deps: ConversationDeps;
   private sink: FrameSink | null = null;
   private readonly mailbox: Input[] = [];
   private running: Promise<void> | null = null;
+  /** A store failure cut the last turn after its first segment: finish it before the next message. */
+  private interrupted = false;
+  /** The seq of the last event this conversation stored (set by every successful write). */
+  private lastSeq = 0;
 
   constructor(init: {
     id: string;
@@ -135,6 +148,11 @@ export class Conversation {
   /** Queues an input; resolves when the mailbox is empty again. */
   enqueue(input: Input): Promise<void> {
     if (this.evicted) return this.idle();
+    if (input.type === 'user_message' && !this.deps.acceptingMessages()) {
+      // Refused before it starts: a turn begun now could be cut by the sockets closing at shutdown.
+      this.send(errorFrame('SERVER_SHUTTING_DOWN'));
+      return this.idle();
+    }
     this.mailbox.push(input);
     this.running ??= this.drain().finally(() => {
       this.running = null;
@@ -166,32 +184,44 @@ export class Conversation {
   }
 
   private async process(input: Input): Promise<void> {
-    let first = true;
+    if (this.interrupted && input.type === 'user_message') {
+      // The engine is still at the interrupted intent block: resuming re-runs its classification.
+      const recovery = await this.runAndStore({ type: 'resume' });
+      // 'not_stored' has already said STORE_UNAVAILABLE, which is true of this message too.
+      if (recovery === 'not_stored') return;
+      if (recovery === 'interrupted') return this.send(errorFrame('STORE_UNAVAILABLE'));
+    }
+    await this.runAndStore(input);
+  }
+
+  /** Runs one turn, storing each segment before showing it; says how far the storing got. */
+  private async runAndStore(input: Input): Promise<TurnOutcome> {
+    let segments = 0;
+    let outcome: TurnOutcome = 'completed';
     const clientMessageId = input.type === 'user_message' ? input.clientMessageId : undefined;
     const result = await runTurn(this.flow, this.state, input, {
       classify: (request) => this.classify(request),
       onSegment: async (segment) => {
-        const stored = await this.store(
-          historyOf(segment.effects),
-          segment.state,
-          first ? clientMessageId : undefined,
-        );
-        first = false;
+        const first = segments++ === 0;
+        const events = historyOf(segment.effects);
+        const stored = await this.store(events, segment.state, first ? clientMessageId : undefined);
         if (stored !== 'ok') {
+          outcome = 'stopped';
           if (stored === 'duplicate' && clientMessageId) {
             this.send({ type: 'ack', clientMessageId, duplicate: true });
+            await this.replayReplyTo(clientMessageId);
           } else if (stored === 'fenced') {
             this.evict();
           } else {
-            this.send(errorFrame('STORE_UNAVAILABLE'));
-            // A conversation that could not even be created cannot be resumed: end the socket.
-            if (!this.persisted) this.sink?.close(1011, 'storage unavailable');
+            outcome = this.storeFailed(first);
           }
           return false;
         }
         this.state = segment.state;
+        let seq = this.lastSeq - events.length; // the store numbered this segment's events from here
         for (const effect of segment.effects) {
-          const frame = frameOf(effect);
+          if (effect.type === 'history') seq += 1;
+          const frame = frameOf(effect, seq);
           if (frame) this.send(frame);
         }
         if (segment.state.phase === 'ended') this.sink?.close(1000, 'conversation ended');
@@ -199,6 +229,31 @@ export class Conversation {
       },
     });
     if (!result.ok) this.send(errorFrame(STEP_ERRORS[result.error.code]));
+    if (outcome === 'completed') this.interrupted = false;
+    return outcome;
+  }
+
+  /** Tells the client the truth about a failed write: nothing stored, or the message without its reply. */
+  private storeFailed(first: boolean): TurnOutcome {
+    if (!first) {
+      this.interrupted = true;
+      this.send(errorFrame('TURN_INTERRUPTED'));
+      return 'interrupted';
+    }
+    this.send(errorFrame('STORE_UNAVAILABLE'));
+    // A conversation that could not even be created cannot be resumed: end the socket.
+    if (!this.persisted) this.sink?.close(1011, 'storage unavailable');
+    return 'not_stored';
+  }
+
+  /** A resent message was stored before: its reply may never have reached the client, so send it again. */
+  private async replayReplyTo(clientMessageId: string): Promise<void> {
+    try {
+      for (const frame of await replyTo(this.deps.store, this.id, clientMessageId)) this.send(frame);
+    } catch (err) {
+      this.deps.onError(err, this.id, 'reading a reply to replay');
+      this.send(errorFrame('STORE_UNAVAILABLE', 'the reply could not be read; send the message again'));
+    }
   }
 
   private async classify(request: Parameters<IntentClassifier['classify']>[0]): Promise<Classification> {
@@ -251,6 +306,7 @@ export class Conversation {
         );
         observe('create');
         this.persisted = true;
+        this.lastSeq = events.length;
         return 'ok';
       }
       const written = await this.deps.store.appendTurn({
@@ -263,7 +319,10 @@ export class Conversation {
         ...(clientMessageId ? { clientMessageId } : {}),
       });
       observe('append');
-      if (written.ok) return 'ok';
+      if (written.ok) {
+        this.lastSeq = written.lastSeq;
+        return 'ok';
+      }
       return written.reason === 'not_found' ? 'failed' : written.reason;
     } catch (err) {
       observe(this.persisted ? 'append' : 'create');

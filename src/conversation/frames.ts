@@ -7,7 +7,17 @@ export type ServerFrame =
       flowVersion: number;
       resumed?: true;
     }
-  | { type: 'message'; id: string; text: string; blockId: string; options?: string[] }
+  | {
+      type: 'message';
+      id: string;
+      text: string;
+      blockId: string;
+      options?: string[];
+      /** The seq of its `message.bot` event in the history: a resume's `lastSeq`. */
+      seq: number;
+      /** Sent again: the client may have missed it (see replay.ts). */
+      replayed?: true;
+    }
   | { type: 'typing' }
   | { type: 'waiting'; blockId: string }
   | { type: 'end' }
@@ -23,11 +33,14 @@ export const FRAME_ERRORS = {
   TEXT_TOO_LONG: 'the text is longer than the limit',
   RATE_LIMITED: 'too many messages; slow down',
   RESUME_REFUSED: 'this conversation cannot be resumed',
+  INVALID_LAST_SEQ: 'lastSeq must be an integer ≥ 0: the seq of the last message frame seen',
   CONVERSATION_ENDED: 'the conversation has ended',
   STORE_UNAVAILABLE: 'storage is unavailable; the message was not processed, please send it again',
+  TURN_INTERRUPTED:
+    'storage failed part-way through the turn: your message is stored but its reply is not; the reply comes with your next message or when you reconnect, do not send the message again',
   FLOW_UNAVAILABLE: 'no flow is available to start a conversation',
   NOT_WAITING: 'the bot is not waiting for a message; reconnect to resume',
-  SERVER_SHUTTING_DOWN: 'the server is shutting down; reconnect to resume',
+  SERVER_SHUTTING_DOWN: 'the server is shutting down; nothing was processed: reconnect to resume',
 } as const;
 
 export type FrameErrorCode = keyof typeof FRAME_ERRORS;

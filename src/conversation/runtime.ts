@@ -12,6 +12,7 @@ import { Conversation, type ConversationDeps, TAKEN_OVER } from './conversation.
 import type { FlowCatalog } from './flow-catalog.ts';
 import type { FrameErrorCode, FrameSink } from './frames.ts';
 import type { ConversationObserver } from './observer.ts';
+import { missedMessages } from './replay.ts';
 import { hashToken, newConversationId, newResumeToken, tokenMatches } from './tokens.ts';
 
 export const CLOSE_CODES = {
@@ -32,16 +33,26 @@ export interface RuntimeOptions {
   intentTimeoutMs: number;
   now?: () => Date;
   onError?: (err: unknown, context: Record<string, unknown>) => void;
-  /** This instance just took a conversation over: other instances must let go of it. */
-  onClaimed?: (conversationId: string) => void;
+  /** This instance just took a conversation over with `epoch`: other instances must let go of older claims. */
+  onClaimed?: (conversationId: string, epoch: number) => void;
   /** Told about each turn, classification and history write (metrics). */
   observer?: ConversationObserver;
 }
 
-export type OpenResult = { ok: true; conversation: Conversation } | { ok: false; code: FrameErrorCode };
+/** `TAKEN_OVER`: a newer resume of the same conversation won the race; the socket is closed with 4409. */
+export type OpenResult =
+  | { ok: true; conversation: Conversation }
+  | { ok: false; code: FrameErrorCode | 'TAKEN_OVER' };
+
+/** Resumes of one conversation in progress here, and the newest epoch claimed (here or elsewhere) meanwhile. */
+interface ClaimsInProgress {
+  count: number;
+  newestEpoch: number;
+}
 
 export class ConversationRuntime {
   private readonly live = new Map<string, Conversation>();
+  private readonly claiming = new Map<string, ClaimsInProgress>();
   private readonly deps: ConversationDeps;
   private readonly options: RuntimeOptions;
   private draining = false;
@@ -55,6 +66,7 @@ export class ConversationRuntime {
       now: options.now ?? (() => new Date()),
       onError: (err, conversationId, during) => options.onError?.(err, { conversationId, during }),
       ...(options.observer ? { observer: options.observer } : {}),
+      acceptingMessages: () => !this.draining,
     };
   }
 
@@ -100,21 +112,35 @@ export class ConversationRuntime {
    * Resumes a stored conversation on this socket. Unknown id and wrong token get the same answer, so
    * the refusal tells nothing about which conversations exist. The socket that held the conversation
    * until now (here, or on another instance) is closed with 4409: the claim bumps the conversation's
-   * epoch, which fences every later write of the previous holder.
+   * epoch, which fences every later write of the previous holder. With `afterSeq` (the last event seq
+   * the client saw), the bot messages stored after it are replayed before the turn goes on.
    */
-  async resume(conversationId: string, resumeToken: string, sink: FrameSink): Promise<OpenResult> {
+  async resume(
+    conversationId: string,
+    resumeToken: string,
+    sink: FrameSink,
+    afterSeq?: number,
+  ): Promise<OpenResult> {
     if (this.draining) return { ok: false, code: 'SERVER_SHUTTING_DOWN' };
+    const claims = this.claimsOf(conversationId);
+    claims.count++;
     try {
       const record = await this.options.store.getConversation(conversationId);
       if (!record || !tokenMatches(resumeToken, record.resumeTokenHash))
         return { ok: false, code: 'RESUME_REFUSED' };
-      if (record.status === 'ended') return { ok: false, code: 'CONVERSATION_ENDED' };
+      if (record.status === 'ended') {
+        // Its last turn may have been stored but never shown: show it before saying it has ended.
+        for (const frame of await missedMessages(this.options.store, conversationId, afterSeq))
+          sink.send(frame);
+        return { ok: false, code: 'CONVERSATION_ENDED' };
+      }
+      const flow = await this.options.catalog.version(record.flowVersion);
       await this.evict(conversationId);
       const claimed = await this.options.store.claimConversation(conversationId);
       if (!claimed) return { ok: false, code: 'RESUME_REFUSED' };
       if (claimed.status === 'ended') return { ok: false, code: 'CONVERSATION_ENDED' };
-      this.options.onClaimed?.(conversationId);
-      const flow = await this.options.catalog.version(claimed.flowVersion);
+      // Read after the claim, which fences the previous holder: nothing more can be stored meanwhile.
+      const missed = await missedMessages(this.options.store, conversationId, afterSeq);
       const conversation = new Conversation({
         id: conversationId,
         flow,
@@ -124,15 +150,53 @@ export class ConversationRuntime {
         epoch: claimed.epoch,
         deps: this.deps,
       });
-      this.track(conversation);
+      if (!this.hold(conversation, claims)) return { ok: false, code: 'TAKEN_OVER' };
+      this.options.onClaimed?.(conversationId, claimed.epoch);
       conversation.attach(sink);
       sink.send({ type: 'conversation', conversationId, flowVersion: flow.version, resumed: true });
+      for (const frame of missed) sink.send(frame);
       void conversation.enqueue({ type: 'resume' });
       return { ok: true, conversation };
     } catch (err) {
       this.options.onError?.(err, { conversationId, during: 'resume' });
       return { ok: false, code: 'STORE_UNAVAILABLE' };
+    } finally {
+      if (--claims.count === 0) this.claiming.delete(conversationId);
     }
+  }
+
+  /**
+   * Another instance claimed the conversation with `epoch`. Only a claim at least as new as ours may
+   * evict ours; a resume still in progress here remembers it, so that its own (older) claim gives way.
+   */
+  superseded(conversationId: string, epoch: number): void {
+    const claims = this.claiming.get(conversationId);
+    if (claims) claims.newestEpoch = Math.max(claims.newestEpoch, epoch);
+    const local = this.live.get(conversationId);
+    if (local && local.epoch <= epoch) void this.evict(conversationId);
+  }
+
+  /**
+   * Keeps a freshly claimed conversation unless a newer claim won meanwhile; evicts an older holder.
+   * Synchronous on purpose: with no await between the comparison and `live.set`, every later claim
+   * (here or announced by another instance) sees this one and compares against its epoch.
+   */
+  private hold(conversation: Conversation, claims: ClaimsInProgress): boolean {
+    claims.newestEpoch = Math.max(claims.newestEpoch, conversation.epoch);
+    const held = this.live.get(conversation.id);
+    if (claims.newestEpoch > conversation.epoch || (held && held.epoch > conversation.epoch)) return false;
+    if (held) void this.evict(conversation.id);
+    this.track(conversation);
+    return true;
+  }
+
+  private claimsOf(conversationId: string): ClaimsInProgress {
+    let claims = this.claiming.get(conversationId);
+    if (!claims) {
+      claims = { count: 0, newestEpoch: 0 };
+      this.claiming.set(conversationId, claims);
+    }
+    return claims;
   }
 
   /**
@@ -153,7 +217,10 @@ export class ConversationRuntime {
     void conversation.idle().then(() => this.forget(conversation));
   }
 
-  /** Stops starting or resuming conversations and waits (up to `timeoutMs`) for in-flight turns. */
+  /**
+   * Stops starting or resuming conversations and accepting messages (each is refused with an error
+   * frame before it starts), and waits (up to `timeoutMs`) for the turns already under way.
+   */
   async drain(timeoutMs: number): Promise<boolean> {
     this.draining = true;
     const settled = Promise.all([...this.live.values()].map((c) => c.idle())).then(() => true);

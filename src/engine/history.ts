@@ -2,6 +2,18 @@
 import type { BlockType } from '../flow/types.ts';
 import type { IntentErrorCode } from '../intent/classifier.ts';
 
+/** Recorded on the `intent.*` event of a fallback: the provider that was asked, and why it failed. */
+export interface FallbackFrom {
+  provider: string;
+  code: IntentErrorCode;
+}
+
+/** Present (fallback: true) only when another provider answered; `intent.detected` always says which. */
+export interface FallbackFields {
+  fallback?: true;
+  fallbackFrom?: FallbackFrom;
+}
+
 export type EndReason = 'end_block' | 'step_limit' | 'missing_block';
 
 export type HistoryEvent =
@@ -21,15 +33,28 @@ export type HistoryEvent =
         latencyMs: number;
         cached: boolean;
         fallback: boolean;
+        fallbackFrom?: FallbackFrom;
       };
     }
   | {
       type: 'intent.no_match';
-      data: { blockId: string; count: number; provider: string; confidence?: number; latencyMs: number };
+      data: {
+        blockId: string;
+        count: number;
+        provider: string;
+        confidence?: number;
+        latencyMs: number;
+      } & FallbackFields;
     }
   | {
       type: 'intent.error';
-      data: { blockId: string; provider: string; code: IntentErrorCode; message: string; latencyMs: number };
+      data: {
+        blockId: string;
+        provider: string;
+        code: IntentErrorCode;
+        message: string;
+        latencyMs: number;
+      } & FallbackFields;
     };
 
 export type HistoryEventType = HistoryEvent['type'];

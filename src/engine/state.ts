@@ -25,13 +25,22 @@ export interface ConversationState {
   offeredOptions: string[];
 }
 
+/**
+ * A copy of a record keyed by names that come from the flow (variable names, block ids), without a
+ * prototype: `constructor`, `toString` or `__proto__` are then ordinary keys, read and written as
+ * data. On a plain object, reading `counts.constructor` finds Object, and writing `vars.__proto__`
+ * replaces the prototype instead of storing the value.
+ */
+export const byName = <T>(record: Readonly<Record<string, T>>): Record<string, T> =>
+  Object.assign(Object.create(null) as Record<string, T>, record);
+
 export function initialState(flowVersion: number): ConversationState {
   return {
     flowVersion,
     phase: 'new',
     blockId: null,
-    variables: {},
-    noMatchCounts: {},
+    variables: byName({}),
+    noMatchCounts: byName({}),
     messageCount: 0,
     offeredOptions: [],
   };

@@ -11,7 +11,7 @@ import { enterMessage } from './blocks/message.ts';
 import { enterSet } from './blocks/set.ts';
 import { enterWait } from './blocks/wait.ts';
 import type { CompiledFlow } from './compile.ts';
-import type { ConversationState } from './state.ts';
+import { byName, type ConversationState } from './state.ts';
 import { endConversation, record, setVariable } from './turn.ts';
 import type { EngineEvent, Outcome, StepResult, Turn } from './types.ts';
 
@@ -48,8 +48,12 @@ function run(turn: Turn, outcome: Outcome): void {
   }
 }
 
+/** A private copy of the state; its maps by name are prototype-less whatever the state was read from. */
 function draft(flow: CompiledFlow, state: ConversationState): Turn {
-  return { flow, effects: [], state: structuredClone(state) };
+  const copy = structuredClone(state);
+  copy.variables = byName(copy.variables);
+  copy.noMatchCounts = byName(copy.noMatchCounts);
+  return { flow, effects: [], state: copy };
 }
 
 const fail = (code: Extract<StepResult, { ok: false }>['error']['code'], message: string): StepResult => ({

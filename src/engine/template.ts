@@ -3,7 +3,9 @@
  * no expressions: a variable's value is inserted as text and never rendered again, so user text
  * containing `{{…}}` stays literal.
  */
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+import { placeholderPattern } from '../flow/variables.ts';
+
+const PLACEHOLDER = placeholderPattern();
 
 export function renderTemplate(template: string, variables: Readonly<Record<string, string>>): string {
   return template.replace(PLACEHOLDER, (_, name: string) =>

@@ -13,9 +13,12 @@ export const FLOW_LIMITS = {
   maxSetValues: 100,
 } as const;
 
-/** Engine limits: a defence in depth behind the validator's cycle check. */
+/** Engine limits, shared with the validator (flow/ imports nothing; the engine imports this). */
 export const ENGINE_LIMITS = {
-  /** Blocks entered in one step before the turn is stopped. */
+  /**
+   * Blocks entered in one step before the turn is stopped. The validator refuses any path longer than
+   * this without a block that stops the step (step-length.ts), so no valid flow reaches the guard.
+   */
   maxStepsPerTurn: 1_000,
   /** A variable value is truncated to this many UTF-16 units, so loops of `set` cannot grow state without bound. */
   maxVariableChars: 16_000,

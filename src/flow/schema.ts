@@ -4,14 +4,18 @@
  */
 import { z } from 'zod';
 import { FLOW_LIMITS as L } from './limits.ts';
+import { FORBIDDEN_NAME_MESSAGE, NOT_FORBIDDEN_PATTERN, VARIABLE_NAME_PATTERN } from './variables.ts';
 
 export const BLOCK_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-export const VARIABLE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const PROVIDERS = ['auto', 'openai', 'local'] as const;
 
 const id = z.string().regex(BLOCK_ID_PATTERN, 'must match ^[A-Za-z0-9_.:-]{1,64}$');
 const target = id.describe('the id of the block to go to');
-const variableName = z.string().max(64).regex(VARIABLE_NAME_PATTERN, 'must match ^[A-Za-z_][A-Za-z0-9_]*$');
+const variableName = z
+  .string()
+  .max(64)
+  .regex(VARIABLE_NAME_PATTERN, 'must match ^[A-Za-z_][A-Za-z0-9_]*$')
+  .regex(NOT_FORBIDDEN_PATTERN, FORBIDDEN_NAME_MESSAGE);
 const template = z.string().max(L.maxTextChars).describe('text; {{name}} inserts a variable');
 const meta = z.record(z.string(), z.unknown()).optional().describe('free-form data, ignored by the engine');
 const confidence = z.number().min(0).max(1);

@@ -3,13 +3,17 @@
  *
  * Errors: schema violations, duplicate block ids, duplicate intent ids in a block, transitions naming
  * no block, `maxNoMatch`/`onMaxNoMatch` without each other, `matches` patterns that do not compile in
- * the linear-time engine, and wait-less cycles. Warnings: unreachable blocks.
+ * the linear-time engine, wait-less cycles, paths longer than the engine runs in one step, and the
+ * variable name `__proto__` (variables.ts).
+ * Warnings: unreachable blocks.
  */
 import type { z } from 'zod';
 import { type FlowGraph, readGraph, stronglyConnectedComponents } from './graph.ts';
 import { compilePattern, walkTests } from './patterns.ts';
 import { flowSchema } from './schema.ts';
+import { overlongSteps } from './step-length.ts';
 import type { Flow, FlowProblem } from './types.ts';
+import { forbiddenPlaceholders, forbiddenSetKeys } from './variables.ts';
 
 export type ValidationResult =
   | { valid: true; flow: Flow; errors: []; warnings: FlowProblem[] }
@@ -20,8 +24,12 @@ export function toPointer(path: readonly PropertyKey[]): string {
   return path.map((key) => `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
-/** zod's "expected string, received undefined" means the field is missing: say so. */
+/**
+ * zod's "expected string, received undefined" means the field is missing: say so. A bad key of a
+ * record (a `set` block's variable name) says why, not only "Invalid key in record".
+ */
 function friendlier(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key') return `invalid name: ${issue.issues.map((i) => i.message).join('; ')}`;
   return issue.code === 'invalid_type' && issue.message.endsWith('received undefined')
     ? `required field missing (expected ${issue.expected})`
     : issue.message;
@@ -180,13 +188,20 @@ export function validateFlow(document: unknown): ValidationResult {
     ...duplicateIntentIds(document),
     ...danglingTargets(document, graph),
     ...waitlessCycles(graph),
+    ...overlongSteps(graph),
+    ...forbiddenSetKeys(document),
   ];
   const parsed = flowSchema.safeParse(document);
   if (!parsed.success) {
     return { valid: false, errors: [...schemaProblems(parsed.error), ...graphErrors], warnings: [] };
   }
   const flow = parsed.data;
-  const errors = [...graphErrors, ...noMatchPairs(flow), ...badPatterns(flow)];
+  const errors = [
+    ...graphErrors,
+    ...noMatchPairs(flow),
+    ...badPatterns(flow),
+    ...forbiddenPlaceholders(flow),
+  ];
   const warnings = errors.length === 0 ? unreachableBlocks(flow, graph) : [];
   if (errors.length > 0) return { valid: false, errors, warnings };
   return { valid: true, flow, errors: [], warnings };

@@ -2,7 +2,7 @@
  * Flow versions: validate, store, list, roll back. Knows nothing of HTTP or SQL: it speaks in parsed
  * documents, version numbers and result values, and reaches storage only through the Store port.
  */
-import type { FlowProblem } from '../flow/types.ts';
+import type { Flow, FlowProblem } from '../flow/types.ts';
 import { validateFlow } from '../flow/validate.ts';
 import type { FlowVersionRecord, Store } from '../store/store.ts';
 
@@ -14,6 +14,7 @@ export interface FlowVersionListing {
 export type UploadResult =
   | { ok: true; version: number; createdAt: string; warnings: FlowProblem[] }
   | { ok: false; reason: 'invalid'; errors: FlowProblem[]; warnings: FlowProblem[] }
+  | { ok: false; reason: 'too_large'; message: string; details: FlowProblem[] }
   | { ok: false; reason: 'version_conflict'; current: number | null };
 
 export type ActivationResult =
@@ -27,6 +28,11 @@ export interface FlowServiceOptions {
   onFlowActivated?: (version: number) => void | Promise<void>;
   /** Where a failing onFlowActivated is reported; the upload itself has already succeeded. */
   onHookError?: (err: unknown, version: number) => void;
+  /**
+   * Refuses a valid flow this server could not run within its resources (the intent models' memory,
+   * see flows/intent-capacity.ts), before it is stored; null when it fits.
+   */
+  capacity?: (flow: Flow) => { message: string; details: FlowProblem[] } | null;
   now?: () => Date;
 }
 
@@ -55,6 +61,9 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
 
   function validate(document: unknown) {
     const result = validateFlow(document);
+    // Validation answers what an upload would: a flow too large to run is not valid here.
+    const tooLarge = result.valid ? options.capacity?.(result.flow) : null;
+    if (tooLarge) return { valid: false, errors: tooLarge.details, warnings: result.warnings };
     return { valid: result.valid, errors: result.errors, warnings: result.warnings };
   }
 
@@ -66,6 +75,8 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     const result = validateFlow(input.document);
     if (!result.valid)
       return { ok: false, reason: 'invalid', errors: result.errors, warnings: result.warnings };
+    const tooLarge = options.capacity?.(result.flow);
+    if (tooLarge) return { ok: false, reason: 'too_large', ...tooLarge };
     const created = await store.createFlowVersion({
       raw: input.raw,
       name: result.flow.name,
@@ -107,6 +118,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     if (result.reason === 'invalid') {
       throw new Error(`the default flow is invalid: ${JSON.stringify(result.errors.slice(0, 5))}`);
     }
+    if (result.reason === 'too_large') throw new Error(`the default flow is refused: ${result.message}`);
     return null;
   }
 

@@ -55,6 +55,9 @@ export const conversationsResponse = z.object({
 /** History event `data`, contract §6. */
 const blockId = z.string();
 const latencyMs = z.number().min(0);
+/** On the `intent.*` event of a fallback: the provider that was asked, and the code it failed with. */
+const fallbackFrom = z.object({ provider: z.string(), code: z.string() });
+const fallbackFields = { fallback: z.literal(true).optional(), fallbackFrom: fallbackFrom.optional() };
 const eventData = {
   'conversation.started': z.object({ flowVersion: version }),
   'conversation.resumed': z.object({}),
@@ -75,6 +78,7 @@ const eventData = {
     latencyMs,
     cached: z.boolean(),
     fallback: z.boolean(),
+    fallbackFrom: fallbackFrom.optional(),
   }),
   'intent.no_match': z.object({
     blockId,
@@ -82,6 +86,7 @@ const eventData = {
     provider: z.string(),
     confidence: z.number().min(0).max(1).optional(),
     latencyMs,
+    ...fallbackFields,
   }),
   'intent.error': z.object({
     blockId,
@@ -89,6 +94,7 @@ const eventData = {
     code: z.string(),
     message: z.string(),
     latencyMs,
+    ...fallbackFields,
   }),
 } satisfies Record<HistoryEventType, z.ZodType>;
 

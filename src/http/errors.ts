@@ -3,6 +3,7 @@
  * Every error the HTTP layer answers — ours and Restify's own (unknown route, wrong method) — goes
  * out as `{"error":{"code","message","details"?,"requestId"?}}`.
  */
+import { StoreUnavailableError } from '../store/store.ts';
 
 export const ERROR_CATALOGUE = {
   UNAUTHORIZED: { status: 401, meaning: 'missing or wrong `Authorization: Bearer <token>`' },
@@ -19,12 +20,27 @@ export const ERROR_CATALOGUE = {
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'the route exists but not with this method (see `Allow`)' },
   VERSION_CONFLICT: { status: 412, meaning: '`If-Match` names a version that is not the current one' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'the body is larger than `MAX_BODY_BYTES`' },
+  INTENT_MODELS_TOO_LARGE: {
+    status: 413,
+    meaning:
+      "the flow's offline intent models would need more memory than `INTENT_MODEL_CACHE_MB`; `details` lists each intent block's share",
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     meaning: 'a body that is not `application/json` (or `+json`), or any `Content-Encoding`',
   },
   INTERNAL: { status: 500, meaning: 'unexpected server error; quote `requestId` when reporting it' },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    meaning: 'the database cannot be reached right now; retry after `Retry-After` seconds',
+  },
 } as const;
+
+/**
+ * Seconds a client should wait before retrying after STORE_UNAVAILABLE: about one connection attempt
+ * of the store (PostgreSQL's connect timeout, SQLite's busy timeout), so a retry is a fresh try.
+ */
+export const STORE_RETRY_AFTER_SECONDS = 5;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
@@ -62,10 +78,17 @@ export class ApiError extends Error {
 
 /**
  * Turns anything that reached the error path into our error. Restify's own routing errors keep their
- * meaning; anything else is an INTERNAL error whose message never leaves the server.
+ * meaning; a store that cannot be reached is STORE_UNAVAILABLE, whichever route asked it (the stores
+ * raise StoreUnavailableError for it, so no route has to); anything else is an INTERNAL error whose
+ * message never leaves the server.
  */
 export function toApiError(err: unknown, allowHeader?: string): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof StoreUnavailableError) {
+    return new ApiError('STORE_UNAVAILABLE', 'the database is unavailable; try again shortly', {
+      headers: { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) },
+    });
+  }
   const name = err instanceof Error ? err.name : '';
   if (name === 'ResourceNotFoundError') return new ApiError('NOT_FOUND', 'no such route');
   if (name === 'MethodNotAllowedError') {

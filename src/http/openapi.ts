@@ -30,6 +30,16 @@ function json(description: string, schema: Json, headers?: Json): Json {
   return { description, content: { 'application/json': { schema } }, ...(headers ? { headers } : {}) };
 }
 
+const retryAfter = {
+  'Retry-After': {
+    description: 'Seconds to wait before retrying',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
+};
+
+/** Every operation that reads or writes the store: it answers 503 while the database cannot be reached. */
+const STORE = 'STORE_UNAVAILABLE';
+
 /** The error responses of an operation, with the codes each status can carry. */
 function errors(...codes: ErrorCode[]): Json {
   const byStatus = new Map<number, ErrorCode[]>();
@@ -38,7 +48,9 @@ function errors(...codes: ErrorCode[]): Json {
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   const responses: Json = {};
-  for (const [status, list] of byStatus) responses[String(status)] = json(list.join(', '), ref('Error'));
+  for (const [status, list] of byStatus) {
+    responses[String(status)] = json(list.join(', '), ref('Error'), status === 503 ? retryAfter : undefined);
+  }
   // Any route can also answer 405/413/415/500 (guards, Restify routing): all in the same error body.
   responses.default = json('An error (see the README error-code table)', ref('Error'));
   return responses;
@@ -150,7 +162,9 @@ export function buildOpenApiDocument(): Json {
               'UNAUTHORIZED',
               'VERSION_CONFLICT',
               'PAYLOAD_TOO_LARGE',
+              'INTENT_MODELS_TOO_LARGE',
               'UNSUPPORTED_MEDIA_TYPE',
+              STORE,
             ),
           },
         },
@@ -159,7 +173,7 @@ export function buildOpenApiDocument(): Json {
           ...secured,
           responses: {
             '200': json('The flow document', ref('Flow'), etagHeader),
-            ...errors('UNAUTHORIZED', 'NOT_FOUND'),
+            ...errors('UNAUTHORIZED', 'NOT_FOUND', STORE),
           },
         },
       },
@@ -167,7 +181,7 @@ export function buildOpenApiDocument(): Json {
         get: {
           summary: 'Every stored version, newest first',
           ...secured,
-          responses: { '200': json('Versions', ref('FlowVersions')), ...errors('UNAUTHORIZED') },
+          responses: { '200': json('Versions', ref('FlowVersions')), ...errors('UNAUTHORIZED', STORE) },
         },
       },
       '/api/flow/versions/{version}': {
@@ -177,7 +191,7 @@ export function buildOpenApiDocument(): Json {
           parameters: [versionParam],
           responses: {
             '200': json('The flow document', ref('Flow'), etagHeader),
-            ...errors('BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND'),
+            ...errors('BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', STORE),
           },
         },
       },
@@ -188,7 +202,7 @@ export function buildOpenApiDocument(): Json {
           parameters: [versionParam, ifMatch],
           responses: {
             '200': json('Now current', ref('Activation'), etagHeader),
-            ...errors('BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', 'VERSION_CONFLICT'),
+            ...errors('BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', 'VERSION_CONFLICT', STORE),
           },
         },
       },
@@ -222,7 +236,7 @@ export function buildOpenApiDocument(): Json {
           ],
           responses: {
             '200': json('One page', ref('ConversationPage')),
-            ...errors('BAD_REQUEST', 'UNAUTHORIZED'),
+            ...errors('BAD_REQUEST', 'UNAUTHORIZED', STORE),
           },
         },
       },
@@ -233,7 +247,7 @@ export function buildOpenApiDocument(): Json {
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: {
             '200': json('The conversation', ref('Conversation')),
-            ...errors('UNAUTHORIZED', 'NOT_FOUND'),
+            ...errors('UNAUTHORIZED', 'NOT_FOUND', STORE),
           },
         },
       },

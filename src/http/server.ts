@@ -73,6 +73,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   server.on('restifyError', (req, res, err, callback) => {
     const apiError = toApiError(err, res.getHeader('Allow')?.toString());
     if (apiError.code === 'INTERNAL') req.log.error({ err }, 'request failed');
+    if (apiError.code === 'STORE_UNAVAILABLE') req.log.warn({ err }, 'request failed: store unavailable');
     sendError(req, res, apiError);
     callback();
   });

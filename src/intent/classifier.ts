@@ -27,6 +27,24 @@ export interface ClassifyRequest {
   signal?: AbortSignal;
 }
 
+/**
+ * What the router hands one provider: the request, with that provider's share of the deadline. In
+ * `auto`, OpenAI gets less than INTENT_TIMEOUT_MS so that the offline fallback still has time to
+ * answer; `signal` fires when the share is used up, and `timeoutMs` lets the provider plan its
+ * retries within it.
+ */
+export interface ProviderRequest extends ClassifyRequest {
+  /** Milliseconds this provider may use, from the call. */
+  timeoutMs?: number;
+}
+
+/** Why another provider answered: the requested provider's error, or its open breaker. */
+export interface FallbackReason {
+  provider: string;
+  code: IntentErrorCode;
+  message: string;
+}
+
 interface Outcome {
   /** Which provider produced the answer: 'openai', 'local', ... */
   provider: string;
@@ -34,6 +52,8 @@ interface Outcome {
   cached: boolean;
   /** True when another provider answered because the requested one failed or its breaker was open. */
   fallback: boolean;
+  /** Set when `fallback` is true: which provider failed, and how. */
+  fallbackFrom?: FallbackReason;
 }
 
 export type Classification =

@@ -21,6 +21,7 @@ export interface IntentStackParts {
 export function createIntentRouter(settings: IntentSettings, parts: IntentStackParts): IntentRouter {
   const options: ConstructorParameters<typeof IntentRouter>[0] = {
     mode: settings.provider,
+    timeoutMs: settings.timeoutMs,
     local: parts.local,
     breaker: new CircuitBreaker(parts.breaker),
     cache: new IntentCache(parts.cache),

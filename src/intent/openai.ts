@@ -3,11 +3,12 @@
  * openai-prompt.ts), on any OpenAI-compatible server.
  *
  * Time is ours, not the SDK's: the SDK runs with `maxRetries: 0` and a per-attempt `timeout`, and this
- * class retries by itself so that one deadline (INTENT_TIMEOUT_MS) bounds the whole classification,
- * retries and `retry-after` waits included. It never throws: every failure is an `error` Classification.
+ * class retries by itself so that one deadline (INTENT_TIMEOUT_MS, or the smaller share the router gives
+ * it in `auto`) bounds the whole classification, retries and `retry-after` waits included. It never
+ * throws: every failure is an `error` Classification.
  */
 import OpenAI from 'openai';
-import type { Classification, ClassifyRequest, IntentClassifier } from './classifier.ts';
+import type { Classification, ClassifyRequest, IntentClassifier, ProviderRequest } from './classifier.ts';
 import { describeFailure, type ProviderFailure } from './openai-failure.ts';
 import { type Answer, buildChatRequest, readAnswer } from './openai-prompt.ts';
 import { backoffMs, sleep } from './retry.ts';
@@ -98,15 +99,16 @@ export class OpenAiIntentClassifier implements IntentClassifier {
     return { ...this.#stats };
   }
 
-  async classify(request: ClassifyRequest): Promise<Classification> {
+  async classify(request: ProviderRequest): Promise<Classification> {
     const started = performance.now();
     this.#stats.calls += 1;
+    const budgetMs = Math.min(this.#timeoutMs, request.timeoutMs ?? this.#timeoutMs);
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.#timeoutMs);
+    const timer = setTimeout(() => deadline.abort(), budgetMs);
     const signal = request.signal ? AbortSignal.any([deadline.signal, request.signal]) : deadline.signal;
     let answer: Answer;
     try {
-      answer = await this.#classifyWithRetries(request, signal, started + this.#timeoutMs);
+      answer = await this.#classifyWithRetries(request, signal, started + budgetMs);
     } catch (error) {
       // Not expected (every step returns values), but a classifier must never reject.
       answer = { kind: 'error', ...describeFailure(error, this.#attemptTimeoutMs, false, false) };

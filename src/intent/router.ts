@@ -5,12 +5,17 @@
  * - `local`: the offline classifier.
  * - `auto`: OpenAI when a key is configured, else local. With a key: a local certain match (an example or
  *   quick reply typed exactly) skips the LLM; then the cache; then OpenAI behind the circuit breaker. An
- *   OpenAI error or an open breaker falls back to the local classifier (`fallback: true`).
+ *   OpenAI error or an open breaker falls back to the local classifier (`fallback: true`, `fallbackFrom`).
  * - `openai`: the cache, then OpenAI behind the breaker. An error stays an error (the flow's `onError`
  *   path: the author asked for OpenAI, so a wrong-but-confident local answer is not silently substituted),
  *   except while the breaker is open: then the provider is known to be down, and a local answer serves the
  *   user better than N turns of "sorry, try again"; it is marked `fallback: true`.
  *   Without a key: an error PROVIDER_UNAVAILABLE.
+ *
+ * Time: INTENT_TIMEOUT_MS bounds every classification, whichever provider answers; a provider still
+ * running at its end is cut with PROVIDER_TIMEOUT (the block's `onError`). In `auto`, OpenAI gets only
+ * the deadline minus a reserve (AUTO_LOCAL_RESERVE_SHARE), so that a hung OpenAI still leaves the
+ * offline fallback time to answer.
  */
 import type { IntentProviderName } from '../flow/types.ts';
 import type { CircuitBreaker } from './breaker.ts';
@@ -18,22 +23,21 @@ import type { IntentCache } from './cache.ts';
 import type {
   Classification,
   ClassifyRequest,
+  FallbackReason,
   IntentClassifier,
   IntentDefinition,
-  IntentErrorCode,
+  ProviderRequest,
 } from './classifier.ts';
+import { Deadline, withinShare } from './deadline.ts';
 import { LOCAL_PROVIDER } from './offline/index.ts';
 import { OPENAI_PROVIDER, type OpenAiStats } from './openai.ts';
 
-/** Why another provider answered: the requested provider's error, or its open breaker. */
-export interface FallbackReason {
-  provider: string;
-  code: IntentErrorCode;
-  message: string;
-}
-
-/** A Classification, plus the reason when `fallback` is true. */
-export type RoutedClassification = Classification & { fallbackFrom?: FallbackReason };
+/**
+ * The part of INTENT_TIMEOUT_MS that `auto` keeps for the offline fallback: OpenAI gets the rest (6 s of
+ * the default 8 s, still room for two attempts of 3.2 s less a backoff). With a trained model the
+ * offline answer takes milliseconds; the reserve is generous so that a busy event loop cannot eat it.
+ */
+export const AUTO_LOCAL_RESERVE_SHARE = 0.25;
 
 /** A local check that is sure without a model (exact example or quick-reply match), else null. */
 export type CertainMatch = (request: ClassifyRequest) => Classification | null;
@@ -41,6 +45,8 @@ export type CertainMatch = (request: ClassifyRequest) => Classification | null;
 export interface IntentRouterOptions {
   /** INTENT_PROVIDER. */
   mode: IntentProviderName;
+  /** INTENT_TIMEOUT_MS: one classification end to end, whichever provider answers. */
+  timeoutMs: number;
   local: IntentClassifier;
   certainMatch?: CertainMatch;
   /** Absent when no OPENAI_API_KEY is configured. */
@@ -107,13 +113,22 @@ export class IntentRouter implements IntentClassifier {
     await this.#options.local.prepare?.(flowVersion, blocks);
   }
 
-  async classify(request: ClassifyRequest): Promise<RoutedClassification> {
+  async classify(request: ClassifyRequest): Promise<Classification> {
     const started = performance.now();
     this.#counts.calls += 1;
+    const deadline = new Deadline(this.#options.timeoutMs, request.signal);
+    try {
+      return await this.#route(request, deadline, started);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  async #route(request: ClassifyRequest, deadline: Deadline, started: number): Promise<Classification> {
     const requested = request.provider ?? this.#options.mode;
     const { openai } = this.#options;
     if (requested === 'local' || (requested === 'auto' && !openai)) {
-      return this.#local(request);
+      return this.#local(request, deadline);
     }
     if (!openai) {
       return {
@@ -133,15 +148,16 @@ export class IntentRouter implements IntentClassifier {
         return { ...certain, latencyMs: elapsedSince(started) };
       }
     }
-    return this.#viaOpenAi(request, openai, requested === 'auto', started);
+    return this.#viaOpenAi(request, openai, requested === 'auto', deadline, started);
   }
 
   async #viaOpenAi(
     request: ClassifyRequest,
     openai: IntentClassifier,
     fallBackOnError: boolean,
+    deadline: Deadline,
     started: number,
-  ): Promise<RoutedClassification> {
+  ): Promise<Classification> {
     const { cache, breaker } = this.#options;
     const hit = cache.get(request, elapsedSince(started));
     if (hit) {
@@ -153,11 +169,14 @@ export class IntentRouter implements IntentClassifier {
       return this.#fallback(
         request,
         { provider: OPENAI_PROVIDER, code: 'PROVIDER_UNAVAILABLE', message: reason },
+        deadline,
         started,
       );
     }
     this.#counts.openaiCalls += 1;
-    const result = await this.#safely(openai, request, OPENAI_PROVIDER);
+    const reserveMs = fallBackOnError ? Math.ceil(deadline.totalMs * AUTO_LOCAL_RESERVE_SHARE) : 0;
+    const shareMs = Math.max(0, deadline.remainingMs() - reserveMs);
+    const result = await this.#call(openai, request, OPENAI_PROVIDER, deadline.share(shareMs), shareMs);
     breaker.record(!isProviderFailure(result));
     if (result.kind !== 'error') {
       cache.set(request, result);
@@ -168,6 +187,7 @@ export class IntentRouter implements IntentClassifier {
     return this.#fallback(
       request,
       { provider: result.provider, code: result.code, message: result.message },
+      deadline,
       started,
     );
   }
@@ -175,15 +195,18 @@ export class IntentRouter implements IntentClassifier {
   async #fallback(
     request: ClassifyRequest,
     reason: FallbackReason,
+    deadline: Deadline,
     started: number,
-  ): Promise<RoutedClassification> {
+  ): Promise<Classification> {
     this.#counts.fallbacks += 1;
-    const local = await this.#local(request);
+    const local = await this.#local(request, deadline);
     return { ...local, fallback: true, fallbackFrom: reason, latencyMs: elapsedSince(started) };
   }
 
-  #local(request: ClassifyRequest): Promise<Classification> {
-    return this.#safely(this.#options.local, request, LOCAL_PROVIDER);
+  /** The offline classifier gets whatever is left of the deadline. */
+  #local(request: ClassifyRequest, deadline: Deadline): Promise<Classification> {
+    const { local } = this.#options;
+    return this.#call(local, request, LOCAL_PROVIDER, deadline.signal, deadline.remainingMs());
   }
 
   #certainMatch(request: ClassifyRequest): Classification | null {
@@ -194,10 +217,25 @@ export class IntentRouter implements IntentClassifier {
     }
   }
 
+  /**
+   * One provider call within its share of the deadline: `signal` tells the provider when to stop, and
+   * the answer is a PROVIDER_TIMEOUT error at that moment even if the provider does not listen.
+   */
+  #call(
+    classifier: IntentClassifier,
+    request: ClassifyRequest,
+    provider: string,
+    signal: AbortSignal,
+    shareMs: number,
+  ): Promise<Classification> {
+    const within: ProviderRequest = { ...request, signal, timeoutMs: shareMs };
+    return withinShare(this.#safely(classifier, within, provider), signal, provider, shareMs);
+  }
+
   /** The port says classifiers never reject; this makes sure of it. */
   async #safely(
     classifier: IntentClassifier,
-    request: ClassifyRequest,
+    request: ProviderRequest,
     provider: string,
   ): Promise<Classification> {
     const started = performance.now();

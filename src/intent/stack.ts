@@ -11,15 +11,15 @@ import { OfflineIntentClassifier } from './offline/index.ts';
 import type { CertainMatch, IntentRouter } from './router.ts';
 import { describeIntentSettings, intentSettingsOf } from './settings.ts';
 
-function offlineClassifier(): { classifier: IntentClassifier; certainMatch: CertainMatch } {
-  const offline = new OfflineIntentClassifier();
+function offlineClassifier(config: Config): { classifier: IntentClassifier; certainMatch: CertainMatch } {
+  const offline = new OfflineIntentClassifier({ maxCachedBytes: config.intentModelCacheBytes });
   return { classifier: offline, certainMatch: offline.certainMatch };
 }
 
 export function createIntentStack(
   config: Config,
   logger: Logger,
-  local: { classifier: IntentClassifier; certainMatch?: CertainMatch } = offlineClassifier(),
+  local: { classifier: IntentClassifier; certainMatch?: CertainMatch } = offlineClassifier(config),
 ): IntentRouter {
   const { settings, warnings } = intentSettingsOf(config);
   logger.info({ intent: describeIntentSettings(settings) }, 'intent detection');

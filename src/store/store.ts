@@ -54,6 +54,9 @@ export type StoredEvent = HistoryEvent & {
   at: string;
 };
 
+/** A stored `message.bot` event: what a client is shown again when it missed it (resume replay). */
+export type StoredBotMessage = Extract<StoredEvent, { type: 'message.bot' }>;
+
 export interface NewConversation {
   id: string;
   flowVersion: number;
@@ -140,6 +143,18 @@ export interface Store {
   /** Appends the events of one turn and saves the state, atomically. */
   appendTurn(write: TurnWrite): Promise<AppendResult>;
   getEvents(conversationId: string): Promise<StoredEvent[]>;
+  /**
+   * What a client that saw every event up to `afterSeq` missed: the `message.bot` events with a larger
+   * seq, oldest first. At most `limit` of them, the newest ones, so a capped list still ends where the
+   * conversation is. `afterSeq` is an integer ≥ 0 and `limit` ≥ 1 (else RangeError).
+   */
+  getBotMessagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<StoredBotMessage[]>;
+  /**
+   * The reply to the user message recorded with `clientMessageId`: the `message.bot` events after that
+   * `message.user` event and before the next one, oldest first (at most `limit`, the newest). Empty
+   * when no user message with that id is stored.
+   */
+  getReplyTo(conversationId: string, clientMessageId: string, limit: number): Promise<StoredBotMessage[]>;
   /** Newest first. `cursor` is opaque, from a previous page; a bad cursor throws InvalidCursorError. */
   listConversations(options: { limit: number; cursor?: string }): Promise<Page<ConversationSummary>>;
 }

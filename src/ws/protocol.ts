@@ -49,3 +49,15 @@ export function parseClientFrame(data: string, maxTextChars: number): ParsedFram
   }
   return { ok: true, message: { text, ...(clientMessageId ? { clientMessageId } : {}) } };
 }
+
+/** The resume URL's `lastSeq`: digits only, so "1e3", "-1", "0x10" and "" are refused. */
+const LAST_SEQ = /^\d{1,15}$/;
+
+/**
+ * `lastSeq` of a resume URL (the `seq` of the last `message` frame the client saw): absent (null) is
+ * fine and asks for no replay; anything but an integer ≥ 0 is refused.
+ */
+export function parseLastSeq(value: string | null): { ok: true; lastSeq?: number } | { ok: false } {
+  if (value === null) return { ok: true };
+  return LAST_SEQ.test(value) ? { ok: true, lastSeq: Number(value) } : { ok: false };
+}

@@ -6,9 +6,11 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import { TAKEN_OVER } from '../conversation/conversation.ts';
 import { errorFrame } from '../conversation/frames.ts';
 import { CLOSE_CODES, type ConversationRuntime } from '../conversation/runtime.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
+import { parseLastSeq } from './protocol.ts';
 import { Session } from './session.ts';
 
 export const WS_PATH = '/ws';
@@ -51,6 +53,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     noServer: true,
     maxPayload: limits.maxFrameBytes,
     maxFragments: WS_FIXED_LIMITS.maxFragments,
+    // Never negotiated: a zlib context per socket costs more memory than chat frames would save.
     perMessageDeflate: false,
   } as ConstructorParameters<typeof WebSocketServer>[0]);
   wss.on('error', (err) => logger.error({ err }, 'WebSocket server error'));
@@ -82,12 +85,28 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
 
   async function open(session: Session, query: URLSearchParams): Promise<void> {
     const conversationId = query.get('conversationId');
+    const lastSeq = parseLastSeq(query.get('lastSeq'));
+    if (conversationId !== null && !lastSeq.ok) {
+      session.send(errorFrame('INVALID_LAST_SEQ'));
+      session.close(CLOSE_CODES.policyViolation, 'invalid lastSeq');
+      return;
+    }
     const result =
       conversationId === null
         ? await runtime.start(session)
-        : await runtime.resume(conversationId, query.get('resumeToken') ?? '', session);
+        : await runtime.resume(
+            conversationId,
+            query.get('resumeToken') ?? '',
+            session,
+            lastSeq.ok ? lastSeq.lastSeq : undefined,
+          );
     if (result.ok) {
       session.bind(result.conversation);
+      return;
+    }
+    if (result.code === 'TAKEN_OVER') {
+      // A newer resume of the same conversation won: this socket is treated like an evicted holder.
+      session.close(CLOSE_CODES.takenOver, TAKEN_OVER.reason);
       return;
     }
     session.send(errorFrame(result.code));

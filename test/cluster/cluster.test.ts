@@ -7,10 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 import { echoFlow } from '../support/flow-texts.ts';
 import { examplePath } from '../support/flows.ts';
 import { createTestDatabase, SeverableProxy, type TestDatabase } from '../support/postgres.ts';
 import { type ServerProcess, spawnServer } from '../support/process.ts';
+import { resumeRace } from '../support/resume-race.ts';
 import { ApiClient, startTestServer, TEST_TOKEN } from '../support/server.ts';
 import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
 
@@ -125,6 +127,15 @@ describe('two instances on one PostgreSQL', () => {
     onB.close();
   });
 
+  test('20 races of resumes on A and B at once: exactly one holder each time, the other closed with 4409', async () => {
+    const first = await ChatClient.connect(a.url);
+    await first.nth('waiting');
+    const { conversationId, resumeToken } = first.frames[0] as Frame;
+    first.close();
+    const query = `?conversationId=${conversationId}&resumeToken=${resumeToken}`;
+    for (let trial = 0; trial < 20; trial++) await resumeRace([a.url, b.url], query);
+  });
+
   test('after A is killed with SIGKILL, the conversation resumes on B with its full history', async () => {
     const dataDirC = join(dataDir, 'c');
     const c = await startInstance(database.url, dataDirC);
@@ -193,6 +204,62 @@ describe('the database connection cut mid-conversation', () => {
     } finally {
       await server.stop();
       await proxy.close();
+      await database.drop();
+    }
+  });
+  test('cut during the LLM call: TURN_INTERRUPTED says the message is stored; the same socket finishes that turn first', async () => {
+    const database = await createTestDatabase();
+    const proxy = await SeverableProxy.start();
+    const fake = await FakeOpenAi.start();
+    // Slow enough for the test to cut the database while the classification is under way.
+    fake.respondWith((request) => {
+      const text = request.body.messages.at(-1)?.content ?? '';
+      return answer(text.includes('travel') ? 'travel' : 'weather', 0.9, { delayMs: 300 });
+    });
+    const server = await startTestServer({
+      defaultFlowPath: examplePath('travel').pathname,
+      env: {
+        DATABASE_URL: proxy.url(database.name),
+        INTENT_PROVIDER: 'openai',
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: fake.baseURL,
+      },
+    });
+    try {
+      const client = await ChatClient.connect(server.url);
+      await client.nth('waiting');
+      client.send({ type: 'message', text: 'weather' });
+      await client.nth('typing');
+      proxy.sever();
+      assert.equal((await client.nth('error')).code, 'TURN_INTERRUPTED');
+      assert.equal(client.count('message'), 1, 'no reply that was not stored');
+
+      proxy.restore();
+      const from = client.frames.length;
+      client.send({ type: 'message', text: 'travel' });
+      await client.nth('waiting', 3);
+      assert.deepEqual(
+        client.frames.slice(from).map((f) => [f.type, f.text]),
+        [
+          ['typing', undefined],
+          ['message', 'Sunny, 24 °C.'],
+          ['waiting', undefined],
+          ['typing', undefined],
+          ['message', 'Lisbon from 89 €.'],
+          ['waiting', undefined],
+        ],
+        'the interrupted turn is finished, then the new message is handled, on the same socket',
+      );
+      const history = (await server.api.get(`/api/conversations/${client.frames[0]?.conversationId}`)).json;
+      const said = history.events
+        .filter((e: { type: string }) => e.type === 'message.user')
+        .map((e: { data: { text: string } }) => e.data.text);
+      assert.deepEqual(said, ['weather', 'travel'], 'the interrupted message was stored once');
+      client.close();
+    } finally {
+      await server.stop();
+      await proxy.close();
+      await fake.close();
       await database.drop();
     }
   });

@@ -10,6 +10,14 @@ import { openApiValidator, startTestServer, TEST_TOKEN, type TestServer } from '
 
 const LIMIT = 4096;
 
+/**
+ * A body-limit regression must fail in seconds, not hang the suite until Node's request timeout
+ * (5 min): each such test has its own timeout, and its client gives up sooner (rawRequest and
+ * endlessChunkedUpload after 5 s, fetch through CLIENT_TIMEOUT).
+ */
+const BODY_LIMIT_TEST = { timeout: 15_000 };
+const clientTimeout = () => AbortSignal.timeout(5_000);
+
 describe('request guards', () => {
   let server: TestServer;
 
@@ -61,17 +69,21 @@ describe('request guards', () => {
     assert.equal(response.status, 201);
   });
 
-  test('a declared Content-Length over the limit is 413 before any byte is read', async () => {
-    // The body is never sent: the answer must not wait for it.
-    const response = await rawRequest(
-      server.port,
-      `PUT /api/flow HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\n` +
-        `Content-Length: ${LIMIT + 1}\r\n\r\n`,
-    );
-    await expectError('PUT', '/api/flow', response, 413, 'PAYLOAD_TOO_LARGE');
-  });
+  test(
+    'a declared Content-Length over the limit is 413 before any byte is read',
+    BODY_LIMIT_TEST,
+    async () => {
+      // The body is never sent: the answer must not wait for it.
+      const response = await rawRequest(
+        server.port,
+        `PUT /api/flow HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\n` +
+          `Content-Length: ${LIMIT + 1}\r\n\r\n`,
+      );
+      await expectError('PUT', '/api/flow', response, 413, 'PAYLOAD_TOO_LARGE');
+    },
+  );
 
-  test('a chunked body growing past the limit is 413 while reading', async () => {
+  test('a chunked body growing past the limit is 413 while reading', BODY_LIMIT_TEST, async () => {
     const response = await endlessChunkedUpload(
       server.port,
       `PUT /api/flow HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\n` +
@@ -81,12 +93,12 @@ describe('request guards', () => {
     await expectError('PUT', '/api/flow', response, 413, 'PAYLOAD_TOO_LARGE');
   });
 
-  test('a body of exactly the limit is read (and judged on its content)', async () => {
+  test('a body of exactly the limit is read (and judged on its content)', BODY_LIMIT_TEST, async () => {
     const body = flowText('Padded');
     const padded = body + ' '.repeat(LIMIT - Buffer.byteLength(body));
-    const response = await server.api.put('/api/flow', padded);
+    const response = await server.api.put('/api/flow', padded, { signal: clientTimeout() });
     assert.equal(response.status, 201);
-    assert.equal((await server.api.get('/api/flow')).text, padded);
+    assert.equal((await server.api.get('/api/flow', { signal: clientTimeout() })).text, padded);
   });
 
   test('a client that disconnects in the middle of a body does not hurt the server', async () => {
@@ -97,9 +109,9 @@ describe('request guards', () => {
           `PUT /api/flow HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\n` +
             'Content-Length: 1000\r\n\r\n{"formatVersion": 1,',
         );
-        // Give the server time to start reading, then vanish.
-        setTimeout(() => socket.destroy(), 50);
       });
+      // Vanish once the server has the request in hand, its body still incomplete.
+      server.restify.server.once('request', () => socket.destroy());
       socket.on('close', () => resolve());
       socket.on('error', reject);
     });

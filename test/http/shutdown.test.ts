@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { describe, test } from 'node:test';
 import { flowText } from '../support/flow-texts.ts';
-import { startTestServer, TEST_TOKEN } from '../support/server.ts';
+import { startTestServer, TEST_TOKEN, type TestServer } from '../support/server.ts';
 
 /** Starts a chunked PUT /api/flow and returns a way to finish it and its response. */
 function slowUpload(port: number) {
@@ -32,24 +32,28 @@ function slowUpload(port: number) {
   return { finish: () => req.end(text.slice(10)), response, abort: () => req.destroy() };
 }
 
+/** Waits (a bounded poll) until the server has the request: its handler is reading the body. */
+async function untilInFlight(server: TestServer): Promise<void> {
+  for (let polls = 0; server.restify.inflightRequests() === 0; polls++) {
+    if (polls === 1_000) throw new Error('the upload never reached the server');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('graceful shutdown', () => {
   test('an in-flight upload completes, then the server is closed', async () => {
     const server = await startTestServer();
     const upload = slowUpload(server.port);
-    // Wait until the server has the request (its handler is reading the body).
-    while (server.restify.inflightRequests() === 0) await new Promise((r) => setTimeout(r, 5));
-    const closed = server.close();
-    let closedYet = false;
-    void closed.then(() => {
-      closedYet = true;
-    });
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(closedYet, false, 'close waits for the in-flight request');
+    await untilInFlight(server);
+    const order: string[] = [];
+    server.restify.on('after', () => order.push('handled'));
+    const closed = server.close().then(() => order.push('closed'));
     await assert.rejects(fetch(`${server.url}/health`), 'no new connections are accepted');
     upload.finish();
     const { status, body } = await upload.response;
     assert.equal(status, 201, body);
     await closed;
+    assert.deepEqual(order, ['handled', 'closed'], 'close waits for the in-flight request');
     await server.stop();
   });
 
@@ -57,7 +61,7 @@ describe('graceful shutdown', () => {
     const server = await startTestServer({ env: { SHUTDOWN_TIMEOUT_MS: '100' } });
     const upload = slowUpload(server.port);
     upload.response.catch(() => {});
-    while (server.restify.inflightRequests() === 0) await new Promise((r) => setTimeout(r, 5));
+    await untilInFlight(server);
     await server.close();
     await assert.rejects(upload.response);
     await server.stop();

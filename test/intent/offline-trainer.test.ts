@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setImmediate } from 'node:timers/promises';
 import type { IntentDefinition } from '../../src/intent/classifier.ts';
 import { OfflineIntentClassifier } from '../../src/intent/offline/index.ts';
 import { predict } from '../../src/intent/offline/model.ts';
@@ -49,12 +50,14 @@ describe('offline classifier: training off the event loop', () => {
       },
     };
     const classifier = new OfflineIntentClassifier({ trainer: counting });
-    const results = await Promise.all([1, 2, 3].map(() => classifier.classify(request)));
+    const block = { blockId: request.blockId, intents: request.intents };
+    await Promise.all([1, 2, 3].map(() => classifier.prepare(request.flowVersion, [block])));
     assert.equal(calls, 1);
-    for (const result of results) assert.ok(result.kind === 'match' && result.intent === 'weather');
+    const result = await classifier.classify(request);
+    assert.ok(result.kind === 'match' && result.intent === 'weather');
   });
 
-  it('turns a failed training into an error value, and tries again at the next request', async () => {
+  it('turns a failed training into an error value, and tries again', async () => {
     let calls = 0;
     const failingOnce: ModelTrainer = {
       train: async (intents) => {
@@ -64,13 +67,34 @@ describe('offline classifier: training off the event loop', () => {
       },
     };
     const classifier = new OfflineIntentClassifier({ trainer: failingOnce });
+    const block = { blockId: request.blockId, intents: request.intents };
+    await classifier.prepare(request.flowVersion, [block]);
     const failed = await classifier.classify(request);
-    assert.ok(
-      failed.kind === 'error' && failed.code === 'PROVIDER_ERROR' && failed.message === 'training failed',
-    );
+    assert.ok(failed.kind === 'error' && failed.code === 'PROVIDER_UNAVAILABLE', JSON.stringify(failed));
+    // That classification started the training again (in the background); prepare waits for it.
+    await classifier.prepare(request.flowVersion, [block]);
     const retried = await classifier.classify(request);
     assert.ok(retried.kind === 'match' && retried.intent === 'weather');
     assert.equal(calls, 2);
+  });
+
+  it('hands the model over without copies and stops the worker once it has no more work', async () => {
+    const trainer = new WorkerTrainer();
+    try {
+      const model = await trainer.train(TRAVEL_INTENTS);
+      assert.equal(trainer.running, true, 'kept for a training asked for in the answer callbacks');
+      await setImmediate();
+      assert.equal(trainer.running, false, 'an idle worker does not keep its heap');
+      const { softmax, vectorizer } = model;
+      for (const array of [softmax.weights, softmax.bias, vectorizer.ids, vectorizer.idf]) {
+        // Each array owns its whole buffer: it was transferred, not a view of a larger copy.
+        assert.equal(array.buffer.byteLength, array.byteLength);
+      }
+      const again = await trainer.train(TRAVEL_INTENTS.slice(0, 2));
+      assert.equal(again.intentIds.length, 2, 'the next training starts a new worker');
+    } finally {
+      await trainer.close();
+    }
   });
 
   it('trains inline when the worker cannot start', async () => {

@@ -6,8 +6,10 @@ import {
   DEFAULT_MIN_CONFIDENCE,
   LOCAL_PROVIDER,
   OFFLINE_LIMITS,
+  type OfflineClassifierOptions,
   OfflineIntentClassifier,
 } from '../../src/intent/offline/index.ts';
+import { inlineTrainer, type ModelTrainer } from '../../src/intent/offline/trainer.ts';
 import { OUT_OF_SCOPE, PARAPHRASES, TRAVEL_INTENTS } from './fixtures/travel-intents.ts';
 
 function request(text: string, overrides: Partial<ClassifyRequest> = {}): ClassifyRequest {
@@ -20,13 +22,30 @@ function stable(result: Classification): Omit<Classification, 'latencyMs'> {
   return rest;
 }
 
+/**
+ * A classifier whose `classify` first prepares the request's block, as the server does when a version
+ * is uploaded or loaded (a classification itself never trains).
+ */
+function preparedClassifier(
+  options: OfflineClassifierOptions = {},
+): Pick<OfflineIntentClassifier, 'classify'> {
+  const classifier = new OfflineIntentClassifier(options);
+  return {
+    async classify(request) {
+      const { flowVersion, blockId, intents } = request;
+      await classifier.prepare(flowVersion, [{ blockId, intents }]);
+      return classifier.classify(request);
+    },
+  };
+}
+
 function confidenceOf(result: Classification): number | undefined {
   return result.kind === 'error' ? undefined : result.confidence;
 }
 
 describe('offline classifier: classification', () => {
   it('answers paraphrases that are no example with their intent, above the default threshold', async () => {
-    const classifier = new OfflineIntentClassifier();
+    const classifier = preparedClassifier();
     for (const { text, intent } of PARAPHRASES) {
       const result = await classifier.classify(request(text));
       assert.equal(result.kind, 'match', text);
@@ -41,7 +60,7 @@ describe('offline classifier: classification', () => {
   });
 
   it('turns out-of-scope text into a no-match or a confidence under the default threshold', async () => {
-    const classifier = new OfflineIntentClassifier();
+    const classifier = preparedClassifier();
     for (const text of OUT_OF_SCOPE) {
       const result = await classifier.classify(request(text));
       assert.notEqual(result.kind, 'error', text);
@@ -51,7 +70,7 @@ describe('offline classifier: classification', () => {
   });
 
   it('can say no match with a single intent (the background class)', async () => {
-    const classifier = new OfflineIntentClassifier();
+    const classifier = preparedClassifier();
     const weatherOnly = [TRAVEL_INTENTS[0] as IntentDefinition];
     const inScope = await classifier.classify(request('will it rain this weekend', { intents: weatherOnly }));
     assert.equal(inScope.kind, 'match');
@@ -63,8 +82,8 @@ describe('offline classifier: classification', () => {
   });
 
   it('answers the same classification for the same input, in the same and in a new classifier', async () => {
-    const first = new OfflineIntentClassifier();
-    const second = new OfflineIntentClassifier();
+    const first = preparedClassifier();
+    const second = preparedClassifier();
     for (const text of [...PARAPHRASES.map((p) => p.text), ...OUT_OF_SCOPE]) {
       const a = await first.classify(request(text));
       const b = await first.classify(request(text));
@@ -75,7 +94,7 @@ describe('offline classifier: classification', () => {
   });
 
   it('keeps every confidence in [0, 1] and never throws, whatever the text', async () => {
-    const classifier = new OfflineIntentClassifier();
+    const classifier = preparedClassifier();
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })),
@@ -91,7 +110,7 @@ describe('offline classifier: classification', () => {
   });
 
   it('handles empty, huge and unusual Unicode input as values', async () => {
-    const classifier = new OfflineIntentClassifier();
+    const classifier = preparedClassifier();
     const inputs = [
       '',
       '   \n\t ',
@@ -118,7 +137,7 @@ describe('offline classifier: classification', () => {
   });
 
   it('reads only the first OFFLINE_LIMITS.maxInputChars characters of a long text', async () => {
-    const classifier = new OfflineIntentClassifier();
+    const classifier = preparedClassifier();
     const filler = ' zz'.repeat(OFFLINE_LIMITS.maxInputChars);
     const head = await classifier.classify(request(`my phone screen is cracked${filler}`));
     const headThenWeather = await classifier.classify(
@@ -132,7 +151,7 @@ describe('offline classifier: classification', () => {
       { id: 'a', description: '!!!', examples: [] },
       { id: 'b', description: '???', examples: ['...'] },
     ];
-    const classifier = new OfflineIntentClassifier();
+    const classifier = preparedClassifier();
     for (const text of ['hello', '!!!', '']) {
       const result = await classifier.classify(request(text, { intents: empty }));
       assert.equal(result.kind, 'no_match', text);
@@ -140,19 +159,19 @@ describe('offline classifier: classification', () => {
   });
 
   it('returns a no-match for a block without intents', async () => {
-    const result = await new OfflineIntentClassifier().classify(request('will it rain', { intents: [] }));
+    const result = await preparedClassifier().classify(request('will it rain', { intents: [] }));
     assert.equal(result.kind, 'no_match');
   });
 
   it('returns an error value, not a throw, when the request is malformed', async () => {
     const malformed = { ...request('x'), text: null } as unknown as ClassifyRequest;
-    const result = await new OfflineIntentClassifier().classify(malformed);
+    const result = await preparedClassifier().classify(malformed);
     assert.equal(result.kind, 'error');
     assert.ok(result.kind === 'error' && result.code === 'PROVIDER_ERROR' && result.message.length > 0);
   });
 
   it('returns a timeout error when the request deadline has already passed', async () => {
-    const result = await new OfflineIntentClassifier().classify(
+    const result = await preparedClassifier().classify(
       request('will it rain', { signal: AbortSignal.abort() }),
     );
     assert.equal(result.kind, 'error');
@@ -161,7 +180,7 @@ describe('offline classifier: classification', () => {
 
   it('trains from descriptions alone when intents have no examples', async () => {
     const described = TRAVEL_INTENTS.map(({ id, description }) => ({ id, description, examples: [] }));
-    const result = await new OfflineIntentClassifier().classify(
+    const result = await preparedClassifier().classify(
       request('travel offers please', { intents: described }),
     );
     assert.ok(result.kind === 'match' && result.intent === 'travel', JSON.stringify(result));
@@ -185,49 +204,78 @@ describe('offline classifier: prepare and model cache', () => {
     assert.equal(classifier.trainings, 2);
   });
 
-  it('trains lazily on a miss, once per (flow version, block)', async () => {
-    const classifier = new OfflineIntentClassifier();
-    await classifier.classify(request('will it rain', { flowVersion: 1 }));
-    await classifier.classify(request('cheap flights', { flowVersion: 1 }));
+  it('never trains inside a classification: a block not in memory is an error now, trained for later', {
+    timeout: 10_000,
+  }, async () => {
+    const gate = Promise.withResolvers<void>();
+    let calls = 0;
+    const waiting: ModelTrainer = {
+      train: async (intents) => {
+        calls++;
+        await gate.promise;
+        return inlineTrainer.train(intents);
+      },
+    };
+    const classifier = new OfflineIntentClassifier({ trainer: waiting });
+    // The training cannot finish before the answer: the classification must not wait for it.
+    const result = await classifier.classify(request('will it rain'));
+    assert.ok(result.kind === 'error' && result.code === 'PROVIDER_UNAVAILABLE', JSON.stringify(result));
+    assert.match(result.message, /not in memory/);
+    assert.equal(calls, 1, 'the model is being trained in the background');
+    gate.resolve();
+    await classifier.prepare(1, [{ blockId: 'route', intents: TRAVEL_INTENTS }]);
+    assert.equal(calls, 1, 'prepare joined the training in progress');
+    const later = await classifier.classify(request('will it rain'));
+    assert.ok(later.kind === 'match' && later.intent === 'weather');
     assert.equal(classifier.trainings, 1);
-    await classifier.classify(request('will it rain', { flowVersion: 2 }));
-    assert.equal(classifier.trainings, 2);
   });
 
-  it('retrains when the same key comes with other intents', async () => {
-    const classifier = new OfflineIntentClassifier();
-    await classifier.classify(request('will it rain'));
-    const result = await classifier.classify(request('will it rain', { intents: TRAVEL_INTENTS.slice(1) }));
+  it('does not reuse a model when the same block comes with other intents', async () => {
+    const classifier = new OfflineIntentClassifier({ trainer: inlineTrainer });
+    await classifier.prepare(1, [blocks[0] as (typeof blocks)[number]]);
+    const other = TRAVEL_INTENTS.slice(1);
+    assert.equal(classifier.isResident(1, 'route', other), false);
+    const result = await classifier.classify(request('will it rain', { intents: other }));
+    assert.ok(result.kind === 'error' && result.code === 'PROVIDER_UNAVAILABLE');
+    await classifier.prepare(1, [{ blockId: 'route', intents: other }]);
     assert.equal(classifier.trainings, 2);
-    assert.ok(result.kind !== 'match' || result.intent !== 'weather');
+    assert.equal(classifier.isResident(1, 'route', other), true);
   });
 
-  it('keeps the cache under maxCachedBytes, evicting the least recently used', async () => {
-    const probe = new OfflineIntentClassifier();
+  it('keeps the cache under maxCachedBytes, evicting the least recently used model', async () => {
+    const probe = new OfflineIntentClassifier({ trainer: inlineTrainer });
     await probe.prepare(1, [blocks[0] as (typeof blocks)[number]]);
     const oneModel = probe.cachedBytes;
     assert.ok(oneModel > 10_000, `a trained model weighs something: ${oneModel}`);
-    const classifier = new OfflineIntentClassifier({ maxCachedBytes: Math.floor(oneModel * 1.5) });
+    const classifier = new OfflineIntentClassifier({
+      trainer: inlineTrainer,
+      maxCachedBytes: Math.floor(oneModel * 1.5),
+    });
     await classifier.prepare(1, [
       blocks[0] as (typeof blocks)[number],
       { blockId: 'copy', intents: TRAVEL_INTENTS },
     ]);
     assert.ok(classifier.cachedBytes <= oneModel * 1.5);
-    await classifier.classify(request('will it rain', { flowVersion: 1, blockId: 'copy' }));
-    assert.equal(classifier.trainings, 2);
-    await classifier.classify(request('will it rain', { flowVersion: 1 }));
-    assert.equal(classifier.trainings, 3, 'the first model did not fit beside the second');
+    assert.equal(classifier.isResident(1, 'copy', TRAVEL_INTENTS), true);
+    assert.equal(
+      classifier.isResident(1, 'route', TRAVEL_INTENTS),
+      false,
+      'it did not fit beside the second',
+    );
+    const evicted = await classifier.classify(request('will it rain', { flowVersion: 1 }));
+    assert.ok(evicted.kind === 'error' && evicted.code === 'PROVIDER_UNAVAILABLE');
   });
 
-  it('keeps at most maxCachedModels models, evicting the least recently used', async () => {
-    const classifier = new OfflineIntentClassifier({ maxCachedModels: 2 });
-    await classifier.prepare(1, [...blocks, { blockId: 'third', intents: TRAVEL_INTENTS.slice(2) }]);
-    assert.equal(classifier.trainings, 3);
-    await classifier.classify(
-      request('will it rain', { flowVersion: 1, blockId: 'third', intents: TRAVEL_INTENTS.slice(2) }),
-    );
-    assert.equal(classifier.trainings, 3, 'the most recent model is still cached');
-    await classifier.classify(request('will it rain', { flowVersion: 1 }));
-    assert.equal(classifier.trainings, 4, 'the oldest model was evicted and is trained again');
+  it('refuses to keep a model larger than the whole cache, and does not retrain it at every turn', async () => {
+    const classifier = new OfflineIntentClassifier({ trainer: inlineTrainer, maxCachedBytes: 10_000 });
+    await classifier.prepare(1, [blocks[0] as (typeof blocks)[number]]);
+    assert.equal(classifier.trainings, 1);
+    for (let turn = 0; turn < 3; turn++) {
+      const result = await classifier.classify(request('will it rain'));
+      assert.ok(result.kind === 'error' && result.code === 'PROVIDER_ERROR', JSON.stringify(result));
+      assert.match(result.message, /more than the model cache holds .*INTENT_MODEL_CACHE_MB/);
+    }
+    await classifier.prepare(1, [blocks[0] as (typeof blocks)[number]]);
+    assert.equal(classifier.trainings, 1, 'neither a turn nor loading the version again retrains it');
   });
 });

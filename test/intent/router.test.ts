@@ -8,10 +8,10 @@ import type { IntentProviderName } from '../../src/flow/types.ts';
 import { CircuitBreaker } from '../../src/intent/breaker.ts';
 import { IntentCache, normaliseText } from '../../src/intent/cache.ts';
 import type { Classification, ClassifyRequest, IntentClassifier } from '../../src/intent/classifier.ts';
-import { OpenAiIntentClassifier } from '../../src/intent/openai.ts';
+import { type OpenAiClassifierOptions, OpenAiIntentClassifier } from '../../src/intent/openai.ts';
 import { NO_MATCH_VALUE } from '../../src/intent/openai-prompt.ts';
 import { IntentRouter, type IntentRouterOptions } from '../../src/intent/router.ts';
-import { answer, FakeOpenAi } from '../support/fake-openai.ts';
+import { answer, FakeOpenAi, HANG } from '../support/fake-openai.ts';
 
 const INTENTS = [
   { id: 'weather', description: 'Give me the weather', examples: ['will it rain tomorrow', 'forecast'] },
@@ -32,6 +32,10 @@ class KeywordClassifier implements IntentClassifier {
 
   async classify(req: ClassifyRequest): Promise<Classification> {
     this.calls += 1;
+    // As the offline classifier does: a deadline that has already passed gets no answer.
+    if (req.signal?.aborted) {
+      return { ...localOutcome, kind: 'error', code: 'PROVIDER_TIMEOUT', message: 'deadline passed' };
+    }
     const words = new Set(normaliseText(req.text).split(/\W+/u).filter(Boolean));
     let best: { id: string; score: number } | undefined;
     for (const intent of req.intents) {
@@ -70,17 +74,21 @@ beforeEach(() => {
   local = new KeywordClassifier();
 });
 
-function router(mode: IntentProviderName, options: Partial<IntentRouterOptions> & { noKey?: boolean } = {}) {
-  const { noKey, ...rest } = options;
-  const openai = new OpenAiIntentClassifier({
+function openaiClient(options: Partial<OpenAiClassifierOptions> = {}) {
+  return new OpenAiIntentClassifier({
     apiKey: 'sk-test',
     baseURL: fake.baseURL,
     timeoutMs: 1_000,
-    attemptTimeoutMs: 400,
-    maxRetries: 0,
+    ...options,
   });
+}
+
+function router(mode: IntentProviderName, options: Partial<IntentRouterOptions> & { noKey?: boolean } = {}) {
+  const { noKey, ...rest } = options;
+  const openai = openaiClient({ attemptTimeoutMs: 400, maxRetries: 0 });
   return new IntentRouter({
     mode,
+    timeoutMs: 1_000,
     local,
     certainMatch: exactExample,
     breaker: new CircuitBreaker({ failureThreshold: 2, coolDownMs: 1_000, now: () => clockMs }),
@@ -184,6 +192,67 @@ test('auto: an OpenAI error falls back to the local classifier, with the reason'
   assert.equal(stats.fallbacks, 1);
 });
 
+/** A classifier stuck before it can answer (e.g. a model that is not ready) and deaf to its signal. */
+const stuck: IntentClassifier = { classify: () => new Promise<Classification>(() => {}) };
+
+test('auto: a hung OpenAI leaves the offline fallback its reserve of the deadline', async () => {
+  fake.respondWith(() => HANG);
+  // One attempt may take the whole deadline: only the router's split stops it in time.
+  const auto = router('auto', { openai: openaiClient({ attemptTimeoutMs: 1_000, maxRetries: 0 }) });
+  // As the conversation does: the caller's own INTENT_TIMEOUT_MS signal, started first.
+  const result = await auto.classify(
+    request('cheap flights to Oslo', { signal: AbortSignal.timeout(1_000) }),
+  );
+  assert.equal(intentOf(result), 'travel');
+  assert.equal(result.provider, 'local');
+  assert.equal(result.fallback, true);
+  assert.deepEqual(
+    [result.fallbackFrom?.provider, result.fallbackFrom?.code],
+    ['openai', 'PROVIDER_TIMEOUT'],
+  );
+  assert.ok(fake.requests.length >= 1);
+  await fake.allAbandoned();
+});
+
+test('auto: an OpenAI that ignores its signal is still cut at its share, and local answers', {
+  timeout: 10_000,
+}, async () => {
+  const auto = router('auto', { openai: stuck });
+  const result = await auto.classify(request('cheap flights to Oslo'));
+  assert.equal(intentOf(result), 'travel');
+  assert.equal(result.fallbackFrom?.code, 'PROVIDER_TIMEOUT');
+  assert.equal(auto.stats().errors, 1);
+});
+
+test('INTENT_TIMEOUT_MS bounds the local classifier too: stuck → PROVIDER_TIMEOUT', {
+  timeout: 10_000,
+}, async () => {
+  const result = await router('local', { local: stuck }).classify(request('cheap flights'));
+  assert.equal(result.kind === 'error' && result.code, 'PROVIDER_TIMEOUT');
+  assert.equal(result.provider, 'local');
+  assert.equal(result.fallback, false);
+});
+
+test('auto: when the fallback is stuck too, the error still says it was a fallback', {
+  timeout: 10_000,
+}, async () => {
+  fake.respondWith(() => HANG);
+  const result = await router('auto', { local: stuck }).classify(request('cheap flights to Oslo'));
+  assert.equal(result.kind === 'error' && result.code, 'PROVIDER_TIMEOUT');
+  assert.equal(result.provider, 'local');
+  assert.equal(result.fallback, true);
+  assert.equal(result.fallbackFrom?.code, 'PROVIDER_TIMEOUT');
+});
+
+test('explicit openai: a hung server is PROVIDER_TIMEOUT (onError), never a no-match or a fallback', async () => {
+  fake.respondWith(() => HANG);
+  const result = await router('openai').classify(request('cheap flights to Oslo'));
+  assert.equal(result.kind === 'error' && result.code, 'PROVIDER_TIMEOUT');
+  assert.equal(result.provider, 'openai');
+  assert.equal(result.fallback, false);
+  assert.equal(local.calls, 0);
+});
+
 test('explicit openai: an error stays an error (the flow takes its onError path)', async () => {
   fake.reply({ status: 500, body: {} });
   const result = await router('openai').classify(request('cheap flights to Oslo'));
@@ -283,13 +352,7 @@ test('prepare trains the local classifier', async () => {
 
 test('stats count calls and OpenAI retries', async () => {
   fake.reply({ status: 500, body: {} }, answer('travel', 0.9));
-  const withRetries = new OpenAiIntentClassifier({
-    apiKey: 'sk-test',
-    baseURL: fake.baseURL,
-    timeoutMs: 1_000,
-    backoffBaseMs: 5,
-  });
-  const auto = router('auto', { openai: withRetries });
+  const auto = router('auto', { openai: openaiClient({ backoffBaseMs: 5 }) });
   await auto.classify(request('holiday deals'));
   await auto.classify(request('holiday deals'));
   const stats = auto.stats();

@@ -512,6 +512,49 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
         });
       });
 
+      test('clock skew between instances: turns stamped earlier than the one before still come back in seq order', async () => {
+        await withFlow(async (store) => {
+          const conversation = newConversation({ at: at(100) });
+          await store.createConversation(conversation, [started(), botSaid('welcome')]);
+          // Each turn is written by an instance whose clock is behind the previous writer's.
+          const turns = [
+            { at: at(50), events: [userSaid('one'), botSaid('reply one')] },
+            { at: at(10), events: [userSaid('two'), botSaid('reply two')] },
+            { at: at(30), events: [userSaid('three')] },
+          ];
+          for (const turn of turns) {
+            const result = await store.appendTurn({
+              conversationId: conversation.id,
+              state: {},
+              status: 'active',
+              ...turn,
+            });
+            assert.equal(result.ok, true);
+          }
+          const events = await store.getEvents(conversation.id);
+          assert.deepEqual(
+            events.map((e) => [e.seq, (e.data as { text?: string }).text ?? e.type]),
+            [
+              [1, 'conversation.started'],
+              [2, 'welcome'],
+              [3, 'one'],
+              [4, 'reply one'],
+              [5, 'two'],
+              [6, 'reply two'],
+              [7, 'three'],
+            ],
+          );
+          assert.deepEqual(
+            events.map((e) => e.at),
+            [at(100), at(100), at(50), at(50), at(10), at(10), at(30)],
+            'timestamps are kept as written, not used for order',
+          );
+          const record = await store.getConversation(conversation.id);
+          assert.equal(record?.eventCount, 7);
+          assert.equal(record?.updatedAt, at(30), 'updatedAt is the last write, whatever its clock said');
+        });
+      });
+
       test('a turn with no events still saves the state and keeps lastSeq', async () => {
         await withFlow(async (store) => {
           const conversation = newConversation();
@@ -760,6 +803,54 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
         });
       });
 
+      test('clock skew: conversations whose turns are stamped before their start are listed and paged once each', async () => {
+        await withFlow(async (store) => {
+          const starts = { a: 40, b: 10, c: 30, d: 20 };
+          for (const [id, second] of Object.entries(starts)) {
+            await store.createConversation(newConversation({ id, at: at(second) }), [started()]);
+          }
+          // Turns written later by instances whose clocks are behind: stamped before the conversations began.
+          for (const [id, second] of [
+            ['a', 1],
+            ['c', 2],
+            ['a', 3],
+            ['b', 0],
+          ] as const) {
+            const result = await store.appendTurn({
+              conversationId: id,
+              events: [userSaid(`late ${second}`)],
+              state: {},
+              status: 'active',
+              at: at(second),
+            });
+            assert.equal(result.ok, true);
+          }
+          const pages = [await store.listConversations({ limit: 3 })];
+          const cursor = pages[0]?.nextCursor;
+          assert.equal(typeof cursor, 'string');
+          pages.push(await store.listConversations({ limit: 3, cursor: cursor ?? '' }));
+          assert.equal(pages[1]?.nextCursor, null);
+          const listed = pages.flatMap((page) => page.items);
+          assert.deepEqual(
+            listed.map((c) => [c.id, c.startedAt, c.updatedAt, c.eventCount]),
+            [
+              ['a', at(40), at(3), 3],
+              ['c', at(30), at(2), 2],
+              ['d', at(20), at(20), 1],
+              ['b', at(10), at(0), 2],
+            ],
+          );
+          assert.deepEqual(
+            (await store.getEvents('a')).map((e) => [e.seq, e.at]),
+            [
+              [1, at(40)],
+              [2, at(1)],
+              [3, at(3)],
+            ],
+          );
+        });
+      });
+
       test('a page exactly filling the list has no next cursor; items carry the summary fields', async () => {
         await withFlow(async (store) => {
           const first = newConversation({ id: 'a', at: at(1) });
@@ -826,6 +917,123 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
           for (const cursor of bad) {
             await assert.rejects(store.listConversations({ limit: 5, cursor }), InvalidCursorError, cursor);
           }
+        });
+      });
+    });
+
+    describe('replay reads', () => {
+      /** A conversation of three turns and a resume; returns its id. Seqs are in the comments. */
+      async function talk(store: Store, odd = 'c-2'): Promise<string> {
+        const conversation = newConversation();
+        // 1 started, 2 welcome, 3 menu
+        await store.createConversation(conversation, [started(), botSaid('welcome'), botSaid('menu')]);
+        const turns: HistoryEvent[][] = [
+          [userSaid('one', 'c-1'), botSaid('reply one')], // 4, 5
+          [
+            userSaid('two\u0000', odd),
+            { type: 'block.entered', data: { blockId: 'r', blockType: 'intent' } },
+          ], // 6, 7
+          // The server stopped mid-classification; the resume classified again and answered: 8, 9, 10
+          [{ type: 'conversation.resumed', data: {} }, botSaid('reply two'), botSaid('and more')],
+          [userSaid('three'), botSaid('reply three')], // 11, 12 (no clientMessageId)
+        ];
+        for (const [i, events] of turns.entries()) {
+          const clientMessageId =
+            events[0]?.type === 'message.user' ? events[0].data.clientMessageId : undefined;
+          const written = await store.appendTurn({
+            conversationId: conversation.id,
+            events,
+            state: { turn: i },
+            status: 'active',
+            at: at(i + 1),
+            ...(clientMessageId === undefined ? {} : { clientMessageId }),
+          });
+          assert.equal(written.ok, true);
+        }
+        return conversation.id;
+      }
+      const seqs = (events: { seq: number }[]) => events.map((event) => event.seq);
+
+      test('getBotMessagesAfter: the bot messages after a seq, oldest first, as stored', async () => {
+        await withFlow(async (store) => {
+          const id = await talk(store);
+          assert.deepEqual(seqs(await store.getBotMessagesAfter(id, 0, 100)), [2, 3, 5, 9, 10, 12]);
+          assert.deepEqual(seqs(await store.getBotMessagesAfter(id, 5, 100)), [9, 10, 12]);
+          assert.deepEqual(seqs(await store.getBotMessagesAfter(id, 9, 100)), [10, 12]);
+          assert.deepEqual(await store.getBotMessagesAfter(id, 12, 100), []);
+          assert.deepEqual(await store.getBotMessagesAfter(id, 2 ** 40, 100), []);
+          const all = await store.getEvents(id);
+          assert.deepEqual(
+            await store.getBotMessagesAfter(id, 8, 100),
+            all.filter((event) => event.type === 'message.bot' && event.seq > 8),
+          );
+          assert.deepEqual(await store.getBotMessagesAfter('unknown', 0, 100), []);
+        });
+      });
+
+      test('getBotMessagesAfter: a limit keeps the newest messages', async () => {
+        await withFlow(async (store) => {
+          const id = await talk(store);
+          assert.deepEqual(seqs(await store.getBotMessagesAfter(id, 0, 2)), [10, 12]);
+          assert.deepEqual(seqs(await store.getBotMessagesAfter(id, 3, 1)), [12]);
+        });
+      });
+
+      test('getBotMessagesAfter: a negative or fractional seq, or a limit below 1, is a RangeError', async () => {
+        await withFlow(async (store) => {
+          const id = await talk(store);
+          await assert.rejects(store.getBotMessagesAfter(id, -1, 10), RangeError);
+          await assert.rejects(store.getBotMessagesAfter(id, 1.5, 10), RangeError);
+          await assert.rejects(store.getBotMessagesAfter(id, 0, 0), RangeError);
+          await assert.rejects(store.getReplyTo(id, 'c-1', 0), RangeError);
+        });
+      });
+
+      test('getReplyTo: the bot messages after the user message, up to the next user message', async () => {
+        await withFlow(async (store) => {
+          const id = await talk(store);
+          assert.deepEqual(seqs(await store.getReplyTo(id, 'c-1', 100)), [5]);
+          // Answered after a resume: still its reply, up to the next user message (which has no id).
+          assert.deepEqual(seqs(await store.getReplyTo(id, 'c-2', 100)), [9, 10]);
+          assert.deepEqual(seqs(await store.getReplyTo(id, 'c-2', 1)), [10]);
+          const [reply] = await store.getReplyTo(id, 'c-1', 100);
+          assert.deepEqual(
+            reply,
+            (await store.getEvents(id)).find((event) => event.seq === 5),
+          );
+          assert.deepEqual(await store.getReplyTo(id, 'never sent', 100), []);
+          assert.deepEqual(await store.getReplyTo('unknown', 'c-1', 100), []);
+          const other = await talk(store);
+          assert.deepEqual(seqs(await store.getReplyTo(other, 'c-1', 100)), [5], 'per conversation');
+        });
+      });
+
+      test('getReplyTo: the last user message, and ids that need escaping, are found', async () => {
+        await withFlow(async (store) => {
+          const odd = 'c "2" \\ \u0000 ☔ </x>';
+          const id = await talk(store, odd);
+          assert.deepEqual(seqs(await store.getReplyTo(id, odd, 100)), [9, 10]);
+          assert.deepEqual(await store.getReplyTo(id, 'c "2" \\ ', 100), []);
+          // A user who typed an id as text did not send a message with that id.
+          const typed = await store.appendTurn({
+            conversationId: id,
+            events: [userSaid('c-4'), botSaid('not this')],
+            state: {},
+            status: 'active',
+            at: at(8),
+          });
+          assert.deepEqual(typed, { ok: true, lastSeq: 14 });
+          assert.deepEqual(await store.getReplyTo(id, 'c-4', 100), []);
+          const last = await store.appendTurn({
+            conversationId: id,
+            events: [userSaid('four', 'c-4'), botSaid('reply four'), botSaid('the end')],
+            state: {},
+            status: 'active',
+            at: at(9),
+            clientMessageId: 'c-4',
+          });
+          assert.deepEqual(last, { ok: true, lastSeq: 17 });
+          assert.deepEqual(seqs(await store.getReplyTo(id, 'c-4', 100)), [16, 17]);
         });
       });
     });

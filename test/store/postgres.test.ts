@@ -88,16 +88,23 @@ async function eventually(what: string, condition: () => boolean): Promise<void>
   assert.ok(condition(), `${what}: did not happen within 5 s`);
 }
 
+/** TCP sockets and servers alive in this process: pg connections, a proxy and the sockets it pipes. */
+function openTcpHandles(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource.startsWith('TCP')).length;
+}
+
 /** Records uncaught exceptions and unhandled rejections during `body`: there must be none. */
 async function assertNoStrayErrors(body: () => Promise<void>): Promise<void> {
   const stray: unknown[] = [];
   const record = (error: unknown) => stray.push(error);
+  const tcpBefore = openTcpHandles();
   process.on('uncaughtException', record);
   process.on('unhandledRejection', record);
   try {
     await body();
-    // Let late socket events and timers run before looking.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Look only once every socket the body opened has closed, so their late events have had their turn.
+    await eventually('the connections of the test are closed', () => openTcpHandles() <= tcpBefore);
+    await new Promise(setImmediate);
   } finally {
     process.off('uncaughtException', record);
     process.off('unhandledRejection', record);

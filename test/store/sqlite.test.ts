@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, test } from 'node:test';
-import { openStore, StoreConfigError } from '../../src/store/open.ts';
+import { openStore, StoreConfigError, StoreUnavailableError } from '../../src/store/open.ts';
 import { MIGRATIONS, runMigrations, SchemaTooNewError } from '../../src/store/sqlite/migrations.ts';
 import { openSqliteStore, SQLITE_FILE_NAME, SQLITE_LIMITS } from '../../src/store/sqlite/sqlite-store.ts';
 import { inImmediateTransaction } from '../../src/store/sqlite/transaction.ts';
@@ -194,7 +194,60 @@ describe('sqlite store: bad arguments', () => {
     await withDataDir(async (dataDir) => {
       const store = await openSqliteStore({ dataDir });
       await store.close();
-      await assert.rejects(store.ping());
+      await assert.rejects(store.ping(), StoreUnavailableError);
+      await assert.rejects(store.getConversation('c'), StoreUnavailableError);
+    });
+  });
+});
+
+describe('sqlite store: the file cannot be used for a while', () => {
+  test('another process holding the write lock past busy_timeout: StoreUnavailableError, then it works again', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openSqliteStore({ dataDir, busyTimeoutMs: 20 });
+      const other = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME));
+      try {
+        await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) });
+        await store.createConversation(newConversation({ id: 'c' }), []);
+        const turn = { conversationId: 'c', events: [], state: {}, status: 'active' as const, at: at(1) };
+        other.exec('BEGIN IMMEDIATE');
+        const locked = await Promise.allSettled([
+          store.createFlowVersion({ raw: '{}', name: 'v2', at: at(1) }),
+          store.activateFlowVersion(1),
+          store.claimConversation('c'),
+          store.appendTurn(turn),
+          store.createConversation(newConversation({ id: 'd' }), []),
+        ]);
+        for (const outcome of locked) {
+          assert.equal(outcome.status, 'rejected');
+          assert.ok(outcome.reason instanceof StoreUnavailableError, String(outcome.reason));
+          assert.match(outcome.reason.message, /SQLite is unavailable: database is locked/);
+        }
+        // WAL: readers are not blocked by the writer.
+        assert.equal((await store.getConversation('c'))?.epoch, 1);
+        other.exec('ROLLBACK');
+        assert.deepEqual(await store.appendTurn(turn), { ok: true, lastSeq: 0 });
+        assert.equal((await store.claimConversation('c'))?.epoch, 2);
+      } finally {
+        other.close();
+        await store.close();
+      }
+    });
+  });
+
+  test('a request that is wrong (a constraint) is not taken for an unavailable database', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openSqliteStore({ dataDir });
+      try {
+        await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) });
+        await store.createConversation(newConversation({ id: 'c' }), []);
+        await assert.rejects(store.createConversation(newConversation({ id: 'c' }), []), (error) => {
+          assert.ok(!(error instanceof StoreUnavailableError));
+          assert.match(String(error), /UNIQUE constraint failed/);
+          return true;
+        });
+      } finally {
+        await store.close();
+      }
     });
   });
 });

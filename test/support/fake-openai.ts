@@ -2,9 +2,10 @@
  * A fake OpenAI-compatible server for tests: a real node:http server on 127.0.0.1, port 0, serving
  * POST /v1/chat/completions. The real openai SDK talks to it through `baseURL`.
  *
- * Each test queues the replies it wants (status, headers, body, delay) and reads back what the SDK sent.
+ * Each test queues the replies it wants (status, headers, body, delay, or none at all: HANG) and reads
+ * back what the SDK sent.
  */
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -17,7 +18,12 @@ export interface FakeReply {
   delayMs?: number;
   /** Send the headers and half the body at once, the rest after this long (a stalled body). */
   bodyDelayMs?: number;
+  /** Never answer (a provider that hangs): the request stays open until the client gives up. */
+  hang?: boolean;
 }
+
+/** The reply of a provider that accepts the request and never answers. */
+export const HANG: FakeReply = { hang: true };
 
 export interface RecordedRequest {
   method: string;
@@ -90,6 +96,7 @@ export class FakeOpenAi {
   readonly #server: Server;
   readonly #queue: FakeReply[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #abandons = new EventEmitter();
   #responder: Responder | undefined;
 
   private constructor(server: Server) {
@@ -132,6 +139,19 @@ export class FakeOpenAi {
     this.requests.length = 0;
   }
 
+  /** Waits (at most `timeoutMs`) until the client has given up every request received so far. */
+  async allAbandoned(timeoutMs = 5_000): Promise<void> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    while (!this.requests.every((request) => request.abandoned)) {
+      try {
+        await once(this.#abandons, 'abandoned', { signal });
+      } catch {
+        const open = this.requests.filter((request) => !request.abandoned).length;
+        throw new Error(`${open} request(s) still open after ${timeoutMs} ms`);
+      }
+    }
+  }
+
   async close(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#server.closeAllConnections();
@@ -153,9 +173,12 @@ export class FakeOpenAi {
     };
     this.requests.push(recorded);
     res.on('close', () => {
-      if (!res.writableFinished) recorded.abandoned = true;
+      if (res.writableFinished) return;
+      recorded.abandoned = true;
+      this.#abandons.emit('abandoned');
     });
     const reply = this.#next(recorded);
+    if (reply.hang) return;
     if (!reply.delayMs) return this.#send(res, reply);
     this.#later(reply.delayMs, () => {
       if (!res.destroyed) this.#send(res, reply);

@@ -60,13 +60,26 @@ export function rawRequest(port: number, request: string | Buffer): Promise<RawR
   });
 }
 
-/** Sends a chunked body without end, chunk after chunk, until the server answers. */
-export function endlessChunkedUpload(port: number, head: string, chunk: Buffer): Promise<RawResponse> {
+/**
+ * Sends a chunked body without end, chunk after chunk, until the server answers; gives up (and closes
+ * the socket) after `timeoutMs`, so a server that never refuses fails the test instead of hanging it.
+ */
+export function endlessChunkedUpload(
+  port: number,
+  head: string,
+  chunk: Buffer,
+  timeoutMs = 5_000,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let data = Buffer.alloc(0);
     let answered = false;
     let sent = 0;
+    const timer = setTimeout(() => {
+      reject(new Error(`no response within ${timeoutMs} ms after ${sent} bytes`));
+      answered = true;
+      socket.destroy();
+    }, timeoutMs);
     const frame = Buffer.concat([
       Buffer.from(`${chunk.length.toString(16)}\r\n`),
       chunk,
@@ -83,6 +96,7 @@ export function endlessChunkedUpload(port: number, head: string, chunk: Buffer):
       }
     };
     socket.on('error', (err) => {
+      clearTimeout(timer);
       if (!answered) reject(err);
     });
     socket.on('data', (piece: Buffer) => {
@@ -90,11 +104,13 @@ export function endlessChunkedUpload(port: number, head: string, chunk: Buffer):
       const response = parseResponse(data);
       if (response && !answered) {
         answered = true;
+        clearTimeout(timer);
         socket.destroy();
         resolve(response);
       }
     });
     socket.on('close', () => {
+      clearTimeout(timer);
       if (!answered) reject(new Error(`closed without a response after ${sent} bytes`));
     });
     socket.write(head);

@@ -71,6 +71,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Override the token; null sends no Authorization header. */
   token?: string | null;
+  /** Aborts the request (e.g. `AbortSignal.timeout(ms)`), so a server that never answers fails fast. */
+  signal?: AbortSignal;
 }
 
 export class ApiClient {
@@ -93,6 +95,7 @@ export class ApiClient {
       method,
       headers,
       ...(options.body === undefined ? {} : { body: options.body }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     const text = await response.text();
     validator.check({ method, path, status: response.status, headers: response.headers, text });

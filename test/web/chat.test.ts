@@ -1,7 +1,8 @@
 /**
  * The playground's chat and graph in a real Chromium against the real server: the travel flow typed
  * end to end with the graph following, quick replies clicked through the support-triage flow, a bot
- * message made of HTML shown as text, and a dropped socket resumed (and a reload resumed).
+ * message made of HTML shown as text, a dropped socket resumed (and a reload resumed), and a reply
+ * lost with the socket replayed on resume, shown once.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -213,7 +214,13 @@ describe('playground: chat and graph', () => {
 
     await first.page.getByRole('button', { name: 'Continue here' }).click();
     await second.page.locator('[data-testid="chat-status"][data-state="elsewhere"]').waitFor();
-    assert.equal((await say(first.page, 'Give me restaurant recommendations', 3))[2], 'Try Tasca do Chico.');
+    // Back here, what the other tab was told is replayed, then the conversation goes on.
+    assert.deepEqual(await say(first.page, 'Give me restaurant recommendations', 4), [
+      WELCOME,
+      'Sunny, 24 °C.',
+      'Lisbon from 89 €.',
+      'Try Tasca do Chico.',
+    ]);
     first.assertClean();
     second.assertClean();
     await first.close();
@@ -247,6 +254,49 @@ describe('playground: chat and graph', () => {
       3,
       'no message processed twice',
     );
+    assertClean();
+    await close();
+  });
+
+  test('replies lost with the socket are replayed on resume, after a reload too, each shown once', async () => {
+    const { page, assertClean, close } = await openPlayground(browser, server.url);
+    await botSaid(page, 1);
+    const id = await conversationId(page);
+    /** The network swallows what the server sends from now on: `text` is stored, never seen. */
+    async function lose(text: string, reply: string) {
+      for (const socket of upgraded) socket.write = () => true;
+      await page.getByLabel('Message', { exact: true }).fill(text);
+      await page.getByLabel('Message', { exact: true }).press('Enter');
+      const deadline = Date.now() + 5_000; // bounded poll: the server answers into the void
+      for (;;) {
+        const events = (await server.api.get(`/api/conversations/${id}`)).json.events;
+        if (events.some((event: { data: { text?: string } }) => event.data.text === reply)) return;
+        assert.ok(Date.now() < deadline, `${reply} was stored`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+
+    // A reload forgets the unanswered message: only the resume's lastSeq brings its reply back.
+    await lose('will it rain tomorrow', 'Sunny, 24 °C.');
+    await page.reload();
+    await page.locator('.transcript .line.notice', { hasText: 'Reconnected' }).waitFor();
+    assert.deepEqual(await botSaid(page, 2), [WELCOME, 'Sunny, 24 °C.']);
+
+    // A dropped socket: the resume replays the reply, and so does the resent message; shown once.
+    await lose('Give me travel offers', 'Lisbon from 89 €.');
+    for (const socket of upgraded) socket.destroy();
+    await page.locator('.transcript .line.notice', { hasText: 'Reconnected' }).nth(1).waitFor();
+    assert.deepEqual(await botSaid(page, 3), [WELCOME, 'Sunny, 24 °C.', 'Lisbon from 89 €.']);
+    assert.equal((await say(page, 'Give me restaurant recommendations', 4))[3], 'Try Tasca do Chico.');
+    assert.deepEqual(await userLines(page).allTextContents(), [
+      'will it rain tomorrow',
+      'Give me travel offers',
+      'Give me restaurant recommendations',
+    ]);
+    const types = (await server.api.get(`/api/conversations/${id}`)).json.events.map(
+      (event: { type: string }) => event.type,
+    );
+    assert.equal(types.filter((type: string) => type === 'message.user').length, 3, 'none processed twice');
     assertClean();
     await close();
   });

@@ -1,12 +1,14 @@
 /**
  * The playground's pure parts, without a browser: JSON pointers located in the editor's syntax tree,
- * a flow turned into the graph to draw (and laid out), and history events put into words.
+ * a flow turned into the graph to draw (and laid out), history events put into words, and the chat's
+ * resume record (which bot messages were shown, so a resume replays only the missed ones).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { json } from '@codemirror/lang-json';
 import { EditorState } from '@codemirror/state';
+import { chatUrl, isNewMessage, parseResume } from '../../web/src/chat/resume.ts';
 import { decodePointer, locatePointer } from '../../web/src/editor/pointer.ts';
 import { layoutFlow } from '../../web/src/graph/layout.ts';
 import { drawnFlow } from '../../web/src/graph/model.ts';
@@ -167,5 +169,41 @@ describe('describeEvent', () => {
       detail: 'late · openai · 8000 ms',
     });
     assert.equal(describeEvent({ seq: 3, type: 'future.event', at: '', data: { a: 1 } }).detail, '{"a":1}');
+  });
+});
+
+describe('chat resume record', () => {
+  const record = { conversationId: 'c-1', resumeToken: 'tok/+=' };
+
+  test('parseResume keeps a valid lastSeq and drops a bad one; anything else is no record', () => {
+    assert.deepEqual(parseResume(JSON.stringify({ ...record, lastSeq: 9 })), { ...record, lastSeq: 9 });
+    assert.deepEqual(parseResume(JSON.stringify({ ...record, lastSeq: 0 })), { ...record, lastSeq: 0 });
+    for (const lastSeq of [-1, 1.5, '9', null]) {
+      assert.deepEqual(parseResume(JSON.stringify({ ...record, lastSeq })), record, String(lastSeq));
+    }
+    assert.deepEqual(parseResume(JSON.stringify(record)), record, 'a record written before replay');
+    for (const text of [null, '', 'not json', '{}', '{"conversationId":"c"}', '[]']) {
+      assert.equal(parseResume(text), null, String(text));
+    }
+  });
+
+  test('chatUrl: ws or wss on the page host; a resume passes its token and lastSeq', () => {
+    assert.equal(chatUrl('http://localhost:3000/#chat', null).href, 'ws://localhost:3000/ws');
+    const resumed = chatUrl('https://bot.example/app/', { ...record, lastSeq: 12 });
+    assert.equal(resumed.origin + resumed.pathname, 'wss://bot.example/ws');
+    assert.deepEqual(Object.fromEntries(resumed.searchParams), {
+      conversationId: 'c-1',
+      resumeToken: 'tok/+=',
+      lastSeq: '12',
+    });
+    assert.equal(chatUrl('http://h/', record).searchParams.has('lastSeq'), false, 'no seq seen yet');
+  });
+
+  test('isNewMessage: a seq not above the last one shown is a repeat', () => {
+    assert.equal(isNewMessage(9, 3), true);
+    assert.equal(isNewMessage(9, 9), false);
+    assert.equal(isNewMessage(5, 9), false, 'a reply replayed after a resend, shown before');
+    assert.equal(isNewMessage(3, undefined), true, 'the first message of a conversation');
+    assert.equal(isNewMessage(undefined, 9), true, 'a server that sends no seq');
   });
 });

@@ -64,7 +64,7 @@ describe('WebSocket chat', () => {
     assert.equal(conversation.flowVersion, 1);
     assert.deepEqual(
       { ...message, id: undefined },
-      { type: 'message', id: undefined, text: WELCOME, blockId: 'welcome' },
+      { type: 'message', id: undefined, text: WELCOME, blockId: 'welcome', seq: 3 }, // started, entered, said
     );
     assert.deepEqual(waiting, { type: 'waiting', blockId: 'ask' });
     client.close();

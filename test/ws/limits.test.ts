@@ -1,11 +1,13 @@
 /** Handshake checks, frame limits, rate limits, restart and slow-LLM queuing, against the real server. */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { FRAME_ERRORS } from '../../src/conversation/frames.ts';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 import { echoFlow } from '../support/flow-texts.ts';
 import { examplePath } from '../support/flows.ts';
-import { startTestServer, withTestServer } from '../support/server.ts';
+import { makeDataDir, startTestServer, withTestServer } from '../support/server.ts';
 import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
 
 const ECHO = echoFlow();
@@ -58,7 +60,10 @@ describe('WebSocket handshake and limits', () => {
       assert.equal(await handshakeStatus(`${server.url.replace('http', 'ws')}/ws`), 503);
       a.close();
       await a.waitClosed();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The client sees the close before the server has counted it: poll the count, bounded.
+      for (let polls = 0; server.chat.server.connections > 1 && polls < 200; polls++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       const c = await ChatClient.connect(server.url);
       await c.nth('waiting');
       b.close();
@@ -203,6 +208,65 @@ describe('WebSocket shutdown', () => {
       await fake.close();
     }
   });
+
+  test('once shutdown begins, new messages are refused before anything is stored; the turn under way finishes', async () => {
+    const fake = await FakeOpenAi.start();
+    fake.respondWith(() => answer('weather', 0.9, { delayMs: 300 }));
+    const { dataDir, remove } = await makeDataDir();
+    const env = { INTENT_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseURL };
+    try {
+      const server = await startTestServer({ ...travel, dataDir, env });
+      const busy = await ChatClient.connect(server.url);
+      const idle = await ChatClient.connect(server.url);
+      await busy.nth('waiting');
+      await idle.nth('waiting');
+      busy.send({ type: 'message', text: 'weather' });
+      await busy.nth('typing');
+      const closing = server.close();
+      const idleBefore = idle.frames.length;
+      idle.send({ type: 'message', text: 'weather' });
+      busy.send({ type: 'message', text: 'travel' });
+      assert.equal((await idle.waitClosed()).code, 1001);
+      assert.equal((await busy.waitClosed()).code, 1001);
+      await closing;
+
+      assert.deepEqual(
+        idle.frames.slice(idleBefore).map((f) => [f.type, f.code]),
+        [['error', 'SERVER_SHUTTING_DOWN']],
+        'the idle conversation refuses the message up front and shows nothing else',
+      );
+      const busyTurn = busy.frames.slice(busy.frames.findIndex((f) => f.type === 'typing'));
+      assert.deepEqual(
+        busyTurn.map((f) => [f.type, f.code ?? f.text]),
+        [
+          ['typing', undefined],
+          ['error', 'SERVER_SHUTTING_DOWN'],
+          ['message', 'Sunny, 24 °C.'],
+          ['waiting', undefined],
+        ],
+        'the turn under way completes before the close; the later message is refused',
+      );
+      assert.equal(fake.requests.length, 1, 'no refused message was classified');
+
+      const after = await startTestServer({ ...travel, dataDir, env });
+      try {
+        const said = async (client: ChatClient) => {
+          const { conversationId } = client.frames[0] as Frame;
+          const history = (await after.api.get(`/api/conversations/${conversationId}`)).json;
+          return history.events
+            .filter((e: { type: string }) => e.type === 'message.user')
+            .map((e: { data: { text: string } }) => e.data.text);
+        };
+        assert.deepEqual(await said(busy), ['weather']);
+        assert.deepEqual(await said(idle), [], 'a refused message is not stored');
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await fake.close();
+      await remove();
+    }
+  });
 });
 
 describe('WebSocket backpressure', () => {
@@ -249,7 +313,11 @@ describe('WebSocket heartbeat', () => {
       await live.nth('waiting');
       const closed = await dead.waitClosed();
       assert.equal(closed.code, 1006, 'terminated without a close frame');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Three more heartbeats, each answered: the live peer is kept through them.
+      const pings = once(live.socket, 'ping')
+        .then(() => once(live.socket, 'ping'))
+        .then(() => once(live.socket, 'ping'));
+      await pings;
       assert.equal(live.closed, null);
       assert.deepEqual(texts(await live.say('hello')).length, 1);
       live.close();
@@ -258,23 +326,31 @@ describe('WebSocket heartbeat', () => {
 });
 
 describe('WebSocket and a failing store', () => {
-  test('a turn the store cannot write is answered STORE_UNAVAILABLE; nothing is shown; the process survives', async () => {
-    const server = await startTestServer({ ...travel, env: { INTENT_PROVIDER: 'local' } });
+  test('a turn the store cannot write is answered STORE_UNAVAILABLE and nothing else; the process survives', async () => {
+    // The echo flow's first step after the message sends a message: a frame shown before its write
+    // was stored would appear here before the error.
+    const server = await startTestServer();
     try {
+      assert.equal((await server.api.put('/api/flow', ECHO)).status, 201);
       const client = await ChatClient.connect(server.url);
       await client.nth('waiting');
       await server.store.close();
-      client.send({ type: 'message', text: 'weather' });
-      const error = await client.nth('error');
-      assert.equal(error.code, 'STORE_UNAVAILABLE');
-      assert.equal(client.count('message'), 1, 'no bot message that was not stored');
+      const from = client.frames.length;
+      client.send({ type: 'message', text: 'hello' });
+      await client.nth('error');
+      // A second message proves the first turn is over: its answer is the only other frame.
+      client.send({ type: 'message', text: 'again' });
+      await client.nth('error', 2);
+      assert.deepEqual(client.frames.slice(from), [
+        { type: 'error', code: 'STORE_UNAVAILABLE', message: FRAME_ERRORS.STORE_UNAVAILABLE },
+        { type: 'error', code: 'STORE_UNAVAILABLE', message: FRAME_ERRORS.STORE_UNAVAILABLE },
+      ]);
       assert.equal(client.closed, null);
-      const health = await fetch(`${server.url}/health`);
-      assert.equal(health.status, 200);
-      const ready = await fetch(`${server.url}/ready`);
-      assert.equal(ready.status, 503);
+      assert.equal((await fetch(`${server.url}/health`)).status, 200);
+      assert.equal((await fetch(`${server.url}/ready`)).status, 503);
       client.close();
     } finally {
+      // Its store is already closed: stopping may complain about that, and only the assertions matter.
       await server.stop().catch(() => {});
     }
   });

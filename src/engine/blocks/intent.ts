@@ -5,10 +5,12 @@
  * Semantics (contract §2, §6): a match at or above the threshold goes to the intent's `next` and
  * resets the block's no-match count; a no-match (or a match under the threshold) counts, and the
  * `maxNoMatch`-th consecutive one goes to `onMaxNoMatch` (the count then starts again); a provider
- * error goes to `onError`, else `noMatch`, and leaves the count alone.
+ * error goes to `onError`, else `noMatch`, and leaves the count alone. When another provider answered
+ * (a fallback), every `intent.*` event says so, and which provider failed with which code.
  */
 import type { Flow, IntentBlock } from '../../flow/types.ts';
 import type { Classification, IntentDefinition } from '../../intent/classifier.ts';
+import type { FallbackFields, FallbackFrom } from '../history.ts';
 import { goto, record, render, setVariable } from '../turn.ts';
 import type { Executor, Outcome, Turn } from '../types.ts';
 
@@ -49,6 +51,19 @@ function threshold(block: IntentBlock, flow: Flow, providerDefault: number): num
   return block.minConfidence ?? flow.settings?.intent?.minConfidence ?? providerDefault;
 }
 
+type Routed = Pick<Classification, 'fallback' | 'fallbackFrom'>;
+
+/** Only the provider and the code: the message is for logs, the history keeps what is stable. */
+function fallbackFrom(result: Routed): { fallbackFrom?: FallbackFrom } {
+  const from = result.fallbackFrom;
+  return from ? { fallbackFrom: { provider: from.provider, code: from.code } } : {};
+}
+
+/** No-match and error events carry the fallback fields only when there was a fallback. */
+function fallbackFields(result: Routed): FallbackFields {
+  return result.fallback ? { fallback: true, ...fallbackFrom(result) } : {};
+}
+
 function noMatch(block: IntentBlock, turn: Turn, result: Classification & { confidence?: number }): Outcome {
   const count = (turn.state.noMatchCounts[block.id] ?? 0) + 1;
   const exhausted = block.maxNoMatch !== undefined && count >= block.maxNoMatch;
@@ -61,6 +76,7 @@ function noMatch(block: IntentBlock, turn: Turn, result: Classification & { conf
       provider: result.provider,
       ...(result.confidence !== undefined ? { confidence: result.confidence } : {}),
       latencyMs: result.latencyMs,
+      ...fallbackFields(result),
     },
   });
   return goto(exhausted && block.onMaxNoMatch ? block.onMaxNoMatch : block.noMatch);
@@ -69,7 +85,7 @@ function noMatch(block: IntentBlock, turn: Turn, result: Classification & { conf
 function providerError(
   block: IntentBlock,
   turn: Turn,
-  result: Pick<Classification & { kind: 'error' }, 'provider' | 'code' | 'message' | 'latencyMs'>,
+  result: Pick<Classification & { kind: 'error' }, 'provider' | 'code' | 'message' | 'latencyMs'> & Routed,
 ): Outcome {
   record(turn, {
     type: 'intent.error',
@@ -79,6 +95,7 @@ function providerError(
       code: result.code,
       message: result.message,
       latencyMs: result.latencyMs,
+      ...fallbackFields(result),
     },
   });
   return goto(block.onError ?? block.noMatch);
@@ -114,6 +131,7 @@ export function resolveIntent(block: IntentBlock, turn: Turn, result: Classifica
           latencyMs: result.latencyMs,
           cached: result.cached,
           fallback: result.fallback,
+          ...fallbackFrom(result),
         },
       });
       return goto(intent.next);

@@ -44,6 +44,9 @@ export function registerFlowRoutes(server: Server, ctx: RouteContext): void {
         details: result.errors,
       });
     }
+    if (!result.ok && result.reason === 'too_large') {
+      throw new ApiError('INTENT_MODELS_TOO_LARGE', result.message, { details: result.details });
+    }
     if (!result.ok) throw conflict(result.current);
     const answer: z.infer<typeof uploadResponse> = {
       version: result.version,

@@ -16,33 +16,37 @@ export function matchKey(text: string): string {
   return tokenize(canonicalText(text)).map(stemmer).join(' ');
 }
 
+/** Index value of a key that leads to two different intents. */
+const AMBIGUOUS = -1;
+
+/** Keys map to an intent's index (not a set of ids): one number per key, whatever the flow's size. */
 export interface CertainMatchIndex {
-  /** Key → ids of the intents that have it as an example. */
-  readonly examples: Map<string, Set<string>>;
-  /** Key → ids of the intents that have it as id, description or example (for quick-reply labels). */
-  readonly labels: Map<string, Set<string>>;
+  readonly intentIds: readonly string[];
+  /** Key → the one intent that has it as an example, or AMBIGUOUS. */
+  readonly examples: Map<string, number>;
+  /** Key → the one intent that has it as id, description or example (for quick-reply labels), or AMBIGUOUS. */
+  readonly labels: Map<string, number>;
 }
 
-function addKey(index: Map<string, Set<string>>, text: string, intentId: string): void {
+function addKey(index: Map<string, number>, text: string, intent: number): void {
   const key = matchKey(text);
   if (key === '') return;
-  const ids = index.get(key);
-  if (ids) ids.add(intentId);
-  else index.set(key, new Set([intentId]));
+  const found = index.get(key);
+  index.set(key, found === undefined || found === intent ? intent : AMBIGUOUS);
 }
 
 export function buildCertainMatchIndex(intents: readonly IntentDefinition[]): CertainMatchIndex {
-  const examples = new Map<string, Set<string>>();
-  const labels = new Map<string, Set<string>>();
-  for (const intent of intents) {
+  const examples = new Map<string, number>();
+  const labels = new Map<string, number>();
+  intents.forEach((intent, i) => {
     for (const example of (intent.examples ?? []).slice(0, OFFLINE_LIMITS.maxExamplesPerIntent)) {
-      addKey(examples, example, intent.id);
-      addKey(labels, example, intent.id);
+      addKey(examples, example, i);
+      addKey(labels, example, i);
     }
-    addKey(labels, intent.id, intent.id);
-    addKey(labels, intent.description, intent.id);
-  }
-  return { examples, labels };
+    addKey(labels, intent.id, i);
+    addKey(labels, intent.description, i);
+  });
+  return { intentIds: intents.map((intent) => intent.id), examples, labels };
 }
 
 /** The one intent the text names beyond doubt, or undefined. */
@@ -55,10 +59,8 @@ export function findCertainIntent(
   if (truncateCodePoints(text, OFFLINE_LIMITS.maxInputChars) !== text) return undefined;
   const key = matchKey(text);
   if (key === '') return undefined;
-  const candidates = new Set(index.examples.get(key));
-  if (quickReplies.some((label) => matchKey(label) === key)) {
-    for (const id of index.labels.get(key) ?? []) candidates.add(id);
-  }
-  if (candidates.size !== 1) return undefined;
-  return candidates.values().next().value;
+  // A key's example intents are among its label intents: with a clicked label, the labels decide.
+  const offered = quickReplies.some((label) => matchKey(label) === key);
+  const found = (offered ? index.labels : index.examples).get(key);
+  return found === undefined || found === AMBIGUOUS ? undefined : index.intentIds[found];
 }

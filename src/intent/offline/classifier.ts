@@ -1,13 +1,22 @@
 /**
  * The offline intent classifier: in process, no network, no model download. Each intent block of a
  * flow version gets its own model, trained from its intents' descriptions and examples when the
- * version is prepared, or lazily at its first message (in a worker thread: trainer.ts); models are
- * kept in an LRU cache bounded in count and bytes.
+ * version is prepared (upload, activation, first load of a version), in a worker thread
+ * (trainer.ts). A classification never trains: a model that is not resident is an error value
+ * now, and is trained in the background for the next turns. Models are kept in an LRU cache sized
+ * in bytes (memory.ts counts them).
  */
 import { LRUCache } from 'lru-cache';
-import type { Classification, ClassifyRequest, IntentClassifier, IntentDefinition } from '../classifier.ts';
+import type {
+  Classification,
+  ClassifyRequest,
+  IntentClassifier,
+  IntentDefinition,
+  IntentErrorCode,
+} from '../classifier.ts';
 import { buildCertainMatchIndex, type CertainMatchIndex, findCertainIntent } from './certain-match.ts';
 import { OFFLINE_LIMITS } from './limits.ts';
+import { certainIndexBytes, modelBytes } from './memory.ts';
 import { type IntentModel, predict } from './model.ts';
 import { type ModelTrainer, WorkerTrainer } from './trainer.ts';
 
@@ -30,7 +39,7 @@ interface BlockEntry {
 }
 
 export interface OfflineClassifierOptions {
-  maxCachedModels?: number;
+  /** Bytes of models and certain-match indexes kept (INTENT_MODEL_CACHE_MB); least recently used go first. */
   maxCachedBytes?: number;
   /** Where models are trained; default: a worker thread shared by the process. */
   trainer?: ModelTrainer;
@@ -44,14 +53,9 @@ function processTrainer(): WorkerTrainer {
   return sharedTrainer;
 }
 
-/** Rough memory of a cache entry: the model's arrays and maps, and the certain-match keys. */
-function approximateBytes(entry: BlockEntry): number {
-  const keys = entry.certain.examples.size + entry.certain.labels.size;
-  const model = entry.model;
-  const modelBytes = model
-    ? model.softmax.weights.byteLength + model.vectorizer.idf.byteLength + model.vectorizer.columns.size * 40
-    : 0;
-  return 1 + keys * 100 + modelBytes;
+/** Memory of a cache entry: its model's arrays (exact) and its certain-match keys (estimated). */
+function entryBytes(entry: BlockEntry): number {
+  return 1 + certainIndexBytes(entry.certain) + (entry.model ? modelBytes(entry.model) : 0);
 }
 
 function keyOf(flowVersion: number, blockId: string): string {
@@ -69,37 +73,48 @@ function errorMessage(error: unknown): string {
 export class OfflineIntentClassifier implements IntentClassifier {
   readonly #entries: LRUCache<string, BlockEntry>;
   readonly #trainer: ModelTrainer;
+  readonly #maxBytes: number;
+  /**
+   * Blocks whose trained model alone is larger than the cache (a stored version loaded under a
+   * smaller INTENT_MODEL_CACHE_MB; uploads are refused before that): by signature, the reason.
+   * Kept so that turns get that error at once instead of retraining the model every time.
+   */
+  readonly #oversized = new LRUCache<string, { signature: string; message: string }>({ max: 1024 });
   #trainings = 0;
 
   constructor(options: OfflineClassifierOptions = {}) {
-    this.#entries = new LRUCache({
-      max: options.maxCachedModels ?? OFFLINE_LIMITS.maxCachedModels,
-      maxSize: options.maxCachedBytes ?? OFFLINE_LIMITS.maxCachedBytes,
-      sizeCalculation: approximateBytes,
-    });
+    this.#maxBytes = options.maxCachedBytes ?? OFFLINE_LIMITS.maxCachedBytes;
+    this.#entries = new LRUCache({ maxSize: this.#maxBytes, sizeCalculation: entryBytes });
     this.#trainer = options.trainer ?? processTrainer();
   }
 
-  /** How many models were trained so far (prepare and lazy training): observable cache behaviour. */
+  /** How many models were trained so far (prepare and background retraining): observable cache behaviour. */
   get trainings(): number {
     return this.#trainings;
   }
 
-  /** Approximate memory held by the cache. */
+  /** Bytes held by the cache, as memory.ts counts them. */
   get cachedBytes(): number {
     return this.#entries.calculatedSize;
+  }
+
+  /** Whether the model of a block is in memory (a classification of it will not wait for anything). */
+  isResident(flowVersion: number, blockId: string, intents: readonly IntentDefinition[]): boolean {
+    const entry = this.#entries.peek(keyOf(flowVersion, blockId));
+    return entry?.model !== undefined && entry.signature === signatureOf(intents);
   }
 
   async prepare(
     flowVersion: number,
     blocks: readonly { blockId: string; intents: readonly IntentDefinition[] }[],
   ): Promise<void> {
+    // One after the other: training memory is one block's at a time (the worker stays up in between).
     for (const block of blocks) {
       try {
         const key = keyOf(flowVersion, block.blockId);
         await this.#modelFor(key, this.#entryFor(key, block.intents));
       } catch {
-        // A block that cannot be trained now is retried (and reported as an error value) at classify.
+        // A block that cannot be trained now answers PROVIDER_UNAVAILABLE at classify, which retrains it.
       }
     }
   }
@@ -107,21 +122,35 @@ export class OfflineIntentClassifier implements IntentClassifier {
   async classify(request: ClassifyRequest): Promise<Classification> {
     const started = performance.now();
     const outcome = { provider: LOCAL_PROVIDER, cached: false, fallback: false };
+    const failed = (code: IntentErrorCode, message: string): Classification => ({
+      kind: 'error',
+      code,
+      message,
+      ...outcome,
+      latencyMs: elapsedMs(started),
+    });
     try {
       if (request.signal?.aborted) {
-        const message = 'the classification deadline passed before the offline classifier ran';
-        return {
-          kind: 'error',
-          code: 'PROVIDER_TIMEOUT',
-          message,
-          ...outcome,
-          latencyMs: elapsedMs(started),
-        };
+        return failed(
+          'PROVIDER_TIMEOUT',
+          'the classification deadline passed before the offline classifier ran',
+        );
       }
       const key = keyOf(request.flowVersion, request.blockId);
       const entry = this.#entryFor(key, request.intents);
       if (entry.intents.length === 0) return { kind: 'no_match', ...outcome, latencyMs: elapsedMs(started) };
-      const model = await this.#modelFor(key, entry);
+      const oversized = this.#oversizedMessage(key, entry);
+      if (oversized) return failed('PROVIDER_ERROR', oversized);
+      const model = entry.model;
+      if (!model) {
+        // Never train inside a turn: answer now, and have the model ready for the next turns.
+        this.#modelFor(key, entry).catch(() => {});
+        const { blockId, flowVersion } = request;
+        return failed(
+          'PROVIDER_UNAVAILABLE',
+          `the model of intent block "${blockId}" (flow version ${flowVersion}) is not in memory; it is being trained`,
+        );
+      }
       const prediction = predict(model, request.text);
       const latencyMs = elapsedMs(started);
       if (prediction.background)
@@ -135,13 +164,7 @@ export class OfflineIntentClassifier implements IntentClassifier {
         latencyMs,
       };
     } catch (error) {
-      return {
-        kind: 'error',
-        code: 'PROVIDER_ERROR',
-        message: errorMessage(error),
-        ...outcome,
-        latencyMs: elapsedMs(started),
-      };
+      return failed('PROVIDER_ERROR', errorMessage(error));
     }
   }
 
@@ -180,14 +203,29 @@ export class OfflineIntentClassifier implements IntentClassifier {
     return entry;
   }
 
+  /** Why this block's model cannot be kept, when its last training found it larger than the cache. */
+  #oversizedMessage(key: string, entry: BlockEntry): string | undefined {
+    const oversized = this.#oversized.get(key);
+    return oversized?.signature === entry.signature ? oversized.message : undefined;
+  }
+
   #modelFor(key: string, entry: BlockEntry): Promise<IntentModel> {
     if (entry.model) return Promise.resolve(entry.model);
     if (entry.training) return entry.training;
+    const oversized = this.#oversizedMessage(key, entry);
+    if (oversized) return Promise.reject(new Error(oversized));
     const training = this.#trainer.train(entry.intents).then((model) => {
       this.#trainings++;
-      const current = this.#entries.peek(key);
       // A new entry object: the cache weighs an entry again only when it is set with another value.
-      if (current === undefined || current === entry) this.#entries.set(key, { ...entry, model });
+      const trained = { ...entry, model };
+      const bytes = entryBytes(trained);
+      if (bytes > this.#maxBytes) {
+        const message = `the model of this intent block needs ${megabytes(bytes)}, more than the model cache holds (${megabytes(this.#maxBytes)}, INTENT_MODEL_CACHE_MB)`;
+        this.#oversized.set(key, { signature: entry.signature, message });
+        throw new Error(message);
+      }
+      const current = this.#entries.peek(key);
+      if (current === undefined || current === entry) this.#entries.set(key, trained);
       return model;
     });
     entry.training = training;
@@ -197,6 +235,10 @@ export class OfflineIntentClassifier implements IntentClassifier {
     });
     return training;
   }
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 function elapsedMs(started: number): number {

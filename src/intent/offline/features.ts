@@ -71,6 +71,11 @@ const STOP_WORDS = new Set(
   ),
 );
 
+/** Whether a token is one of the function words above (its features are marked weak). */
+export function isStopWord(token: string): boolean {
+  return STOP_WORDS.has(token);
+}
+
 function mark(id: number, weak: boolean): number {
   return weak ? id | 1 : id & ~1;
 }

@@ -16,8 +16,12 @@ export const TRAINING = {
   /** 2 with the supervised term weights (class-weight.ts): +0.1 point over 1 in both settings (4 seeds). */
   learningRate: 2,
   l2: 1e-5,
-  /** Epochs grow as the data shrinks (few examples need more passes), within these bounds. */
-  minEpochs: 4,
+  /**
+   * Epochs grow as the data shrinks (few examples need more passes), within these bounds. 3 only
+   * changes sets of over 13,333 texts (Banking77 gets 4): on 500 synthetic intents × 40 examples,
+   * same accuracy as 4 (96.6% / 96.5% held out) for a quarter less training time.
+   */
+  minEpochs: 3,
   maxEpochs: 20,
   stepsBudget: 40_000,
   /**

@@ -1,6 +1,7 @@
 /**
  * Worker-thread side of the model trainer (trainer.ts): trains a model from the intents it receives
- * and posts it back, its large arrays transferred rather than copied.
+ * and posts it back with every array transferred, not copied: the main thread receives the buffers
+ * the worker allocated, and the model exists once. Each array owns its whole buffer (no views).
  */
 import { parentPort } from 'node:worker_threads';
 import type { IntentDefinition } from '../classifier.ts';
@@ -14,8 +15,11 @@ export interface TrainingJob {
 parentPort?.on('message', (job: TrainingJob) => {
   try {
     const model = trainIntentModel(job.intents);
-    const transfer = [model.softmax.weights.buffer, model.softmax.bias.buffer, model.vectorizer.idf.buffer];
-    parentPort?.postMessage({ id: job.id, model }, transfer as ArrayBuffer[]);
+    const { softmax, vectorizer } = model;
+    const transfer = [softmax.weights, softmax.bias, vectorizer.ids, vectorizer.idf].map(
+      (array) => array.buffer as ArrayBuffer,
+    );
+    parentPort?.postMessage({ id: job.id, model }, transfer);
   } catch (error) {
     parentPort?.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) });
   }

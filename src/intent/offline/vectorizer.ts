@@ -20,8 +20,11 @@ export interface SparseVector {
 }
 
 export interface Vectorizer {
-  /** Column of each feature id seen in training. */
-  readonly columns: Map<number, number>;
+  /**
+   * The vocabulary: the feature ids kept from training, ascending; a feature's column is its index
+   * (found by binary search). 4 bytes per feature, one buffer that the training worker transfers.
+   */
+  readonly ids: Int32Array;
   readonly idf: Float32Array;
   /**
    * Idf of a feature never seen in training (as if its document frequency were 0), times the mean
@@ -117,39 +120,73 @@ function countTexts(texts: readonly string[]): Counts {
   return { columns, df, texts: counted };
 }
 
-/** Keeps the `maxColumns` most frequent features (by document frequency), renumbered. */
-function keepFrequent(counts: Counts, maxColumns: number): Counts {
+/** Binary search of a feature id in the ascending vocabulary: its column, or undefined. */
+export function columnOf(ids: Int32Array, id: number): number | undefined {
+  let low = 0;
+  let high = ids.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const found = ids[middle] as number;
+    if (found === id) return middle;
+    if (found < id) low = middle + 1;
+    else high = middle - 1;
+  }
+  return undefined;
+}
+
+interface KeptCounts {
+  /** Kept feature ids, ascending: column c is ids[c]. */
+  ids: Int32Array;
+  df: Int32Array;
+  texts: CountedText[];
+}
+
+/** Renames a text's columns, dropping those renamed to -1 (no copy: training texts are temporary). */
+function renumberInPlace(text: CountedText, renumbered: Int32Array): void {
+  let kept = 0;
+  let keptWords = 0;
+  for (let i = 0; i < text.columns.length; i++) {
+    const renamed = renumbered[text.columns[i] as number] as number;
+    if (renamed < 0) continue;
+    text.columns[kept] = renamed;
+    text.counts[kept] = text.counts[i] as number;
+    kept++;
+    if (i < text.wordColumns) keptWords++;
+  }
+  text.columns = text.columns.subarray(0, kept);
+  text.counts = text.counts.subarray(0, kept);
+  text.wordColumns = keptWords;
+}
+
+/**
+ * Keeps the `maxColumns` most frequent features (by document frequency; ties: first seen), and
+ * renumbers the kept ones in ascending id order, so that the vocabulary is a sorted id array.
+ * Within a text, columns stay in the same order as the ids (ascending per family): sums run in the
+ * same order, so the model is the same as with any other numbering.
+ */
+function keepFrequent(counts: Counts, maxColumns: number): KeptCounts {
   const size = counts.columns.size;
-  if (size <= maxColumns) return counts;
-  const byFrequency = Int32Array.from({ length: size }, (_, c) => c).sort(
-    (a, b) => (counts.df[b] as number) - (counts.df[a] as number) || a - b,
-  );
+  const keptCount = Math.min(size, maxColumns);
+  const idOfColumn = new Int32Array(size);
+  for (const [id, column] of counts.columns) idOfColumn[column] = id;
+  let kept = Int32Array.from({ length: size }, (_, c) => c);
+  if (size > maxColumns) {
+    kept = kept
+      .sort((a, b) => (counts.df[b] as number) - (counts.df[a] as number) || a - b)
+      .subarray(0, keptCount);
+  }
+  kept.sort((a, b) => (idOfColumn[a] as number) - (idOfColumn[b] as number));
   const renumbered = new Int32Array(size).fill(-1);
-  const df = new Int32Array(maxColumns);
-  for (let rank = 0; rank < maxColumns; rank++) {
-    const column = byFrequency[rank] as number;
+  const ids = new Int32Array(keptCount);
+  const df = new Int32Array(keptCount);
+  for (let rank = 0; rank < keptCount; rank++) {
+    const column = kept[rank] as number;
     renumbered[column] = rank;
+    ids[rank] = idOfColumn[column] as number;
     df[rank] = counts.df[column] as number;
   }
-  const columns = new Map<number, number>();
-  for (const [id, column] of counts.columns) {
-    const kept = renumbered[column] as number;
-    if (kept >= 0) columns.set(id, kept);
-  }
-  const texts = counts.texts.map((text) => {
-    const kept: number[] = [];
-    const tfs: number[] = [];
-    let wordColumns = 0;
-    text.columns.forEach((column, i) => {
-      const renamed = renumbered[column] as number;
-      if (renamed < 0) return;
-      kept.push(renamed);
-      tfs.push(text.counts[i] as number);
-      if (i < text.wordColumns) wordColumns++;
-    });
-    return { columns: Int32Array.from(kept), counts: Float32Array.from(tfs), wordColumns };
-  });
-  return { columns, df, texts };
+  for (const text of counts.texts) renumberInPlace(text, renumbered);
+  return { ids, df, texts: counts.texts };
 }
 
 /** Mean of the weights over feature occurrences (each column counted df times). */
@@ -179,17 +216,18 @@ export function fitTransform(
   maxColumns = Number.POSITIVE_INFINITY,
   labels?: TextLabels,
 ): { vectorizer: Vectorizer; vectors: SparseVector[] } {
-  const { columns, df, texts: counted } = keepFrequent(countTexts(texts), maxColumns);
-  const idf = new Float32Array(columns.size);
-  for (const [id, c] of columns) {
-    idf[c] = (Math.log((1 + texts.length) / (1 + (df[c] as number))) + 1) * (isWeak(id) ? WEAK_WEIGHT : 1);
+  const { ids, df, texts: counted } = keepFrequent(countTexts(texts), maxColumns);
+  const idf = new Float32Array(ids.length);
+  for (let c = 0; c < ids.length; c++) {
+    const weak = isWeak(ids[c] as number);
+    idf[c] = (Math.log((1 + texts.length) / (1 + (df[c] as number))) + 1) * (weak ? WEAK_WEIGHT : 1);
   }
   // An unknown feature weighs like an average known one: else the supervised weights would make
   // unknown words count for little in the norm, and out-of-scope text would keep its confidence.
   let unknownWeight = 1;
   if (labels) {
     const labelled = counted.map((text, i) => ({ columns: text.columns, label: labels.labels[i] as number }));
-    const weights = classConcentrationWeights(labelled, df, columns.size, labels.classCount);
+    const weights = classConcentrationWeights(labelled, df, ids.length, labels.classCount);
     for (let c = 0; c < idf.length; c++) idf[c] = (idf[c] as number) * (weights[c] as number);
     unknownWeight = meanPerOccurrence(weights, df);
   }
@@ -203,10 +241,10 @@ export function fitTransform(
     return { indices, values };
   });
   const vectorizer = {
-    columns,
+    ids,
     idf,
     unknownIdf: (Math.log(1 + texts.length) + 1) * unknownWeight,
-    columnCount: columns.size,
+    columnCount: ids.length,
   };
   return { vectorizer, vectors };
 }
@@ -229,7 +267,7 @@ export function vectorize(vectorizer: Vectorizer, normalized: string): SparseVec
     const weight = isWeak(id) ? WEAK_WEIGHT : 1;
     unknownSquares += UNKNOWN_WEIGHT * ((1 + Math.log(tf)) * vectorizer.unknownIdf * weight) ** 2;
   };
-  const lookup = (id: number) => vectorizer.columns.get(id);
+  const lookup = (id: number) => columnOf(vectorizer.ids, id);
   countTerms(features.ids, 0, features.wordCount, lookup, onColumn, onUnknown);
   const wordColumns = indices.length;
   const wordUnknownSquares = unknownSquares;

@@ -22,6 +22,7 @@ import type {
   NewConversation,
   Page,
   Store,
+  StoredBotMessage,
   StoredEvent,
   TurnWrite,
 } from '../store.ts';
@@ -31,6 +32,7 @@ import { toStoreError } from './errors.ts';
 import { POSTGRES_LIMITS, type PostgresLimits } from './limits.ts';
 import { runMigrations } from './migrations.ts';
 import { PostgresNotifications } from './notifications.ts';
+import { botMessagesAfter, replyTo } from './replay-queries.ts';
 import {
   isIsoTimestamp,
   isStorableInteger,
@@ -343,6 +345,22 @@ export class PostgresStore implements Store {
       [conversationId],
     );
     return rows.map(toStoredEvent);
+  }
+
+  async getBotMessagesAfter(
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<StoredBotMessage[]> {
+    return botMessagesAfter(this.#query, conversationId, afterSeq, limit);
+  }
+
+  async getReplyTo(
+    conversationId: string,
+    clientMessageId: string,
+    limit: number,
+  ): Promise<StoredBotMessage[]> {
+    return replyTo(this.#query, conversationId, clientMessageId, limit);
   }
 
   async listConversations(options: { limit: number; cursor?: string }): Promise<Page<ConversationSummary>> {

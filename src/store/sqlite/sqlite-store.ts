@@ -5,6 +5,8 @@
  * transaction, which also makes each compare-and-set (If-Match, next seq) atomic against other
  * connections to the same file. Because node:sqlite is synchronous, each method runs to completion
  * before the next starts on this connection: concurrent calls in one process are serialised.
+ * Every method goes through `#call`, so a database that cannot be used (locked past busy_timeout,
+ * I/O error, disk full, closed) rejects with StoreUnavailableError, as the PostgreSQL store does.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,11 +25,14 @@ import type {
   NewConversation,
   Page,
   Store,
+  StoredBotMessage,
   StoredEvent,
   TurnWrite,
 } from '../store.ts';
+import { toStoreError } from './errors.ts';
 import { GroupCommit, type GroupCommitStats } from './group-commit.ts';
 import { runMigrations } from './migrations.ts';
+import { SqliteReplayQueries } from './replay-queries.ts';
 import { integerColumn, jsonColumn, nullableIntegerColumn, type Row, textColumn } from './rows.ts';
 import { inImmediateTransaction } from './transaction.ts';
 
@@ -56,13 +61,15 @@ export interface SqliteStoreOptions {
    * transaction, hence one fsync (see group-commit.ts). Off: one transaction per write.
    */
   groupCommit?: boolean;
+  /** Overrides SQLITE_LIMITS.busyTimeoutMs (tests shorten it). */
+  busyTimeoutMs?: number;
 }
 
 /** Opens (creating if needed) `<dataDir>/chatflow.db`, sets the pragmas, and runs pending migrations. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
   await mkdir(options.dataDir, { recursive: true });
   const db = new DatabaseSync(join(options.dataDir, SQLITE_FILE_NAME), {
-    timeout: SQLITE_LIMITS.busyTimeoutMs,
+    timeout: options.busyTimeoutMs ?? SQLITE_LIMITS.busyTimeoutMs,
     enableForeignKeyConstraints: true,
   });
   try {
@@ -148,9 +155,12 @@ export class SqliteStore implements Store {
   /** Batches history writes (createConversation, appendTurn); absent when group commit is off. */
   readonly #group: GroupCommit | undefined;
 
+  readonly #replay: SqliteReplayQueries;
+
   constructor(db: DatabaseSync, options: { groupCommit?: boolean } = {}) {
     this.#db = db;
     this.#group = options.groupCommit === false ? undefined : new GroupCommit(db);
+    this.#replay = new SqliteReplayQueries(db, toStoredEvent);
     const prepare = (sql: string) => db.prepare(sql);
     this.#sql = {
       ping: prepare('SELECT 1 AS ok'),
@@ -200,8 +210,19 @@ export class SqliteStore implements Store {
     };
   }
 
-  async ping(): Promise<void> {
-    this.#sql.ping.get();
+  /** Runs a method's body; failures about the database's state become StoreUnavailableError. */
+  async #call<T>(work: () => T | Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  ping(): Promise<void> {
+    return this.#call(() => {
+      this.#sql.ping.get();
+    });
   }
 
   /** The settings this connection actually runs with (per-connection pragmas), for tests and startup logs. */
@@ -237,81 +258,95 @@ export class SqliteStore implements Store {
     return Promise.resolve(inImmediateTransaction(this.#db, work));
   }
 
-  async createFlowVersion(input: {
+  createFlowVersion(input: {
     raw: string;
     name: string;
     at: string;
     ifMatch?: number | null;
   }): Promise<CreateFlowVersionResult> {
-    return inImmediateTransaction(this.#db, () => {
-      const current = this.#current();
-      if (input.ifMatch !== undefined && input.ifMatch !== current) {
-        return { ok: false, reason: 'version_conflict', current };
+    return this.#call(() =>
+      inImmediateTransaction(this.#db, (): CreateFlowVersionResult => {
+        const current = this.#current();
+        if (input.ifMatch !== undefined && input.ifMatch !== current) {
+          return { ok: false, reason: 'version_conflict', current };
+        }
+        const version = integerColumn(this.#sql.maxVersion.get() ?? {}, 'version') + 1;
+        this.#sql.insertVersion.run(version, input.name, input.raw, input.at);
+        this.#sql.setCurrent.run(version);
+        return { ok: true, version: { version, name: input.name, createdAt: input.at } };
+      }),
+    );
+  }
+
+  getCurrentFlowVersion(): Promise<FlowVersionRecord | null> {
+    return this.#call(() => {
+      const row = this.#sql.getCurrentVersion.get();
+      return row ? toFlowVersionRecord(row) : null;
+    });
+  }
+
+  getFlowVersion(version: number): Promise<FlowVersionRecord | null> {
+    return this.#call(() => {
+      const row = this.#sql.getVersion.get(version);
+      return row ? toFlowVersionRecord(row) : null;
+    });
+  }
+
+  listFlowVersions(): Promise<{ current: number | null; versions: FlowVersionMeta[] }> {
+    return this.#call(() => {
+      // One read transaction, so the pointer and the list come from the same snapshot.
+      this.#db.exec('BEGIN');
+      try {
+        return { current: this.#current(), versions: this.#sql.listVersions.all().map(toFlowVersionMeta) };
+      } finally {
+        this.#db.exec('COMMIT');
       }
-      const version = integerColumn(this.#sql.maxVersion.get() ?? {}, 'version') + 1;
-      this.#sql.insertVersion.run(version, input.name, input.raw, input.at);
-      this.#sql.setCurrent.run(version);
-      return { ok: true, version: { version, name: input.name, createdAt: input.at } };
     });
   }
 
-  async getCurrentFlowVersion(): Promise<FlowVersionRecord | null> {
-    const row = this.#sql.getCurrentVersion.get();
-    return row ? toFlowVersionRecord(row) : null;
+  activateFlowVersion(version: number, ifMatch?: number): Promise<ActivateResult> {
+    return this.#call(() =>
+      inImmediateTransaction(this.#db, (): ActivateResult => {
+        if (this.#sql.versionExists.get(version) === undefined) return { ok: false, reason: 'not_found' };
+        const current = this.#current();
+        if (ifMatch !== undefined && ifMatch !== current) {
+          return { ok: false, reason: 'version_conflict', current };
+        }
+        this.#sql.setCurrent.run(version);
+        return { ok: true };
+      }),
+    );
   }
 
-  async getFlowVersion(version: number): Promise<FlowVersionRecord | null> {
-    const row = this.#sql.getVersion.get(version);
-    return row ? toFlowVersionRecord(row) : null;
+  createConversation(conversation: NewConversation, events: readonly HistoryEvent[]): Promise<void> {
+    return this.#call(() =>
+      this.#historyWrite(() => {
+        this.#sql.insertConversation.run(
+          conversation.id,
+          conversation.flowVersion,
+          conversation.status,
+          JSON.stringify(conversation.state ?? null),
+          conversation.resumeTokenHash,
+          conversation.at,
+          conversation.at,
+          events.length,
+        );
+        this.#insertEvents(conversation.id, 0, events, conversation.at);
+      }),
+    );
   }
 
-  async listFlowVersions(): Promise<{ current: number | null; versions: FlowVersionMeta[] }> {
-    // One read transaction, so the pointer and the list come from the same snapshot.
-    this.#db.exec('BEGIN');
-    try {
-      return { current: this.#current(), versions: this.#sql.listVersions.all().map(toFlowVersionMeta) };
-    } finally {
-      this.#db.exec('COMMIT');
-    }
+  getConversation(id: string): Promise<ConversationRecord | null> {
+    return this.#call(() => this.#readConversation(id));
   }
 
-  async activateFlowVersion(version: number, ifMatch?: number): Promise<ActivateResult> {
-    return inImmediateTransaction(this.#db, () => {
-      if (this.#sql.versionExists.get(version) === undefined) return { ok: false, reason: 'not_found' };
-      const current = this.#current();
-      if (ifMatch !== undefined && ifMatch !== current) {
-        return { ok: false, reason: 'version_conflict', current };
-      }
-      this.#sql.setCurrent.run(version);
-      return { ok: true };
-    });
-  }
-
-  async createConversation(conversation: NewConversation, events: readonly HistoryEvent[]): Promise<void> {
-    await this.#historyWrite(() => {
-      this.#sql.insertConversation.run(
-        conversation.id,
-        conversation.flowVersion,
-        conversation.status,
-        JSON.stringify(conversation.state ?? null),
-        conversation.resumeTokenHash,
-        conversation.at,
-        conversation.at,
-        events.length,
-      );
-      this.#insertEvents(conversation.id, 0, events, conversation.at);
-    });
-  }
-
-  async getConversation(id: string): Promise<ConversationRecord | null> {
-    return this.#readConversation(id);
-  }
-
-  async claimConversation(id: string): Promise<ConversationRecord | null> {
-    return inImmediateTransaction(this.#db, () => {
-      this.#sql.bumpEpoch.run(id);
-      return this.#readConversation(id);
-    });
+  claimConversation(id: string): Promise<ConversationRecord | null> {
+    return this.#call(() =>
+      inImmediateTransaction(this.#db, () => {
+        this.#sql.bumpEpoch.run(id);
+        return this.#readConversation(id);
+      }),
+    );
   }
 
   #readConversation(id: string): ConversationRecord | null {
@@ -325,54 +360,74 @@ export class SqliteStore implements Store {
     };
   }
 
-  async appendTurn(write: TurnWrite): Promise<AppendResult> {
-    return this.#historyWrite((): AppendResult => {
-      const row = this.#sql.eventCount.get(write.conversationId);
-      if (!row) return { ok: false, reason: 'not_found' };
-      if (write.epoch !== undefined && write.epoch !== integerColumn(row, 'epoch')) {
-        return { ok: false, reason: 'fenced' };
+  appendTurn(write: TurnWrite): Promise<AppendResult> {
+    return this.#call(() =>
+      this.#historyWrite((): AppendResult => {
+        const row = this.#sql.eventCount.get(write.conversationId);
+        if (!row) return { ok: false, reason: 'not_found' };
+        if (write.epoch !== undefined && write.epoch !== integerColumn(row, 'epoch')) {
+          return { ok: false, reason: 'fenced' };
+        }
+        if (write.clientMessageId !== undefined) {
+          const recorded = this.#sql.recordClientMessageId.run(write.conversationId, write.clientMessageId);
+          // Nothing has been written when we return here, so committing the empty transaction is harmless.
+          if (recorded.changes === 0) return { ok: false, reason: 'duplicate' };
+        }
+        const lastSeq = this.#insertEvents(
+          write.conversationId,
+          integerColumn(row, 'event_count'),
+          write.events,
+          write.at,
+        );
+        this.#sql.updateConversation.run(
+          JSON.stringify(write.state ?? null),
+          write.status,
+          write.at,
+          lastSeq,
+          write.conversationId,
+        );
+        return { ok: true, lastSeq };
+      }),
+    );
+  }
+
+  getEvents(conversationId: string): Promise<StoredEvent[]> {
+    return this.#call(() => this.#sql.getEvents.all(conversationId).map(toStoredEvent));
+  }
+
+  listConversations(options: { limit: number; cursor?: string }): Promise<Page<ConversationSummary>> {
+    return this.#call(() => {
+      const { limit } = options;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > SQLITE_LIMITS.maxPageSize) {
+        throw new RangeError(`limit must be an integer from 1 to ${SQLITE_LIMITS.maxPageSize}`);
       }
-      if (write.clientMessageId !== undefined) {
-        const recorded = this.#sql.recordClientMessageId.run(write.conversationId, write.clientMessageId);
-        // Nothing has been written when we return here, so committing the empty transaction is harmless.
-        if (recorded.changes === 0) return { ok: false, reason: 'duplicate' };
-      }
-      const lastSeq = this.#insertEvents(
-        write.conversationId,
-        integerColumn(row, 'event_count'),
-        write.events,
-        write.at,
-      );
-      this.#sql.updateConversation.run(
-        JSON.stringify(write.state ?? null),
-        write.status,
-        write.at,
-        lastSeq,
-        write.conversationId,
-      );
-      return { ok: true, lastSeq };
+      // One row more than asked tells whether another page exists without a COUNT.
+      const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+      const rows = after
+        ? this.#sql.pageAfter.all(after.startedAt, after.id, limit + 1)
+        : this.#sql.firstPage.all(limit + 1);
+      const items = rows.slice(0, limit).map(toConversationSummary);
+      const last = items.at(-1);
+      const nextCursor =
+        rows.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : null;
+      return { items, nextCursor };
     });
   }
 
-  async getEvents(conversationId: string): Promise<StoredEvent[]> {
-    return this.#sql.getEvents.all(conversationId).map(toStoredEvent);
+  async getBotMessagesAfter(
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<StoredBotMessage[]> {
+    return this.#call(() => this.#replay.botMessagesAfter(conversationId, afterSeq, limit));
   }
 
-  async listConversations(options: { limit: number; cursor?: string }): Promise<Page<ConversationSummary>> {
-    const { limit } = options;
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > SQLITE_LIMITS.maxPageSize) {
-      throw new RangeError(`limit must be an integer from 1 to ${SQLITE_LIMITS.maxPageSize}`);
-    }
-    // One row more than asked tells whether another page exists without a COUNT.
-    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    const rows = after
-      ? this.#sql.pageAfter.all(after.startedAt, after.id, limit + 1)
-      : this.#sql.firstPage.all(limit + 1);
-    const items = rows.slice(0, limit).map(toConversationSummary);
-    const last = items.at(-1);
-    const nextCursor =
-      rows.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : null;
-    return { items, nextCursor };
+  async getReplyTo(
+    conversationId: string,
+    clientMessageId: string,
+    limit: number,
+  ): Promise<StoredBotMessage[]> {
+    return this.#call(() => this.#replay.replyTo(conversationId, clientMessageId, limit));
   }
 
   #current(): number | null {

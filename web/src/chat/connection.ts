@@ -1,10 +1,12 @@
 /**
  * The chat's side of the WebSocket protocol (README "WebSocket chat"): one conversation, kept across
  * socket drops and page reloads by its id and resume token in sessionStorage. A dropped socket is
- * reconnected with growing delays and resumed; a message whose turn had not finished is sent again with
- * the same clientMessageId, which the server never processes twice.
+ * reconnected with growing delays and resumed from the last bot message shown (the server replays the
+ * ones missed); a message whose turn had not finished is sent again with the same clientMessageId,
+ * which the server never processes twice (it replays the reply instead).
  */
 import type { ServerFrame } from '../../../src/conversation/frames.ts';
+import { chatUrl, isNewMessage, parseResume, type Resume } from './resume.ts';
 
 const RESUME_KEY = 'chatflow.chat.resume';
 /** Delays before each reconnection attempt; after the last one the user is asked to reconnect. */
@@ -37,11 +39,6 @@ export interface ChatListener {
   notice(text: string, kind: 'info' | 'error'): void;
 }
 
-interface Resume {
-  conversationId: string;
-  resumeToken: string;
-}
-
 const POLITE_ERRORS: Record<string, string> = {
   RATE_LIMITED: 'You are sending messages very quickly. Please wait a moment and try again.',
   TEXT_TOO_LONG: 'That message is too long for the bot. Please shorten it.',
@@ -56,12 +53,17 @@ const POLITE_ERRORS: Record<string, string> = {
 
 function readResume(): Resume | null {
   try {
-    const value = JSON.parse(sessionStorage.getItem(RESUME_KEY) ?? 'null') as Partial<Resume> | null;
-    return typeof value?.conversationId === 'string' && typeof value.resumeToken === 'string'
-      ? { conversationId: value.conversationId, resumeToken: value.resumeToken }
-      : null;
+    return parseResume(sessionStorage.getItem(RESUME_KEY));
   } catch {
-    return null;
+    return null; // storage unavailable
+  }
+}
+
+function writeResume(resume: Resume): void {
+  try {
+    sessionStorage.setItem(RESUME_KEY, JSON.stringify(resume));
+  } catch {
+    // Storage full or unavailable: a reload then starts over; the live conversation goes on.
   }
 }
 
@@ -131,13 +133,7 @@ export class ChatConnection {
 
   #open(): void {
     clearTimeout(this.#timer);
-    const resume = readResume();
-    const url = new URL('/ws', location.href);
-    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    if (resume) {
-      url.searchParams.set('conversationId', resume.conversationId);
-      url.searchParams.set('resumeToken', resume.resumeToken);
-    }
+    const url = chatUrl(location.href, readResume());
     this.#listener.status(this.#attempt === 0 ? 'connecting' : 'reconnecting');
     const socket = new WebSocket(url);
     this.#socket = socket;
@@ -162,8 +158,7 @@ export class ChatConnection {
       case 'conversation':
         this.#attempt = 0;
         if (frame.resumeToken !== undefined) {
-          const resume: Resume = { conversationId: frame.conversationId, resumeToken: frame.resumeToken };
-          sessionStorage.setItem(RESUME_KEY, JSON.stringify(resume));
+          writeResume({ conversationId: frame.conversationId, resumeToken: frame.resumeToken });
         }
         listener.conversation({
           conversationId: frame.conversationId,
@@ -175,8 +170,10 @@ export class ChatConnection {
           this.#socket?.send(JSON.stringify({ type: 'message', ...this.#pending }));
         return;
       case 'message':
-        listener.botMessage(frame);
-        listener.block(frame.blockId);
+        if (this.#shown(frame.seq)) {
+          listener.botMessage(frame);
+          listener.block(frame.blockId);
+        }
         return;
       case 'typing':
         listener.typing();
@@ -213,6 +210,14 @@ export class ChatConnection {
       this.#pending = null;
       this.#listener.status('waiting');
     }
+  }
+
+  /** True for a message not shown yet, whose seq is then remembered for the next resume. */
+  #shown(seq: number | undefined): boolean {
+    const resume = readResume();
+    if (!isNewMessage(seq, resume?.lastSeq)) return false;
+    if (resume && seq !== undefined) writeResume({ ...resume, lastSeq: seq });
+    return true;
   }
 
   #finish(): void {
