@@ -5,6 +5,7 @@
  * the others, so the features look like a real flow's: many rare n-grams, a few frequent ones.
  */
 import type { IntentDefinition } from '../src/intent/classifier.ts';
+import { seededRandom } from '../src/intent/offline/seeded-random.ts';
 
 const SYLLABLES =
   'ba be bi bo bu ca ce ci co da de di do fa fe fi fo ga ge go ka ke ki ko la le li lo lu ma me mi mo mu na ne ni no pa pe pi po ra re ri ro ru sa se si so ta te ti to va ve vi vo za ze zo'.split(
@@ -12,16 +13,6 @@ const SYLLABLES =
   );
 const COMMON_WORDS = 3_000;
 const TOPIC_WORDS = 6;
-
-function seeded(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function word(random: () => number): string {
   const syllables = 2 + Math.floor(random() * 3);
@@ -31,7 +22,7 @@ function word(random: () => number): string {
 }
 
 export function syntheticIntents(intents: number, examples: number, seed = 1): IntentDefinition[] {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const common = Array.from({ length: COMMON_WORDS }, () => word(random));
   // Zipf: the k-th common word is drawn with probability ∝ 1/k.
   const zipf = () => common[Math.floor(COMMON_WORDS ** random()) - 1] as string;

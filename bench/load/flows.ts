@@ -1,4 +1,5 @@
 /** The flows the bench uploads, and the texts its clients send. Generated here: no dataset to download. */
+import { seededRandom } from '../../src/intent/offline/seeded-random.ts';
 
 /** wait → message → wait: every turn is one durable write of the user's message and the echo. */
 export function plumbingFlow(): string {
@@ -86,17 +87,6 @@ export function intentMessage(client: number, sequence: number): string {
   return JSON.stringify({ type: 'message', text: `${example} ${id} (${client}.${sequence})` });
 }
 
-/** A deterministic pseudo-random generator (mulberry32), so every run trains on the same flow. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const FILLER = 'i want to please can you my the a for about need help with it this is how do what when'.split(
   ' ',
 );
@@ -107,7 +97,7 @@ const SYLLABLES = 'ka lo mi nu pe ra si to vu be da fe gi ho ju ko la me ni po'.
  * filler words, 4–10 words per example — a vocabulary and overlap like real user phrasings.
  */
 export function trainingFlow(intentCount: number, perIntent: number): string {
-  const next = random(42);
+  const next = seededRandom(42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   const word = () => `${pick(SYLLABLES)}${pick(SYLLABLES)}${pick(SYLLABLES)}`;
   const intents = Array.from({ length: intentCount }, (_, i) => {

@@ -4,6 +4,8 @@
  * than the last step). Weights are stored feature-major (all classes of one feature side by side),
  * so scoring a sparse text reads a few contiguous runs of memory.
  */
+
+import { seededRandom } from './seeded-random.ts';
 import type { SparseVector } from './vectorizer.ts';
 
 export interface SoftmaxOptions {
@@ -24,17 +26,6 @@ export interface SoftmaxModel {
   readonly classCount: number;
   readonly weights: Float32Array;
   readonly bias: Float32Array;
-}
-
-/** Deterministic PRNG (mulberry32): same training data, same model. */
-function seededRandom(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** scores ← scale × (W·x) + bias. */
