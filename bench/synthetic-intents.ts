@@ -4,7 +4,7 @@
  * texts). Each intent has its own topic words and shares a Zipf-distributed common vocabulary with
  * the others, so the features look like a real flow's: many rare n-grams, a few frequent ones.
  */
-import type { IntentDefinition } from '../src/intent/classifier.ts';
+import type { IntentDefinition } from '../src/engine/index.ts';
 
 const SYLLABLES =
   'ba be bi bo bu ca ce ci co da de di do fa fe fi fo ga ge go ka ke ki ko la le li lo lu ma me mi mo mu na ne ni no pa pe pi po ra re ri ro ru sa se si so ta te ti to va ve vi vo za ze zo'.split(

@@ -5,10 +5,11 @@
  */
 import type { CompiledFlow } from '../engine/compile.ts';
 import type { HistoryEvent } from '../engine/history.ts';
+import type { Classification } from '../engine/index.ts';
 import { runTurn } from '../engine/run-turn.ts';
 import type { ConversationState } from '../engine/state.ts';
 import type { Effect, EngineEvent, StepErrorCode } from '../engine/types.ts';
-import type { Classification, IntentClassifier } from '../intent/classifier.ts';
+import type { IntentClassifier } from '../intent/port.ts';
 import type { Store } from '../store/store.ts';
 import { errorFrame, type FrameErrorCode, type FrameSink, type ServerFrame } from './frames.ts';
 import type { ConversationObserver } from './observer.ts';

@@ -3,7 +3,7 @@
  * turn was stored but before its frames arrived) are sent again, marked `replayed`, with the `seq`
  * the store gave them so the client can tell which ones it already shows.
  */
-import type { HistoryEvent } from '../engine/history.ts';
+import type { HistoryEvent } from '../engine/index.ts';
 import type { Store, StoredBotMessage } from '../store/store.ts';
 import type { ServerFrame } from './frames.ts';
 

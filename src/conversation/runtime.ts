@@ -6,7 +6,7 @@
 
 import type { ConversationState } from '../engine/state.ts';
 import { initialState } from '../engine/state.ts';
-import type { IntentClassifier } from '../intent/classifier.ts';
+import type { IntentClassifier } from '../intent/port.ts';
 import type { Store } from '../store/store.ts';
 import { Conversation, type ConversationDeps, TAKEN_OVER } from './conversation.ts';
 import type { FlowCatalog } from './flow-catalog.ts';

@@ -1,5 +1,17 @@
+/**
+ * The engine's public face: the pure step, and the types a runtime and its adapters (intent/, store/)
+ * exchange with it. Everything outside engine/ imports from here.
+ */
+export { intentDefinitions } from './blocks/intent.ts';
+export type {
+  Classification,
+  ClassifyRequest,
+  FallbackReason,
+  IntentDefinition,
+  IntentErrorCode,
+} from './classification.ts';
 export { type CompiledFlow, compileFlow } from './compile.ts';
-export type { EndReason, HistoryEvent, HistoryEventType } from './history.ts';
+export type { EndReason, FallbackFrom, HistoryEvent, HistoryEventType } from './history.ts';
 export { runTurn, type TurnPorts, type TurnResult } from './run-turn.ts';
 export { type ConversationState, initialState, type Phase } from './state.ts';
 export { step } from './step.ts';

@@ -3,7 +3,7 @@
  * injected classifier port, feeding each result back as an event. `onSegment` sees the effects of
  * each step before the next begins, so the runtime can store history before showing it.
  */
-import type { Classification } from '../intent/classifier.ts';
+import type { Classification } from './classification.ts';
 import type { CompiledFlow } from './compile.ts';
 import type { ConversationState } from './state.ts';
 import { step } from './step.ts';

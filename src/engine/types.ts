@@ -1,5 +1,5 @@
 import type { Block } from '../flow/types.ts';
-import type { Classification, ClassifyRequest } from '../intent/classifier.ts';
+import type { Classification, ClassifyRequest } from './classification.ts';
 import type { CompiledFlow } from './compile.ts';
 import type { EndReason, HistoryEvent } from './history.ts';
 import type { ConversationState } from './state.ts';

@@ -1,11 +1,11 @@
 /** A small test harness: a conversation driven through runTurn with a scripted classifier. */
 import { compileFlow } from '../../src/engine/compile.ts';
 import type { HistoryEvent } from '../../src/engine/history.ts';
+import type { Classification } from '../../src/engine/index.ts';
 import { runTurn } from '../../src/engine/run-turn.ts';
 import { type ConversationState, initialState } from '../../src/engine/state.ts';
 import type { ClassificationNeeded, Effect, EngineEvent } from '../../src/engine/types.ts';
 import type { Flow } from '../../src/flow/types.ts';
-import type { Classification } from '../../src/intent/classifier.ts';
 
 export type Script = (request: ClassificationNeeded) => Classification;
 

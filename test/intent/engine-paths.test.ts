@@ -7,12 +7,13 @@ import { after, before, describe, test } from 'node:test';
 import { intentDefinitions } from '../../src/engine/blocks/intent.ts';
 import { compileFlow } from '../../src/engine/compile.ts';
 import type { HistoryEvent } from '../../src/engine/history.ts';
+import type { Classification } from '../../src/engine/index.ts';
 import { runTurn } from '../../src/engine/run-turn.ts';
 import { type ConversationState, initialState } from '../../src/engine/state.ts';
 import type { IntentProviderName } from '../../src/flow/types.ts';
-import type { Classification, IntentClassifier } from '../../src/intent/classifier.ts';
 import { createIntentRouter } from '../../src/intent/create.ts';
 import { OfflineIntentClassifier } from '../../src/intent/offline/index.ts';
+import type { IntentClassifier } from '../../src/intent/port.ts';
 import { answer, FakeOpenAi, HANG } from '../support/fake-openai.ts';
 import { flowOf, loadExample } from '../support/flows.ts';
 
