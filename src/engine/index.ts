@@ -12,7 +12,14 @@ export type {
 } from './classification.ts';
 export { type CompiledFlow, compileFlow } from './compile.ts';
 export type { EndReason, FallbackFrom, HistoryEvent, HistoryEventType } from './history.ts';
-export { runTurn, type TurnPorts, type TurnResult } from './run-turn.ts';
-export { type ConversationState, initialState, type Phase } from './state.ts';
+export { awaitedEffect } from './performed.ts';
+export { type ConversationState, initialState, loadState, type Phase, STATE_VERSION } from './state.ts';
 export { step } from './step.ts';
-export type { ClassificationNeeded, Effect, EngineEvent, StepErrorCode, StepResult } from './types.ts';
+export type {
+  ClassificationNeeded,
+  Effect,
+  EngineEvent,
+  PerformedEffect,
+  StepErrorCode,
+  StepResult,
+} from './types.ts';

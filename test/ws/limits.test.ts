@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { FRAME_ERRORS } from '../../src/conversation/frames.ts';
+import { FRAME_ERRORS } from '../../src/ws/protocol.ts';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 import { echoFlow } from '../support/flow-texts.ts';
 import { examplePath } from '../support/flows.ts';
