@@ -38,3 +38,20 @@ test('flow/ and engine/ import only each other, zod and re2js', () => {
   }
   assert.deepEqual(offenders, []);
 });
+
+test('conversation/ imports neither ws/ nor http/, and holds no WebSocket close code', () => {
+  const offenders: string[] = [];
+  for (const file of files(join(SRC, 'conversation'))) {
+    const source = readFileSync(file, 'utf8');
+    for (const [, specifier] of source.matchAll(/^\s*(?:import|export)[^'"]*from\s+'([^']+)'/gm)) {
+      const top = specifier?.startsWith('.')
+        ? relative(SRC, resolve(dirname(file), specifier)).split('/')[0]
+        : '';
+      if (top === 'ws' || top === 'http') offenders.push(`${relative(SRC, file)} → ${specifier}`);
+    }
+    // The codes of RFC 6455 §7.4 the server uses, and the 4xxx ones of its own protocol.
+    for (const [code] of source.matchAll(/\b(?:1000|1001|1003|1008|1009|1011|4\d{3})\b/g))
+      offenders.push(`${relative(SRC, file)}: close code ${code}`);
+  }
+  assert.deepEqual(offenders, []);
+});
