@@ -14,7 +14,7 @@ import { intentModelCapacity } from './flows/intent-capacity.ts';
 import { createFlowService } from './flows/service.ts';
 import { type ResolvedAdminToken, resolveAdminToken } from './http/admin-token.ts';
 import { createHttpServer } from './http/server.ts';
-import type { IntentClassifier } from './intent/classifier.ts';
+import type { IntentClassifier } from './intent/port.ts';
 import type { IntentRouterStats } from './intent/router.ts';
 import { createIntentStack } from './intent/stack.ts';
 import { createLogger } from './logger.ts';

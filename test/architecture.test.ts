@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 const ALLOWED_PACKAGES = new Set(['zod', 're2js']);
-/** Each other, and the classifier port: an interface the engine asks through (types only). */
-const ALLOWED_FILES = new Set(['flow', 'engine', 'intent/classifier.ts']);
+/** Each other only: the engine publishes the types its adapters use (engine/index.ts), it imports none of theirs. */
+const ALLOWED_FILES = new Set(['flow', 'engine']);
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -20,7 +20,7 @@ function files(dir: string): string[] {
   );
 }
 
-test('flow/ and engine/ import only each other, the classifier port, zod and re2js', () => {
+test('flow/ and engine/ import only each other, zod and re2js', () => {
   const offenders: string[] = [];
   for (const file of [...files(join(SRC, 'flow')), ...files(join(SRC, 'engine'))]) {
     const source = readFileSync(file, 'utf8');
@@ -35,6 +35,23 @@ test('flow/ and engine/ import only each other, the classifier port, zod and re2
     }
     if (/process\.env|Date\.now|new Date\(|Math\.random/.test(source))
       offenders.push(`${relative(SRC, file)}: clock, randomness or env`);
+  }
+  assert.deepEqual(offenders, []);
+});
+
+test('conversation/ imports neither ws/ nor http/, and holds no WebSocket close code', () => {
+  const offenders: string[] = [];
+  for (const file of files(join(SRC, 'conversation'))) {
+    const source = readFileSync(file, 'utf8');
+    for (const [, specifier] of source.matchAll(/^\s*(?:import|export)[^'"]*from\s+'([^']+)'/gm)) {
+      const top = specifier?.startsWith('.')
+        ? relative(SRC, resolve(dirname(file), specifier)).split('/')[0]
+        : '';
+      if (top === 'ws' || top === 'http') offenders.push(`${relative(SRC, file)} → ${specifier}`);
+    }
+    // The codes of RFC 6455 §7.4 the server uses, and the 4xxx ones of its own protocol.
+    for (const [code] of source.matchAll(/\b(?:1000|1001|1003|1008|1009|1011|4\d{3})\b/g))
+      offenders.push(`${relative(SRC, file)}: close code ${code}`);
   }
   assert.deepEqual(offenders, []);
 });

@@ -4,7 +4,7 @@
  * kept: an error must be retried on the next message, never replayed.
  */
 import { LRUCache } from 'lru-cache';
-import type { Classification, ClassifyRequest } from './classifier.ts';
+import type { Classification, ClassifyRequest } from '../engine/index.ts';
 
 export const CACHE_DEFAULTS = {
   maxEntries: 10_000,

@@ -4,8 +4,8 @@
  */
 import { type BreakerOptions, CircuitBreaker } from './breaker.ts';
 import { type CacheOptions, IntentCache } from './cache.ts';
-import type { IntentClassifier } from './classifier.ts';
 import { type OpenAiClassifierOptions, OpenAiIntentClassifier } from './openai.ts';
+import type { IntentClassifier } from './port.ts';
 import { type CertainMatch, IntentRouter } from './router.ts';
 import type { IntentSettings } from './settings.ts';
 

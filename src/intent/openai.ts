@@ -8,9 +8,10 @@
  * throws: every failure is an `error` Classification.
  */
 import OpenAI from 'openai';
-import type { Classification, ClassifyRequest, IntentClassifier, ProviderRequest } from './classifier.ts';
+import type { Classification, ClassifyRequest } from '../engine/index.ts';
 import { describeFailure, type ProviderFailure } from './openai-failure.ts';
 import { type Answer, buildChatRequest, readAnswer } from './openai-prompt.ts';
+import type { IntentClassifier, ProviderRequest } from './port.ts';
 import { backoffMs, sleep } from './retry.ts';
 
 export const OPENAI_PROVIDER = 'openai';

@@ -5,9 +5,9 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import type { IntentClassifier } from './classifier.ts';
 import { createIntentRouter } from './create.ts';
 import { OfflineIntentClassifier } from './offline/index.ts';
+import type { IntentClassifier } from './port.ts';
 import type { CertainMatch, IntentRouter } from './router.ts';
 import { describeIntentSettings, intentSettingsOf } from './settings.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Classification, ClassifyRequest } from '../../src/engine/index.ts';
 import { IntentCache, normaliseText } from '../../src/intent/cache.ts';
-import type { Classification, ClassifyRequest } from '../../src/intent/classifier.ts';
 
 const intents = [{ id: 'weather', description: 'the weather', examples: [] }];
 const request = (text: string, flowVersion = 1, blockId = 'route'): ClassifyRequest => ({

@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
+import type { Classification, ClassifyRequest } from '../../src/engine/index.ts';
 import type { IntentProviderName } from '../../src/flow/types.ts';
 import { CircuitBreaker } from '../../src/intent/breaker.ts';
 import { IntentCache, normaliseText } from '../../src/intent/cache.ts';
-import type { Classification, ClassifyRequest, IntentClassifier } from '../../src/intent/classifier.ts';
 import { type OpenAiClassifierOptions, OpenAiIntentClassifier } from '../../src/intent/openai.ts';
 import { NO_MATCH_VALUE } from '../../src/intent/openai-prompt.ts';
+import type { IntentClassifier } from '../../src/intent/port.ts';
 import { IntentRouter, type IntentRouterOptions } from '../../src/intent/router.ts';
 import { answer, FakeOpenAi, HANG } from '../support/fake-openai.ts';
 

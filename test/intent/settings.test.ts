@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import type { Classification, ClassifyRequest } from '../../src/intent/classifier.ts';
+import type { Classification, ClassifyRequest } from '../../src/engine/index.ts';
 import { createIntentRouter } from '../../src/intent/create.ts';
 import { OPENAI_DEFAULTS } from '../../src/intent/openai.ts';
 import { describeIntentSettings, type IntentSettings, intentSettingsOf } from '../../src/intent/settings.ts';

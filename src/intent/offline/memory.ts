@@ -4,7 +4,7 @@
  * from the intents alone, without training, so that a flow whose models cannot fit in the model
  * cache is refused at upload (README "Offline intent classifier" > Limits).
  */
-import type { IntentDefinition } from '../classifier.ts';
+import type { IntentDefinition } from '../../engine/index.ts';
 import type { CertainMatchIndex } from './certain-match.ts';
 import { isStopWord } from './features.ts';
 import { OFFLINE_LIMITS, type OfflineLimits } from './limits.ts';

@@ -5,7 +5,7 @@
  * threshold instead of being forced onto the closest intent. With one intent, it is what makes a
  * no-match possible at all.
  */
-import type { IntentDefinition } from '../classifier.ts';
+import type { IntentDefinition } from '../../engine/index.ts';
 import { OFFLINE_LIMITS, type OfflineLimits } from './limits.ts';
 import { normalizeText } from './normalize.ts';
 import { type SoftmaxModel, scoreInto, softmaxInPlace, trainSoftmax } from './softmax.ts';

@@ -8,7 +8,7 @@
  * (StoreUnavailableError when it is unreachable), never a crash: every connection has an error listener.
  */
 import { Client, type Pool } from 'pg';
-import type { HistoryEvent } from '../../engine/history.ts';
+import type { HistoryEvent } from '../../engine/index.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { SchemaTooNewError } from '../migration.ts';
 import type {
