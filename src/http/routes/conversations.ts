@@ -1,7 +1,7 @@
 /** /api/conversations…: thin controllers over the history service. */
 import type { Request, Response, Server } from 'restify';
 import type { z } from 'zod';
-import { CONVERSATION_PAGE } from '../../history/service.ts';
+import { CONVERSATION_PAGE } from '../../admin/conversation-history.ts';
 import type { conversationResponse, conversationsResponse } from '../api-schemas.ts';
 import { ApiError } from '../errors.ts';
 import { sendJson } from '../respond.ts';
