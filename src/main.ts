@@ -16,7 +16,7 @@ import { type ResolvedAdminToken, resolveAdminToken } from './http/admin-token.t
 import { createHttpServer } from './http/server.ts';
 import type { IntentClassifier } from './intent/classifier.ts';
 import type { IntentRouterStats } from './intent/router.ts';
-import { createIntentStack } from './intent/stack.ts';
+import { createIntentStack } from './intent/router-factory.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { openStore } from './store/open.ts';

@@ -11,8 +11,8 @@ import { runTurn } from '../../src/engine/run-turn.ts';
 import { type ConversationState, initialState } from '../../src/engine/state.ts';
 import type { IntentProviderName } from '../../src/flow/types.ts';
 import type { Classification, IntentClassifier } from '../../src/intent/classifier.ts';
-import { createIntentRouter } from '../../src/intent/create.ts';
 import { OfflineIntentClassifier } from '../../src/intent/offline/index.ts';
+import { createIntentRouter } from '../../src/intent/router-factory.ts';
 import { answer, FakeOpenAi, HANG } from '../support/fake-openai.ts';
 import { flowOf, loadExample } from '../support/flows.ts';
 
