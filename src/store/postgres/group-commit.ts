@@ -1,18 +1,19 @@
 /**
  * Group commit for the PostgreSQL store: the `appendTurn` calls that arrive in one event-loop turn (the
- * turns of many conversations) run in ONE transaction on one pooled connection — one COMMIT, hence one
- * WAL flush, instead of one each — and each write is ONE statement (lock, fencing and duplicate checks,
- * events, state), so a batch of n writes costs n + 2 round trips instead of 6n.
+ * turns of many conversations) are written by ONE statement in one transaction — three round trips
+ * (BEGIN, the statement, COMMIT) and one WAL flush for the whole batch — instead of six round trips
+ * each. When a conversation has several appends in the batch, they go in successive statements
+ * ("rounds") of that transaction, in the order they were made.
  *
- * Each write's outcome (ok / duplicate / fenced / not_found) is decided by its own statement exactly as
- * a write of its own would decide it, and every promise settles after COMMIT. If the transaction fails
- * because the database cannot be reached (connection cut, timeout), nothing of the batch was committed
- * and every write rejects with StoreUnavailableError. If it fails for one write's own reason (a value
- * the database refuses), nothing was committed either, and every write is run again in a transaction of
- * its own, so that failure is that write's alone.
+ * Each write's outcome (ok / duplicate / fenced / not_found) is decided for its own row exactly as a
+ * write of its own would decide it, and every promise settles after the commit. If the batch fails
+ * because the database cannot be reached (connection cut, timeout), nothing of it was committed and
+ * every write rejects with StoreUnavailableError. If it fails for one write's own reason (a value the
+ * database refuses), nothing was committed either, and every write is run again on its own, so that
+ * failure is that write's alone.
  *
- * Writes are run in conversation-id order: two instances' batches lock their rows in the same order and
- * cannot deadlock on each other.
+ * Rows are locked in conversation-id order (ORDER BY … FOR UPDATE): two instances' batches take their
+ * locks in the same order and cannot deadlock on each other.
  */
 import type { Pool } from 'pg';
 import type { AppendResult, ConversationStatus } from '../store.ts';
@@ -41,56 +42,101 @@ interface Job {
 const MAX_BATCH = 100;
 
 /**
- * One write in one statement. `target` locks the conversation row (FOR UPDATE re-reads the newest
- * committed version, as the separate SELECT did); the idempotency record is inserted only when the
- * epoch matches; events and state are written only when that record was new (or not asked for).
- * Data-modifying CTEs all run; their order here is fixed by what each reads from the one before.
+ * The writes of one round (distinct conversations) in ONE statement, hence one round trip. `target`
+ * locks the conversation rows in id order (FOR UPDATE re-reads the newest committed version, as the
+ * separate SELECT did); an idempotency record is inserted only where the epoch matches; events and state
+ * are written only where that record was new (or none was asked for). Data-modifying CTEs all run; their
+ * order here is fixed by what each reads from the one before. One row per write comes back, in order.
  */
-const APPEND_SQL = `
-WITH target AS (
-  SELECT id, event_count, epoch FROM conversations WHERE id = $1 FOR UPDATE
+const APPEND_ROUND_SQL = `
+WITH w AS (
+  SELECT * FROM unnest($1::text[], $2::integer[], $3::bytea[], $4::text[], $5::text[], $6::timestamptz[],
+                       $7::integer[])
+    WITH ORDINALITY AS w (id, epoch, client_id, state, status, at, event_count, i)
+), target AS (
+  SELECT c.id, c.event_count, c.epoch FROM conversations c WHERE c.id = ANY($1::text[]) ORDER BY c.id FOR UPDATE
 ), allowed AS (
-  SELECT id, event_count FROM target WHERE $2::integer IS NULL OR epoch = $2::integer
+  SELECT w.i, t.id, t.event_count FROM w JOIN target t ON t.id = w.id
+   WHERE w.epoch IS NULL OR w.epoch = t.epoch
 ), recorded AS (
   INSERT INTO client_message_ids (conversation_id, client_message_id)
-  SELECT id, $3::bytea FROM allowed WHERE $3::bytea IS NOT NULL
+  SELECT a.id, w.client_id FROM allowed a JOIN w ON w.i = a.i WHERE w.client_id IS NOT NULL
   ON CONFLICT DO NOTHING
   RETURNING conversation_id
 ), accepted AS (
-  SELECT id, event_count FROM allowed WHERE $3::bytea IS NULL OR EXISTS (SELECT 1 FROM recorded)
+  SELECT a.i, a.id, a.event_count FROM allowed a JOIN w ON w.i = a.i
+   WHERE w.client_id IS NULL OR a.id IN (SELECT conversation_id FROM recorded)
 ), inserted AS (
   INSERT INTO events (conversation_id, seq, type, data, at)
-  SELECT a.id, a.event_count + e.ordinal, e.type, e.data::json, $6::timestamptz
-    FROM accepted a, unnest($7::text[], $8::text[]) WITH ORDINALITY AS e (type, data, ordinal)
+  SELECT a.id, a.event_count + e.position, e.type, e.data::json, w.at
+    FROM unnest($8::integer[], $9::integer[], $10::text[], $11::text[]) AS e (write, position, type, data)
+    JOIN accepted a ON a.i = e.write
+    JOIN w ON w.i = e.write
 ), updated AS (
   UPDATE conversations c
-     SET state = $4::json, status = $5, updated_at = $6::timestamptz,
-         event_count = a.event_count + cardinality($7::text[])
-    FROM accepted a
+     SET state = w.state::json, status = w.status, updated_at = w.at, event_count = a.event_count + w.event_count
+    FROM accepted a JOIN w ON w.i = a.i
    WHERE c.id = a.id
-  RETURNING c.event_count
+  RETURNING c.id, c.event_count
 )
-SELECT (SELECT count(*) FROM target)::integer AS found,
-       (SELECT count(*) FROM allowed)::integer AS allowed,
-       (SELECT event_count FROM updated) AS last_seq`;
+SELECT t.id IS NOT NULL AS found, al.i IS NOT NULL AS allowed, u.event_count AS last_seq
+  FROM w
+  LEFT JOIN target t ON t.id = w.id
+  LEFT JOIN allowed al ON al.i = w.i
+  LEFT JOIN updated u ON u.id = w.id
+ ORDER BY w.i`;
 
-/** Runs one prepared write inside the caller's transaction and reads its outcome. */
-export async function appendInTransaction(query: Query, write: PreparedAppend): Promise<AppendResult> {
-  const { rows } = await query<{ found: number; allowed: number; last_seq: number | null }>(APPEND_SQL, [
-    write.conversationId,
-    write.epoch,
-    write.clientMessageId,
-    write.state,
-    write.status,
-    write.at,
-    write.types,
-    write.data,
-  ]);
-  const row = rows[0];
-  if (!row || row.found === 0) return { ok: false, reason: 'not_found' };
-  if (row.allowed === 0) return { ok: false, reason: 'fenced' };
-  if (row.last_seq === null) return { ok: false, reason: 'duplicate' };
-  return { ok: true, lastSeq: row.last_seq };
+/** Runs one round (no conversation twice) as one statement; one outcome per write, in order. */
+export async function appendRound(query: Query, writes: readonly PreparedAppend[]): Promise<AppendResult[]> {
+  const eventOf: number[] = [];
+  const position: number[] = [];
+  const types: string[] = [];
+  const data: string[] = [];
+  for (const [index, write] of writes.entries()) {
+    for (const [k, type] of write.types.entries()) {
+      eventOf.push(index + 1);
+      position.push(k + 1);
+      types.push(type);
+      data.push(write.data[k] as string);
+    }
+  }
+  const { rows } = await query<{ found: boolean; allowed: boolean; last_seq: number | null }>(
+    APPEND_ROUND_SQL,
+    [
+      writes.map((w) => w.conversationId),
+      writes.map((w) => w.epoch),
+      writes.map((w) => w.clientMessageId),
+      writes.map((w) => w.state),
+      writes.map((w) => w.status),
+      writes.map((w) => w.at),
+      writes.map((w) => w.types.length),
+      eventOf,
+      position,
+      types,
+      data,
+    ],
+  );
+  return writes.map((_, index): AppendResult => {
+    const row = rows[index];
+    if (!row?.found) return { ok: false, reason: 'not_found' };
+    if (!row.allowed) return { ok: false, reason: 'fenced' };
+    if (row.last_seq === null) return { ok: false, reason: 'duplicate' };
+    return { ok: true, lastSeq: row.last_seq };
+  });
+}
+
+/** Splits a batch into rounds where each conversation appears at most once, its writes in the order made. */
+function intoRounds(jobs: readonly Job[]): Job[][] {
+  const rounds: Job[][] = [];
+  const seen = new Map<string, number>();
+  for (const job of jobs) {
+    const round = seen.get(job.write.conversationId) ?? 0;
+    seen.set(job.write.conversationId, round + 1);
+    const jobs = rounds[round];
+    if (jobs) jobs.push(job);
+    else rounds.push([job]);
+  }
+  return rounds;
 }
 
 export interface PostgresGroupCommitStats {
@@ -143,37 +189,41 @@ export class PostgresGroupCommit {
   async #run(jobs: Job[]): Promise<void> {
     this.#stats.writes += jobs.length;
     this.#stats.transactions += 1;
-    // A stable sort: two writes of one conversation keep the order they were made in.
-    const ordered = jobs.toSorted((a, b) => compareIds(a.write.conversationId, b.write.conversationId));
+    const rounds = intoRounds(jobs);
     try {
+      // Inside BEGIN … COMMIT even for one statement: a statement sent in autocommit would still commit
+      // if the connection were cut while it waited for a row lock (the server notices the lost client
+      // only when it next reads), so a write reported as failed could be stored. COMMIT never sent is
+      // a transaction the server rolls back.
       const outcomes = await inTransaction(this.#pool, async (query) => {
-        const results: AppendResult[] = [];
-        for (const job of ordered) results.push(await appendInTransaction(query, job.write));
-        return results;
+        const results = new Map<Job, AppendResult>();
+        for (const round of rounds) {
+          const roundOutcomes = await appendRound(
+            query,
+            round.map((job) => job.write),
+          );
+          for (const [i, job] of round.entries()) results.set(job, roundOutcomes[i] as AppendResult);
+        }
+        return jobs.map((job) => results.get(job) as AppendResult);
       });
-      for (const [i, job] of ordered.entries()) job.resolve(outcomes[i] as AppendResult);
+      for (const [i, job] of jobs.entries()) job.resolve(outcomes[i] as AppendResult);
     } catch (error) {
-      if (ordered.length === 1 || isUnavailable(error)) {
-        for (const job of ordered) job.reject(error);
+      if (jobs.length === 1 || isUnavailable(error)) {
+        for (const job of jobs) job.reject(error);
         return;
       }
       // One after the other: two writes of one conversation keep their order.
-      for (const job of ordered) await this.#alone(job);
+      for (const job of jobs) await this.#alone(job);
     }
   }
 
   async #alone(job: Job): Promise<void> {
     this.#stats.transactions += 1;
     try {
-      job.resolve(await inTransaction(this.#pool, (query) => appendInTransaction(query, job.write)));
+      const [outcome] = await inTransaction(this.#pool, (query) => appendRound(query, [job.write]));
+      job.resolve(outcome as AppendResult);
     } catch (error) {
       job.reject(error);
     }
   }
-}
-
-/** Any fixed total order does: every instance locks the rows of its batches in that order. */
-function compareIds(a: string, b: string): number {
-  if (a === b) return 0;
-  return a < b ? -1 : 1;
 }
