@@ -132,8 +132,8 @@ function intoRounds(jobs: readonly Job[]): Job[][] {
   for (const job of jobs) {
     const round = seen.get(job.write.conversationId) ?? 0;
     seen.set(job.write.conversationId, round + 1);
-    const jobs = rounds[round];
-    if (jobs) jobs.push(job);
+    const existing = rounds[round];
+    if (existing) existing.push(job);
     else rounds.push([job]);
   }
   return rounds;
