@@ -32,8 +32,6 @@ export interface StartOptions {
   classifier?: IntentClassifier;
   /** SQLite group commit (default on); the bench turns it off to measure what it brings. */
   groupCommit?: boolean;
-  /** SQLite connection in a worker thread (the bench compares both). */
-  sqliteWorker?: boolean;
   /** The built playground; defaults to web/dist. */
   webRoot?: string;
 }
@@ -119,9 +117,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    sqliteWorker: config.sqliteWorker,
     onConnectionError: (err) => logger.warn({ err }, 'database connection error'),
     ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
-    ...(options.sqliteWorker === undefined ? {} : { sqliteWorker: options.sqliteWorker }),
   });
   try {
     let chat: Chat | undefined;

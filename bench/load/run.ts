@@ -258,7 +258,7 @@ export async function runBench(options: BenchOptions): Promise<string> {
       rows.push(
         ...(await loadScenario(
           'plumbing, SQLite, worker thread',
-          [{ dataDir: dataDir(), env: { BENCH_SQLITE_WORKER: '1' } }],
+          [{ dataDir: dataDir(), env: { SQLITE_WORKER: '1' } }],
           plumbingFlow(),
           plumbingProtocol,
           size,

@@ -9,7 +9,7 @@ import { openStore, StoreConfigError, StoreUnavailableError } from '../../src/st
 import { MIGRATIONS, runMigrations, SchemaTooNewError } from '../../src/store/sqlite/migrations.ts';
 import { openSqliteStore, SQLITE_FILE_NAME, SQLITE_LIMITS } from '../../src/store/sqlite/sqlite-store.ts';
 import { inImmediateTransaction } from '../../src/store/sqlite/transaction.ts';
-import { openSqliteWorkerStore } from '../../src/store/sqlite/worker-store.ts';
+import { openSqliteWorkerStore, SqliteWorkerStore } from '../../src/store/sqlite/worker-store.ts';
 import { at, newConversation, runStoreContract } from './contract.ts';
 
 async function tempDir(): Promise<string> {
@@ -382,6 +382,22 @@ describe('openStore', () => {
       } finally {
         await store.close();
       }
+    });
+  });
+
+  test('sqliteWorker: the same file, served from a worker thread', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openStore({ dataDir, sqliteWorker: true });
+      try {
+        assert.ok(store instanceof SqliteWorkerStore);
+        await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) });
+      } finally {
+        await store.close();
+      }
+      assert.equal(
+        inspect(dataDir, (db) => db.prepare('SELECT COUNT(*) AS n FROM flow_versions').get()?.n),
+        1,
+      );
     });
   });
 
