@@ -18,40 +18,39 @@ import {
 const port = parentPort;
 if (!port) throw new Error('store-worker.ts runs as a worker thread only');
 const post = (message: FromWorker) => port.postMessage(message);
-
-let store: SqliteStore;
-try {
-  store = await openSqliteStore(workerData as WorkerOptions);
-  post({ type: 'ready', settings: store.settings() });
-} catch (error) {
-  post({ type: 'failed', error: serialiseError(error) });
-  throw error;
-}
-
 let outbox: WorkerReply[] = [];
 
+// A store that cannot open says why and the worker ends by itself (nothing left listening): the
+// opener rejects with the same error class as in-process.
+const store = await openSqliteStore(workerData as WorkerOptions).catch((error: unknown) => {
+  post({ type: 'failed', error: serialiseError(error) });
+  return null;
+});
+if (store) {
+  post({ type: 'ready', settings: store.settings() });
+  port.on('message', (message: ToWorker) => {
+    for (const call of message.calls) serve(store, call);
+  });
+}
+
 /** Replies settled in this turn go back in one message, with the write counters as of now. */
-function reply(settled: WorkerReply): void {
-  if (outbox.length === 0) setImmediate(sendReplies);
+function reply(store: SqliteStore, settled: WorkerReply): void {
+  if (outbox.length === 0) setImmediate(() => sendReplies(store));
   outbox.push(settled);
 }
 
-function sendReplies(): void {
+function sendReplies(store: SqliteStore): void {
   const replies = outbox;
   outbox = [];
   post({ type: 'replies', replies, stats: store.writeStats() });
 }
 
-function serve(call: WorkerCall): void {
+function serve(store: SqliteStore, call: WorkerCall): void {
   // Every method runs its statements synchronously when called (history writes queue for the group
   // commit), so the calls of one message run in the order they were made.
   const method = store[call.method] as (...args: unknown[]) => Promise<unknown>;
   method.apply(store, call.args).then(
-    (value) => reply({ id: call.id, ok: true, value }),
-    (error: unknown) => reply({ id: call.id, ok: false, error: serialiseError(error) }),
+    (value) => reply(store, { id: call.id, ok: true, value }),
+    (error: unknown) => reply(store, { id: call.id, ok: false, error: serialiseError(error) }),
   );
 }
-
-port.on('message', (message: ToWorker) => {
-  for (const call of message.calls) serve(call);
-});
