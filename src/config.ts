@@ -83,6 +83,7 @@ const envSchema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
+  SQLITE_WORKER: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
   ADMIN_TOKEN: bearerTokenValue.optional(),
   METRICS_TOKEN: bearerTokenValue.optional(),
   OPENAI_API_KEY: z.string().optional(),
@@ -111,6 +112,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** SQLITE_WORKER=1: the SQLite connection runs in a worker thread (README Performance). */
+  sqliteWorker: boolean;
   adminToken: string | undefined;
   /** Bearer token of GET /metrics; undefined: open. */
   metricsToken: string | undefined;
@@ -169,6 +172,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     host: e.HOST,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    sqliteWorker: e.SQLITE_WORKER === '1',
     adminToken: e.ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },

@@ -117,6 +117,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    sqliteWorker: config.sqliteWorker,
     onConnectionError: (err) => logger.warn({ err }, 'database connection error'),
     ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
   });

@@ -24,6 +24,7 @@ import { type IdleRow, type LoadRow, renderReport, type TrainingRow } from './re
 export const SCENARIO_NAMES = [
   'echo',
   'plumbing',
+  'plumbing-worker',
   'plumbing-no-group-commit',
   'intent-offline',
   'intent-llm',
@@ -249,6 +250,19 @@ export async function runBench(options: BenchOptions): Promise<string> {
             closed: true,
             pacedRate: size.pacedRate,
           },
+        )),
+      );
+    }
+    if (wanted('plumbing-worker')) {
+      log('plumbing turns (SQLite connection in a worker thread)…');
+      rows.push(
+        ...(await loadScenario(
+          'plumbing, SQLite, worker thread',
+          [{ dataDir: dataDir(), env: { SQLITE_WORKER: '1' } }],
+          plumbingFlow(),
+          plumbingProtocol,
+          size,
+          { clients: size.clients, closed: true, pacedRate: size.pacedRate },
         )),
       );
     }
