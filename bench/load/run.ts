@@ -14,6 +14,7 @@ import { intentFlow, intentMessage, plumbingFlow, trainingFlow } from './flows.t
 import { closeClients, type Protocol } from './generator.ts';
 import { connectSpread, drive, idleConnections, SIZES, type Size } from './measure.ts';
 import { type IdleRow, type LoadRow, renderReport, type TrainingRow } from './report.ts';
+import { LLM_CLIENTS } from './targets.ts';
 
 export const SCENARIO_NAMES = [
   'echo',
@@ -21,6 +22,7 @@ export const SCENARIO_NAMES = [
   'plumbing-no-group-commit',
   'intent-offline',
   'intent-llm',
+  'llm-client',
   'idle',
   'training',
   'postgres',
@@ -109,6 +111,25 @@ async function loadScenario(
   }
 }
 
+/** The LLM scenario: `size.llmClients` conversations, every message classified by the fake LLM. */
+async function llmScenario(label: string, size: Size, dataDir: string, env: Record<string, string> = {}) {
+  const llm = await startChild('fake-llm', { BENCH_LLM_DELAY_MS: String(LLM_DELAY_MS) });
+  return loadScenario(
+    label,
+    [
+      {
+        dataDir,
+        env: { INTENT_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: llm.url, ...env },
+      },
+    ],
+    intentFlow('openai'),
+    intentProtocol,
+    size,
+    { clients: size.llmClients, closed: true },
+    [llm],
+  );
+}
+
 export async function runBench(options: BenchOptions): Promise<string> {
   const size = options.quick ? SIZES.quick : SIZES.full;
   const wanted = (name: string) => !options.only || options.only.includes(name);
@@ -123,7 +144,10 @@ export async function runBench(options: BenchOptions): Promise<string> {
   try {
     const baselines = await runBaselines(
       size,
-      { ...(wanted('intent-llm') ? { llmClients: size.llmClients } : {}), idle: wanted('idle') },
+      {
+        ...(wanted('intent-llm') || wanted('llm-client') ? { llmClients: size.llmClients } : {}),
+        idle: wanted('idle'),
+      },
       dataDir(),
       log,
     );
@@ -179,23 +203,13 @@ export async function runBench(options: BenchOptions): Promise<string> {
     }
     if (wanted('intent-llm')) {
       log(`intent turns, fake LLM answering in ${LLM_DELAY_MS} ms, ${size.llmClients} conversations…`);
-      const llm = await startChild('fake-llm', { BENCH_LLM_DELAY_MS: String(LLM_DELAY_MS) });
-      rows.push(
-        ...(await loadScenario(
-          `intent, LLM ${LLM_DELAY_MS} ms`,
-          [
-            {
-              dataDir: dataDir(),
-              env: { INTENT_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: llm.url },
-            },
-          ],
-          intentFlow('openai'),
-          intentProtocol,
-          size,
-          { clients: size.llmClients, closed: true },
-          [llm],
-        )),
-      );
+      rows.push(...(await llmScenario(`intent, LLM ${LLM_DELAY_MS} ms`, size, dataDir())));
+    }
+    if (wanted('llm-client')) {
+      for (const [client, label] of Object.entries(LLM_CLIENTS)) {
+        log(`LLM turns without the router, ${label}…`);
+        rows.push(...(await llmScenario(label, size, dataDir(), { BENCH_LLM_CLIENT: client })));
+      }
     }
     if (wanted('idle')) {
       log(`chatflow: ${size.idle} idle conversations…`);

@@ -9,6 +9,8 @@ import { fixed, ms, ratio, table } from './format.ts';
 import type { IdleRow, LoadRow } from './report.ts';
 
 export const TARGETS = {
+  /** Section 5: replace the openai SDK only if the direct client is at least this much faster. */
+  directLlmClientSpeedup: 1.5,
   plumbingVsDurableEcho: 1.0,
   offlineIntentVsDurableEcho: 0.6,
   pacedP99VsBareEcho: 2,
@@ -22,6 +24,12 @@ export const TARGETS = {
  * 7415f22, the README's measured table then): the figure the PostgreSQL target multiplies.
  */
 export const POSTGRES_RECORDED = { turnsPerSecond: 1_104, commit: '7415f22' };
+
+/** The `llm-client` scenario: each LLM client alone in place of the intent router (BENCH_LLM_CLIENT). */
+export const LLM_CLIENTS = {
+  sdk: 'LLM client: openai SDK',
+  direct: 'LLM client: direct undici Pool',
+};
 
 const verdict = (met: boolean) => (met ? 'met' : '**missed**');
 
@@ -86,6 +94,22 @@ function postgresLine(rows: readonly LoadRow[], postgres: boolean): string[] | u
   ];
 }
 
+/** Section 5: the two LLM clients, each alone in place of the router, in the LLM scenario. */
+function llmClientLine(rows: readonly LoadRow[]): string[] | undefined {
+  const sdk = rows.find((r) => r.scenario === LLM_CLIENTS.sdk);
+  const direct = rows.find((r) => r.scenario === LLM_CLIENTS.direct);
+  if (!sdk || !direct) return undefined;
+  const speedup = direct.result.perSecond / sdk.result.perSecond;
+  return [
+    `LLM client: direct undici Pool vs openai SDK, ${sdk.clients} conversations`,
+    `switch at ≥ ${ratio(TARGETS.directLlmClientSpeedup)}`,
+    `${ratio(speedup)} (${fixed(direct.result.perSecond)} vs ${fixed(sdk.result.perSecond)}/s)`,
+    against(rows, direct, BARE_ECHO, false),
+    against(rows, direct, DURABLE_ECHO, false),
+    speedup >= TARGETS.directLlmClientSpeedup ? 'switch' : 'keep the SDK',
+  ];
+}
+
 export function renderTargets(input: { rows: LoadRow[]; idle: IdleRow[]; postgres: boolean }): string {
   const { rows } = input;
   const find = (scenario: string, mode: string) =>
@@ -122,6 +146,8 @@ export function renderTargets(input: { rows: LoadRow[]; idle: IdleRow[]; postgre
       verdict(llm.result.perSecond >= TARGETS.llmTurnsPerSecond),
     ]);
   }
+  const clients = llmClientLine(rows);
+  if (clients) lines.push(clients);
   const postgres = postgresLine(rows, input.postgres);
   if (postgres) lines.push(postgres);
   const idle = idleLine(input.idle);
