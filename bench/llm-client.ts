@@ -39,11 +39,17 @@ interface Measured {
   p99Ms: number;
   cpuMsPerCall: number;
   wrong: number;
+  /** HTTP retries (the SDK classifier retries timeouts and 5xx by itself; the direct client never). */
+  retries: number;
 }
+
+const retriesOf = (classifier: IntentClassifier) =>
+  classifier instanceof OpenAiIntentClassifier ? classifier.stats().retries : 0;
 
 /** `concurrency` workers, each with one classification in flight; counts those ending in the window. */
 async function measure(classifier: IntentClassifier): Promise<Measured> {
   const started = performance.now();
+  const retriesBefore = retriesOf(classifier);
   const from = started + timing.warmupMs;
   const to = from + timing.durationMs;
   const latencies: number[] = [];
@@ -76,6 +82,7 @@ async function measure(classifier: IntentClassifier): Promise<Measured> {
     p99Ms: quantile(0.99),
     cpuMsPerCall: (cpu.user + cpu.system) / 1_000 / Math.max(1, latencies.length + wrong),
     wrong,
+    retries: retriesOf(classifier) - retriesBefore,
   };
 }
 
@@ -103,6 +110,7 @@ try {
         ms(m.p99Ms),
         ms(m.cpuMsPerCall),
         String(m.wrong),
+        String(m.retries),
       ]);
     }
   }
@@ -113,7 +121,7 @@ try {
   process.stdout.write(
     `LLM client bench — Node ${process.versions.node}, fake LLM answering in ${LLM_DELAY_MS} ms, ${concurrency} classifications in flight, ` +
       `${fixed(timing.durationMs / 1_000)} s measured per run${values.quick ? ' (--quick)' : ''}.\n\n` +
-      `${table(['client', 'round', 'classifications/s', 'p50', 'p99', 'bench CPU per call', 'wrong'], rows)}\n\n` +
+      `${table(['client', 'round', 'classifications/s', 'p50', 'p99', 'bench CPU per call', 'wrong or failed', 'retries'], rows)}\n\n` +
       `Direct client vs SDK: ${ratio(speedup)} the throughput, ${ratio(cpuRatio)} less CPU per call ` +
       `(the issue's rule: switch only at ≥ 1.50× in the LLM scenario).\n`,
   );

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { echoProtocol, runBaselines } from './baselines.ts';
 import { type Child, startChild } from './children.ts';
-import { intentFlow, intentMessage, plumbingFlow, trainingFlow } from './flows.ts';
+import { INTENT_FAILED_TEXT, intentFlow, intentMessage, plumbingFlow, trainingFlow } from './flows.ts';
 import { closeClients, type Protocol } from './generator.ts';
 import { connectSpread, drive, idleConnections, SIZES, type Size } from './measure.ts';
 import { type IdleRow, type LoadRow, renderReport, type TrainingRow } from './report.ts';
@@ -49,7 +49,11 @@ const chatProtocol = (message: Protocol['message']): Protocol => ({
   message,
 });
 const plumbingProtocol = chatProtocol(echoProtocol.message);
-const intentProtocol = chatProtocol(intentMessage);
+/** A turn whose classification failed (timeout, HTTP error…) takes the flow's `onError` path: an error. */
+const intentProtocol: Protocol = {
+  ...chatProtocol(intentMessage),
+  isFailure: (frame) => frame.includes(INTENT_FAILED_TEXT),
+};
 
 async function uploadFlow(server: Child, flow: string): Promise<number> {
   const started = performance.now();
