@@ -2,8 +2,10 @@
  * The lean LLM path the issue asks to measure (section 5): the same OpenAI chat.completions request as
  * src/intent/openai.ts (buildChatRequest) and the same answer check (readAnswer), but sent through a
  * keep-alive undici Pool directly, without the openai SDK and without fetch's web streams.
- * One attempt per classification, bounded by one timeout: the retry logic is only run on failures,
- * which the bench's fake LLM never returns, so leaving it out does not flatter this client.
+ * It arms the same deadline as the SDK classifier on the way (a deadline timer and an attempt timer,
+ * their signals joined), so the comparison is the HTTP client alone. One attempt per classification:
+ * the retry logic only runs on failures, which the bench's fake LLM never returns, so leaving it out
+ * does not flatter this client.
  */
 import type { Classification, ClassifyRequest, IntentClassifier } from '../../src/intent/classifier.ts';
 import { OPENAI_DEFAULTS } from '../../src/intent/openai.ts';
@@ -90,6 +92,12 @@ export class DirectOpenAiClassifier implements IntentClassifier {
 
   async #ask(request: ClassifyRequest): Promise<Answer> {
     const intentIds = request.intents.map((intent) => intent.id);
+    const deadline = new AbortController();
+    const attempt = new AbortController();
+    const timers = [
+      setTimeout(() => deadline.abort(), this.#timeoutMs),
+      setTimeout(() => attempt.abort(), this.#timeoutMs * OPENAI_DEFAULTS.attemptShare),
+    ];
     try {
       const response = await this.#pool.request({
         origin: this.#origin,
@@ -97,7 +105,7 @@ export class DirectOpenAiClassifier implements IntentClassifier {
         method: 'POST',
         headers: this.#headers,
         body: JSON.stringify(buildChatRequest(this.#model, request)),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.any([deadline.signal, attempt.signal]),
       });
       if (response.statusCode !== 200) {
         await response.body.dump();
@@ -106,6 +114,8 @@ export class DirectOpenAiClassifier implements IntentClassifier {
       return readAnswer(await response.body.json(), intentIds);
     } catch (error) {
       return { kind: 'error', code: 'PROVIDER_ERROR', message: String(error) };
+    } finally {
+      for (const timer of timers) clearTimeout(timer);
     }
   }
 }
