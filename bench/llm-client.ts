@@ -6,8 +6,9 @@
  * Options: --quick (short), --concurrency N (default 500).
  */
 import { parseArgs } from 'node:util';
-import type { ClassifyRequest, IntentClassifier } from '../src/intent/classifier.ts';
+import type { ClassifyRequest } from '../src/engine/index.ts';
 import { OpenAiIntentClassifier } from '../src/intent/openai.ts';
+import type { IntentClassifier } from '../src/intent/port.ts';
 import { DirectOpenAiClassifier, undiciPool } from './llm/direct-classifier.ts';
 import { startChild } from './load/children.ts';
 import { BENCH_INTENTS, intentMessage } from './load/flows.ts';

@@ -7,9 +7,10 @@
  * the retry logic only runs on failures, which the bench's fake LLM never returns, so leaving it out
  * does not flatter this client.
  */
-import type { Classification, ClassifyRequest, IntentClassifier } from '../../src/intent/classifier.ts';
-import { OPENAI_DEFAULTS } from '../../src/intent/openai.ts';
+import type { Classification, ClassifyRequest } from '../../src/engine/index.ts';
+import { OPENAI_DEFAULTS } from '../../src/intent/defaults.ts';
 import { type Answer, buildChatRequest, readAnswer } from '../../src/intent/openai-prompt.ts';
+import type { IntentClassifier } from '../../src/intent/port.ts';
 
 interface ResponseData {
   statusCode: number;

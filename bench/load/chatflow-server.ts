@@ -6,8 +6,8 @@
  * two in the LLM scenario with nothing else different.
  */
 import { loadConfig } from '../../src/config.ts';
-import type { IntentClassifier } from '../../src/intent/classifier.ts';
 import { OpenAiIntentClassifier } from '../../src/intent/openai.ts';
+import type { IntentClassifier } from '../../src/intent/port.ts';
 import { startServer } from '../../src/main.ts';
 import { DirectOpenAiClassifier, undiciPool } from '../llm/direct-classifier.ts';
 import { serveStats } from './child-protocol.ts';
