@@ -10,7 +10,7 @@
  * classification latency on the trained models. Run with --expose-gc (the npm script does).
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { IntentDefinition } from '../src/intent/classifier.ts';
+import type { IntentDefinition } from '../src/engine/index.ts';
 import { OfflineIntentClassifier } from '../src/intent/offline/index.ts';
 import { markdownTable, percentile } from './report.ts';
 import { syntheticFlow } from './synthetic-intents.ts';

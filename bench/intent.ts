@@ -9,7 +9,7 @@
  * with the dataset's intents and with 150 intents, and the LLM calls the certain-match shortcut saves.
  */
 import { loadavg } from 'node:os';
-import type { IntentDefinition } from '../src/intent/classifier.ts';
+import type { IntentDefinition } from '../src/engine/index.ts';
 import { DEFAULT_MIN_CONFIDENCE, OfflineIntentClassifier } from '../src/intent/offline/index.ts';
 import {
   CONFIDENCE_TEMPERATURE,

@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: the load benchmark (bench/load/run.ts), with the options of `chatflow bench`
- * (--quick, --scenario <name>, --list, --help). Prints the Markdown report on stdout, progress on stderr.
+ * `npm run bench` (and `chatflow bench`, which runs this file): the load benchmark (bench/load/run.ts),
+ * with its options (--quick, --scenario <name>, --list, --help; bench/load/cli.ts). Prints the Markdown
+ * report on stdout, progress on stderr.
  */
-import { runCli } from '../src/cli/run.ts';
+import { runBenchCli } from './load/cli.ts';
 
-process.exitCode = await runCli(['bench', ...process.argv.slice(2)]);
+process.exitCode = await runBenchCli(process.argv.slice(2));

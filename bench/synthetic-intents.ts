@@ -4,7 +4,7 @@
  * texts). Each intent has its own topic words and shares a Zipf-distributed common vocabulary with
  * the others, so the features look like a real flow's: many rare n-grams, a few frequent ones.
  */
-import type { IntentDefinition } from '../src/intent/classifier.ts';
+import type { IntentDefinition } from '../src/engine/index.ts';
 import { seededRandom } from '../src/intent/offline/seeded-random.ts';
 
 const SYLLABLES =

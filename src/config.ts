@@ -4,8 +4,9 @@
  * ConfigError naming each variable at fault; main.ts prints it and exits with EX_CONFIG (78).
  */
 import { z } from 'zod';
-import { OPENAI_DEFAULTS } from './intent/openai.ts';
-import { INTENT_TIMEOUT_LIMITS } from './intent/settings.ts';
+import { INTENT_PROVIDERS } from './flow/schema.ts';
+import type { IntentProviderName } from './flow/types.ts';
+import { INTENT_TIMEOUT, OPENAI_DEFAULTS } from './intent/defaults.ts';
 import type { WsLimits } from './ws/limits.ts';
 
 /** sysexits.h EX_CONFIG: "something was found in an unconfigured or misconfigured state". */
@@ -17,7 +18,7 @@ export const CONFIG_DEFAULTS = {
   DATA_DIR: './data',
   OPENAI_MODEL: OPENAI_DEFAULTS.model,
   INTENT_PROVIDER: 'auto',
-  INTENT_TIMEOUT_MS: 8_000,
+  INTENT_TIMEOUT_MS: INTENT_TIMEOUT.defaultMs,
   /** Memory of the offline intent models kept at once (README "Offline intent classifier" > Limits). */
   INTENT_MODEL_CACHE_MB: 256,
   LOG_LEVEL: 'info',
@@ -32,7 +33,6 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const INTENT_PROVIDERS = ['auto', 'openai', 'local'] as const;
 
 const integer = (min: number, max: number, fallback: number) =>
   z
@@ -83,17 +83,14 @@ const envSchema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
+  SQLITE_WORKER: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
   ADMIN_TOKEN: bearerTokenValue.optional(),
   METRICS_TOKEN: bearerTokenValue.optional(),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: httpUrl.optional(),
   OPENAI_MODEL: z.string().default(CONFIG_DEFAULTS.OPENAI_MODEL),
   INTENT_PROVIDER: z.enum(INTENT_PROVIDERS).default(CONFIG_DEFAULTS.INTENT_PROVIDER),
-  INTENT_TIMEOUT_MS: integer(
-    INTENT_TIMEOUT_LIMITS.minMs,
-    INTENT_TIMEOUT_LIMITS.maxMs,
-    CONFIG_DEFAULTS.INTENT_TIMEOUT_MS,
-  ),
+  INTENT_TIMEOUT_MS: integer(INTENT_TIMEOUT.minMs, INTENT_TIMEOUT.maxMs, CONFIG_DEFAULTS.INTENT_TIMEOUT_MS),
   INTENT_MODEL_CACHE_MB: integer(1, 1_048_576, CONFIG_DEFAULTS.INTENT_MODEL_CACHE_MB),
   LOG_LEVEL: z.enum(LOG_LEVELS).default(CONFIG_DEFAULTS.LOG_LEVEL),
   ALLOWED_ORIGINS: originList,
@@ -115,11 +112,13 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** SQLITE_WORKER=1: the SQLite connection runs in a worker thread (README Performance). */
+  sqliteWorker: boolean;
   adminToken: string | undefined;
   /** Bearer token of GET /metrics; undefined: open. */
   metricsToken: string | undefined;
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
-  intent: { provider: (typeof INTENT_PROVIDERS)[number]; timeoutMs: number };
+  intent: { provider: IntentProviderName; timeoutMs: number };
   /** INTENT_MODEL_CACHE_MB in bytes: the offline models' cache, and the most one flow's models may need. */
   intentModelCacheBytes: number;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -173,6 +172,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     host: e.HOST,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    sqliteWorker: e.SQLITE_WORKER === '1',
     adminToken: e.ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },

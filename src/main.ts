@@ -7,16 +7,16 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Server } from 'restify';
+import { createFlowService } from './admin/flow-versions.ts';
+import { intentModelCapacity } from './admin/intent-model-capacity.ts';
 import { type Chat, startChat } from './chat.ts';
 import { type Config, ConfigError, EX_CONFIG, loadConfig } from './config.ts';
 import { DEFAULT_FLOW_PATH, readDefaultFlow } from './default-flow.ts';
-import { intentModelCapacity } from './flows/intent-capacity.ts';
-import { createFlowService } from './flows/service.ts';
 import { type ResolvedAdminToken, resolveAdminToken } from './http/admin-token.ts';
 import { createHttpServer } from './http/server.ts';
-import type { IntentClassifier } from './intent/classifier.ts';
+import type { IntentClassifier } from './intent/port.ts';
 import type { IntentRouterStats } from './intent/router.ts';
-import { createIntentStack } from './intent/stack.ts';
+import { createIntentStack } from './intent/router-factory.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { openStore } from './store/open.ts';
@@ -117,6 +117,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    sqliteWorker: config.sqliteWorker,
     onConnectionError: (err) => logger.warn({ err }, 'database connection error'),
     ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
   });

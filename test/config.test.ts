@@ -36,6 +36,13 @@ describe('loadConfig', () => {
     assert.equal(config.shutdownTimeoutMs, CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS);
   });
 
+  test('SQLITE_WORKER: 0 (the default) or 1 puts the SQLite connection in a worker thread', () => {
+    assert.equal(loadConfig({}).sqliteWorker, false);
+    assert.equal(loadConfig({ SQLITE_WORKER: '0' }).sqliteWorker, false);
+    assert.equal(loadConfig({ SQLITE_WORKER: '1' }).sqliteWorker, true);
+    assert.deepEqual(problems({ SQLITE_WORKER: 'yes' }), ['SQLITE_WORKER']);
+  });
+
   test('reads every variable', () => {
     const config = loadConfig({
       PORT: '8080',

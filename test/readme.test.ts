@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { CONFIG_VARIABLES } from '../src/config.ts';
 import { validateFlow } from '../src/flow/validate.ts';
 import { ERROR_CATALOGUE } from '../src/http/errors.ts';
+import { CLOSE_CODES, FRAME_ERRORS } from '../src/ws/protocol.ts';
 
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -45,6 +46,14 @@ describe('README', () => {
       entry.meaning,
     ]);
     assert.deepEqual(rows, catalogue);
+  });
+
+  test('the WebSocket error-code and close-code tables are the catalogue in ws/protocol.ts', () => {
+    const [errors, closes] = section('Error codes and close codes').split('\n\n| close code');
+    const codes = tableRows(errors ?? '').map(([code]) => code?.replaceAll('`', ''));
+    assert.deepEqual(codes, Object.keys(FRAME_ERRORS));
+    const closeCodes = tableRows(`| close code${closes}`).map(([code]) => Number(code));
+    assert.deepEqual(closeCodes, Object.values(CLOSE_CODES));
   });
 
   test('the configuration table lists every environment variable, and only those', () => {

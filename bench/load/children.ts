@@ -15,7 +15,7 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export type ChildScript = 'chatflow-server' | 'echo-server' | 'fake-llm';
+export type ChildScript = 'chatflow-server' | 'echo-server' | 'durable-echo-server' | 'fake-llm';
 
 export async function startChild(script: ChildScript, env: Record<string, string> = {}): Promise<Child> {
   const child: ChildProcess = fork(fileURLToPath(new URL(`./${script}.ts`, import.meta.url)), [], {

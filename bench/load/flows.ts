@@ -43,6 +43,9 @@ export const BENCH_INTENTS = [
   ['human', ['talk to a person', 'I want an agent', 'let me speak to someone', 'real human please']],
 ] as const;
 
+/** What the intent flow says when the classification failed: the bench counts that turn as an error. */
+export const INTENT_FAILED_TEXT = 'The classifier failed.';
+
 /** wait → intent → message → wait, over BENCH_INTENTS, with the given provider for the block. */
 export function intentFlow(provider: 'local' | 'openai'): string {
   const intents = BENCH_INTENTS.map(([id, examples]) => ({
@@ -64,7 +67,7 @@ export function intentFlow(provider: 'local' | 'openai'): string {
         input: '{{request}}',
         intents,
         noMatch: 'sorry',
-        onError: 'sorry',
+        onError: 'failed',
       },
       ...BENCH_INTENTS.map(([id]) => ({
         id: `say-${id}`,
@@ -73,6 +76,7 @@ export function intentFlow(provider: 'local' | 'openai'): string {
         next: 'ask',
       })),
       { id: 'sorry', type: 'message', text: 'Sorry, could you rephrase?', next: 'ask' },
+      { id: 'failed', type: 'message', text: INTENT_FAILED_TEXT, next: 'ask' },
     ],
   });
 }

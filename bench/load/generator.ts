@@ -16,6 +16,8 @@ export interface Protocol {
   isReply(frame: string): boolean;
   /** A reply that is an error (still ends the turn). */
   isError(frame: string): boolean;
+  /** A frame before the reply that makes the turn count as an error (e.g. the flow's error path). */
+  isFailure?(frame: string): boolean;
   message(client: number, sequence: number): string;
 }
 
@@ -32,6 +34,8 @@ export class LoadClient {
   /** Send times (performance.now) of the messages awaiting their reply, oldest first. */
   readonly pending: number[] = [];
   sequence = 0;
+  /** The turn awaiting its reply has seen a failure frame. */
+  #failed = false;
   onReply: (client: LoadClient, sentAt: number, error: boolean) => void = () => {};
   readonly ready: Promise<void>;
 
@@ -45,10 +49,12 @@ export class LoadClient {
       this.socket.on('message', (data) => {
         const frame = String(data);
         if (protocol.isReady(frame)) resolve();
+        if (protocol.isFailure?.(frame)) this.#failed = true;
         const error = protocol.isError(frame);
         if (error || protocol.isReply(frame)) {
           const sentAt = this.pending.shift();
-          if (sentAt !== undefined) this.onReply(this, sentAt, error);
+          if (sentAt !== undefined) this.onReply(this, sentAt, error || this.#failed);
+          this.#failed = false;
         }
       });
     });

@@ -1,6 +1,9 @@
-/** The bench's Markdown report: the load table (with ratios to the echo baseline), memory, training, targets. */
+/** The bench's Markdown report: the load table (with ratios to both echo baselines), memory, training, targets. */
 import { cpus } from 'node:os';
+import { BARE_ECHO, baselineOf, DURABLE_ECHO } from './baselines.ts';
+import { fixed, mib, ms, ratio, table } from './format.ts';
 import type { RunResult } from './generator.ts';
+import { renderTargets } from './targets.ts';
 
 export interface LoadRow {
   scenario: string;
@@ -30,33 +33,12 @@ export interface TrainingRow {
   uploadMs: number[];
 }
 
-/** The targets of issue 9, as ratios to the echo server in the same run. */
-export const TARGETS = {
-  plumbingThroughput: 0.5,
-  offlineIntentThroughput: 0.3,
-  pacedP99: 2,
-  idleBytesPerConnection: 25 * 1024,
-  trainingMs: 2_000,
-  llmTurnsPerSecond: 1_500,
-};
+const isEcho = (row: LoadRow) => row.scenario === BARE_ECHO || row.scenario === DURABLE_ECHO;
 
-const fixed = (value: number, digits = 0) =>
-  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const mib = (bytes: number) => `${fixed(bytes / 1024 / 1024)} MiB`;
-const ms = (value: number) => `${fixed(value, value < 10 ? 2 : 1)} ms`;
-const percent = (value: number) => `${fixed(value * 100)}%`;
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-const isEcho = (row: LoadRow) => row.scenario.startsWith('echo');
-
-/** The echo row to compare with: same mode and the same number of clients. */
-function baselineOf(rows: readonly LoadRow[], row: LoadRow): LoadRow | undefined {
-  return rows.find((r) => isEcho(r) && r.mode === row.mode && r.clients === row.clients);
+/** "0.29×" against a baseline row, or "—" (a baseline itself, or no baseline of that size). */
+function versus(rows: readonly LoadRow[], row: LoadRow, baseline: string, value: (r: LoadRow) => number) {
+  const base = baselineOf(rows, row, baseline);
+  return base && !isEcho(row) ? ratio(value(row) / value(base)) : '—';
 }
 
 export function renderReport(input: {
@@ -81,29 +63,32 @@ export function renderReport(input: {
         'mode',
         'clients',
         'messages/s',
-        'vs echo',
+        'vs bare echo',
+        'vs durable echo',
         'p50',
         'p95',
         'p99',
-        'p99 vs echo',
+        'p99 vs bare',
+        'p99 vs durable',
         'errors',
         'server RSS',
         'event-loop p99',
       ],
       rows.map((row) => {
-        const base = baselineOf(rows, row);
-        const throughput = base && !isEcho(row) ? percent(row.result.perSecond / base.result.perSecond) : '—';
-        const p99 = base && !isEcho(row) ? `${fixed(row.result.p99Ms / base.result.p99Ms, 1)}×` : '—';
+        const throughput = (r: LoadRow) => r.result.perSecond;
+        const p99 = (r: LoadRow) => r.result.p99Ms;
         return [
           row.scenario,
           row.mode,
           String(row.clients),
           fixed(row.result.perSecond),
-          throughput,
+          versus(rows, row, BARE_ECHO, throughput),
+          versus(rows, row, DURABLE_ECHO, throughput),
           ms(row.result.p50Ms),
           ms(row.result.p95Ms),
           ms(row.result.p99Ms),
-          p99,
+          versus(rows, row, BARE_ECHO, p99),
+          versus(rows, row, DURABLE_ECHO, p99),
           String(row.result.errors),
           mib(row.rssBytes),
           ms(row.eventLoopP99Ms),
@@ -151,66 +136,4 @@ export function renderReport(input: {
     );
   out.push(renderTargets(input), '');
   return `${out.join('\n')}\n`;
-}
-
-function renderTargets(input: { rows: LoadRow[]; idle: IdleRow[]; training: TrainingRow[] }): string {
-  const { rows } = input;
-  const find = (scenario: string, mode: string) =>
-    rows.find((r) => r.scenario === scenario && r.mode.startsWith(mode));
-  const lines: string[][] = [];
-  const ratioTarget = (name: string, scenario: string, target: number) => {
-    const row = find(scenario, 'closed');
-    const base = row && baselineOf(rows, row);
-    if (!row || !base) return;
-    const ratio = row.result.perSecond / base.result.perSecond;
-    lines.push([
-      name,
-      `≥ ${percent(target)} of echo`,
-      `${percent(ratio)} (${fixed(row.result.perSecond)} vs ${fixed(base.result.perSecond)}/s)`,
-      ratio >= target ? 'met' : '**missed**',
-    ]);
-  };
-  ratioTarget('plumbing turns/s (SQLite)', 'plumbing, SQLite', TARGETS.plumbingThroughput);
-  ratioTarget('offline-intent turns/s', 'intent, offline', TARGETS.offlineIntentThroughput);
-  const pacedRow = find('plumbing, SQLite', 'paced');
-  const pacedBase = pacedRow && baselineOf(rows, pacedRow);
-  if (pacedRow && pacedBase) {
-    const ratio = pacedRow.result.p99Ms / pacedBase.result.p99Ms;
-    lines.push([
-      'plumbing p99 at the same paced load',
-      `≤ ${TARGETS.pacedP99}× echo`,
-      `${fixed(ratio, 1)}× (${ms(pacedRow.result.p99Ms)} vs ${ms(pacedBase.result.p99Ms)})`,
-      ratio <= TARGETS.pacedP99 ? 'met' : '**missed**',
-    ]);
-  }
-  const idle = input.idle.find((r) => r.server.startsWith('Chatflow'));
-  if (idle) {
-    const perConnection = (idle.rssAfterBytes - idle.rssBeforeBytes) / idle.connections;
-    lines.push([
-      'memory per idle connection',
-      `≤ ${fixed(TARGETS.idleBytesPerConnection / 1024)} KB`,
-      `${fixed(perConnection / 1024, 1)} KB RSS`,
-      perConnection <= TARGETS.idleBytesPerConnection ? 'met' : '**missed**',
-    ]);
-  }
-  const train = input.training[0];
-  if (train) {
-    const best = Math.min(...train.uploadMs);
-    lines.push([
-      `training ${fixed(train.examples)} examples`,
-      `≤ ${fixed(TARGETS.trainingMs)} ms`,
-      `${ms(best)} (best of ${train.uploadMs.length})`,
-      best <= TARGETS.trainingMs ? 'met' : '**missed**',
-    ]);
-  }
-  const llm = rows.find((r) => r.scenario.startsWith('intent, LLM'));
-  if (llm) {
-    lines.push([
-      `LLM turns/s, ${llm.clients} conversations`,
-      `≥ ${fixed(TARGETS.llmTurnsPerSecond)}/s`,
-      `${fixed(llm.result.perSecond)}/s (p50 ${ms(llm.result.p50Ms)})`,
-      llm.result.perSecond >= TARGETS.llmTurnsPerSecond ? 'met' : '**missed**',
-    ]);
-  }
-  return table(['target (issue 9)', 'wanted', 'measured', ''], lines);
 }

@@ -8,25 +8,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { echoProtocol, runBaselines } from './baselines.ts';
 import { type Child, startChild } from './children.ts';
-import { intentFlow, intentMessage, plumbingFlow, trainingFlow } from './flows.ts';
-import {
-  closeClients,
-  closedLoop,
-  connectClients,
-  type LoadClient,
-  type Protocol,
-  paced,
-  type RunResult,
-} from './generator.ts';
+import { INTENT_FAILED_TEXT, intentFlow, intentMessage, plumbingFlow, trainingFlow } from './flows.ts';
+import { closeClients, type Protocol } from './generator.ts';
+import { connectSpread, drive, idleConnections, SIZES, type Size } from './measure.ts';
 import { type IdleRow, type LoadRow, renderReport, type TrainingRow } from './report.ts';
+import { LLM_CLIENTS } from './targets.ts';
 
 export const SCENARIO_NAMES = [
   'echo',
   'plumbing',
+  'plumbing-worker',
   'plumbing-no-group-commit',
   'intent-offline',
   'intent-llm',
+  'llm-client',
   'idle',
   'training',
   'postgres',
@@ -34,7 +31,7 @@ export const SCENARIO_NAMES = [
 
 export interface BenchOptions {
   quick: boolean;
-  /** Scenario names to run (the echo baseline always runs); default all. */
+  /** Scenario names to run (both echo baselines always run); default all. */
   only?: string[];
   databaseUrl?: string | undefined;
   log: (line: string) => void;
@@ -42,21 +39,8 @@ export interface BenchOptions {
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
-/** The sizes of a full run and of `--quick`. */
-const SIZES = {
-  full: { warmupMs: 2_000, durationMs: 8_000, clients: 200, llmClients: 500, pacedRate: 1_000, idle: 10_000 },
-  quick: { warmupMs: 500, durationMs: 2_000, clients: 50, llmClients: 100, pacedRate: 300, idle: 1_000 },
-};
 const TRAINING = { intents: 75, perIntent: 200 };
 const LLM_DELAY_MS = 200;
-
-const echoProtocol: Protocol = {
-  readyOnOpen: true,
-  isReady: () => false,
-  isReply: () => true,
-  isError: () => false,
-  message: (client, sequence) => JSON.stringify({ type: 'message', text: `hello ${client}.${sequence}` }),
-};
 
 const chatProtocol = (message: Protocol['message']): Protocol => ({
   readyOnOpen: false,
@@ -66,9 +50,11 @@ const chatProtocol = (message: Protocol['message']): Protocol => ({
   message,
 });
 const plumbingProtocol = chatProtocol(echoProtocol.message);
-const intentProtocol = chatProtocol(intentMessage);
-
-const wsUrl = (url: string) => `${url.replace(/^http/, 'ws')}/ws`;
+/** A turn whose classification failed (timeout, HTTP error…) takes the flow's `onError` path: an error. */
+const intentProtocol: Protocol = {
+  ...chatProtocol(intentMessage),
+  isFailure: (frame) => frame.includes(INTENT_FAILED_TEXT),
+};
 
 async function uploadFlow(server: Child, flow: string): Promise<number> {
   const started = performance.now();
@@ -106,58 +92,12 @@ function startChatflow(options: ChatflowOptions): Promise<Child> {
   });
 }
 
-/** Runs a closed loop then (optionally) a paced run over `clients`, reading the servers' stats around each. */
-async function drive(
-  label: string,
-  servers: readonly Child[],
-  clients: readonly LoadClient[],
-  protocol: Protocol,
-  size: (typeof SIZES)['full'],
-  modes: { closed: boolean; pacedRate?: number },
-): Promise<LoadRow[]> {
-  const rows: LoadRow[] = [];
-  const measure = async (mode: string, run: () => Promise<RunResult>) => {
-    await Promise.all(servers.map((s) => s.stats()));
-    const result = await run();
-    const stats = await Promise.all(servers.map((s) => s.stats()));
-    rows.push({
-      scenario: label,
-      mode,
-      clients: clients.length,
-      result,
-      rssBytes: stats.reduce((sum, s) => sum + s.rssBytes, 0),
-      eventLoopP99Ms: Math.max(...stats.map((s) => s.eventLoopP99Ms)),
-    });
-  };
-  const timing = { warmupMs: size.warmupMs, durationMs: size.durationMs };
-  if (modes.closed) await measure('closed loop', () => closedLoop(clients, protocol, timing));
-  const rate = modes.pacedRate;
-  if (rate !== undefined) {
-    await measure(`paced ${rate}/s`, () => paced(clients, protocol, { ...timing, ratePerSec: rate }));
-  }
-  return rows;
-}
-
-/** Clients spread round-robin over the servers (several instances behind a load balancer). */
-async function connectSpread(servers: readonly Child[], count: number, protocol: Protocol) {
-  const groups = await Promise.all(
-    servers.map((server, i) =>
-      connectClients(
-        wsUrl(server.url),
-        Math.floor(count / servers.length) + (i < count % servers.length ? 1 : 0),
-        protocol,
-      ),
-    ),
-  );
-  return groups.flat();
-}
-
 async function loadScenario(
   label: string,
   chatflow: ChatflowOptions[],
   flow: string,
   protocol: Protocol,
-  size: (typeof SIZES)['full'],
+  size: Size,
   modes: { clients: number; closed: boolean; pacedRate?: number },
   extra: Child[] = [],
 ): Promise<LoadRow[]> {
@@ -176,27 +116,23 @@ async function loadScenario(
   }
 }
 
-/** Opens `count` idle connections and reports the server's memory growth per connection (after a GC). */
-async function idleConnections(
-  label: string,
-  server: Child,
-  count: number,
-  protocol: Protocol,
-): Promise<IdleRow> {
-  const before = await server.stats({ gc: true });
-  const started = performance.now();
-  const clients = await connectClients(wsUrl(server.url), count, protocol);
-  const connectSeconds = (performance.now() - started) / 1_000;
-  const after = await server.stats({ gc: true });
-  await closeClients(clients);
-  return {
-    server: label,
-    connections: count,
-    connectSeconds,
-    rssBeforeBytes: before.rssBytes,
-    rssAfterBytes: after.rssBytes,
-    heapPerConnectionBytes: (after.heapUsedBytes - before.heapUsedBytes) / count,
-  };
+/** The LLM scenario: `size.llmClients` conversations, every message classified by the fake LLM. */
+async function llmScenario(label: string, size: Size, dataDir: string, env: Record<string, string> = {}) {
+  const llm = await startChild('fake-llm', { BENCH_LLM_DELAY_MS: String(LLM_DELAY_MS) });
+  return loadScenario(
+    label,
+    [
+      {
+        dataDir,
+        env: { INTENT_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: llm.url, ...env },
+      },
+    ],
+    intentFlow('openai'),
+    intentProtocol,
+    size,
+    { clients: size.llmClients, closed: true },
+    [llm],
+  );
 }
 
 export async function runBench(options: BenchOptions): Promise<string> {
@@ -211,29 +147,17 @@ export async function runBench(options: BenchOptions): Promise<string> {
   const training: TrainingRow[] = [];
   const started = performance.now();
   try {
-    log(`echo baseline: ${size.clients} clients…`);
-    const echo = await startChild('echo-server');
-    try {
-      const clients = await connectClients(wsUrl(echo.url), size.clients, echoProtocol);
-      rows.push(
-        ...(await drive('echo (bare ws)', [echo], clients, echoProtocol, size, {
-          closed: true,
-          pacedRate: size.pacedRate,
-        })),
-      );
-      await closeClients(clients);
-      if (wanted('intent-llm')) {
-        const many = await connectClients(wsUrl(echo.url), size.llmClients, echoProtocol);
-        rows.push(...(await drive('echo (bare ws)', [echo], many, echoProtocol, size, { closed: true })));
-        await closeClients(many);
-      }
-      if (wanted('idle')) {
-        log(`echo: ${size.idle} idle connections…`);
-        idle.push(await idleConnections('echo (bare ws)', echo, size.idle, echoProtocol));
-      }
-    } finally {
-      await echo.stop();
-    }
+    const baselines = await runBaselines(
+      size,
+      {
+        ...(wanted('intent-llm') || wanted('llm-client') ? { llmClients: size.llmClients } : {}),
+        idle: wanted('idle'),
+      },
+      dataDir(),
+      log,
+    );
+    rows.push(...baselines.rows);
+    idle.push(...baselines.idle);
 
     if (wanted('plumbing')) {
       log('plumbing turns (SQLite, group commit)…');
@@ -249,6 +173,19 @@ export async function runBench(options: BenchOptions): Promise<string> {
             closed: true,
             pacedRate: size.pacedRate,
           },
+        )),
+      );
+    }
+    if (wanted('plumbing-worker')) {
+      log('plumbing turns (SQLite connection in a worker thread)…');
+      rows.push(
+        ...(await loadScenario(
+          'plumbing, SQLite, worker thread',
+          [{ dataDir: dataDir(), env: { SQLITE_WORKER: '1' } }],
+          plumbingFlow(),
+          plumbingProtocol,
+          size,
+          { clients: size.clients, closed: true, pacedRate: size.pacedRate },
         )),
       );
     }
@@ -284,23 +221,13 @@ export async function runBench(options: BenchOptions): Promise<string> {
     }
     if (wanted('intent-llm')) {
       log(`intent turns, fake LLM answering in ${LLM_DELAY_MS} ms, ${size.llmClients} conversations…`);
-      const llm = await startChild('fake-llm', { BENCH_LLM_DELAY_MS: String(LLM_DELAY_MS) });
-      rows.push(
-        ...(await loadScenario(
-          `intent, LLM ${LLM_DELAY_MS} ms`,
-          [
-            {
-              dataDir: dataDir(),
-              env: { INTENT_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: llm.url },
-            },
-          ],
-          intentFlow('openai'),
-          intentProtocol,
-          size,
-          { clients: size.llmClients, closed: true },
-          [llm],
-        )),
-      );
+      rows.push(...(await llmScenario(`intent, LLM ${LLM_DELAY_MS} ms`, size, dataDir())));
+    }
+    if (wanted('llm-client')) {
+      for (const [client, label] of Object.entries(LLM_CLIENTS)) {
+        log(`LLM turns without the router, ${label}…`);
+        rows.push(...(await llmScenario(label, size, dataDir(), { BENCH_LLM_CLIENT: client })));
+      }
     }
     if (wanted('idle')) {
       log(`chatflow: ${size.idle} idle conversations…`);

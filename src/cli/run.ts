@@ -3,7 +3,10 @@
  * Returns the exit code (0 ok, 1 invalid flow / failed run, 2 usage or I/O error); `serve` runs until a
  * signal stops the server, which exits the process itself.
  */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXIT, formatReport, validateFlowText } from './validate.ts';
 
@@ -32,18 +35,6 @@ Options:
 Starts the Chatflow server, like "npm start". Every setting is an environment variable
 (PORT, HOST, DATA_DIR, DATABASE_URL, ADMIN_TOKEN, ...; see the README's Configuration table).
 Stops gracefully on SIGTERM or SIGINT.
-`,
-  bench: `Usage: chatflow bench [--quick] [--scenario <name>]...
-
-Runs the load benchmark (see the README's Performance section): Chatflow and a bare WebSocket echo
-server as child processes on loopback, driven by the same load generator. Prints a Markdown table.
-Set DATABASE_URL=postgres://... to add the PostgreSQL scenarios (1 and 2 instances).
-
-Options:
-  --quick              shorter runs and fewer connections (a smoke test)
-  --scenario <name>    run only this scenario (repeatable); "chatflow bench --list" names them
-  --list               list the scenarios
-  --help               this text
 `,
 } as const;
 
@@ -97,35 +88,24 @@ async function serveCommand(args: string[], out: Out): Promise<number> {
   return EXIT.valid;
 }
 
-async function benchCommand(args: string[], out: Out): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      help: { type: 'boolean' },
-      quick: { type: 'boolean' },
-      list: { type: 'boolean' },
-      scenario: { type: 'string', multiple: true },
-    },
-  });
-  if (values.help) {
-    out.stdout(USAGE.bench);
-    return EXIT.valid;
+/** The bench is a separate entry, run as a child: it ships with the source checkout, not with the product. */
+const BENCH_ENTRY = fileURLToPath(new URL('../../bench/load.ts', import.meta.url));
+
+/** Runs bench/load.ts with the same Node and arguments; it parses its own options (and --help). */
+function benchCommand(args: string[], out: Out): Promise<number> {
+  if (!existsSync(BENCH_ENTRY)) {
+    out.stderr(
+      `chatflow: the load bench is not installed here (${BENCH_ENTRY} is missing: it ships with the source checkout)\n`,
+    );
+    return Promise.resolve(EXIT.usage);
   }
-  const { runBench, SCENARIO_NAMES } = await import('../../bench/load/run.ts');
-  if (values.list) {
-    out.stdout(`${SCENARIO_NAMES.join('\n')}\n`);
-    return EXIT.valid;
-  }
-  const unknown = (values.scenario ?? []).filter((name) => !SCENARIO_NAMES.includes(name));
-  if (unknown.length > 0) return usageError(out, `unknown scenario ${unknown.join(', ')}`, USAGE.bench);
-  const table = await runBench({
-    quick: values.quick ?? false,
-    ...(values.scenario ? { only: values.scenario } : {}),
-    databaseUrl: process.env.DATABASE_URL,
-    log: (line) => out.stderr(`${line}\n`),
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BENCH_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.setEncoding('utf8').on('data', out.stdout);
+    child.stderr.setEncoding('utf8').on('data', out.stderr);
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? EXIT.invalid));
   });
-  out.stdout(table);
-  return EXIT.valid;
 }
 
 const COMMANDS: Record<string, (args: string[], out: Out) => Promise<number>> = {

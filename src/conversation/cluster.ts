@@ -2,8 +2,9 @@
  * What instances sharing one PostgreSQL tell each other, over LISTEN/NOTIFY (no polling loop):
  * - `chatflow_flow`: a version was uploaded or activated → drop the cached current-version pointer;
  * - `chatflow_takeover`: a conversation was claimed on another instance, with the epoch of that claim →
- *   close our socket with 4409 if what we hold is older. Comparing epochs matters: two resumes racing on
- *   two instances each announce their claim, and the older announcement must not evict the newer holder.
+ *   let go of it (its channel is told it was taken over) if what we hold is older. Comparing epochs
+ *   matters: two resumes racing on two instances each announce their claim, and the older announcement
+ *   must not evict the newer holder.
  * A lost LISTEN connection may have missed messages, so on reconnect the flow pointer is dropped too
  * (takeovers need no replay: the fencing epoch refuses the old holder's next write anyway).
  */

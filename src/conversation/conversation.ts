@@ -1,20 +1,27 @@
 /**
  * One live conversation: an actor with a mailbox. Inputs are processed strictly one turn at a time, in
- * arrival order; the effects of each engine step are stored (one transaction) before any frame that
- * reveals them is sent, so nothing a user saw can be missing from the history after a crash.
+ * arrival order. A turn is one straight loop: step the engine → store the segment (one transaction) →
+ * emit what it reveals → perform the effect the engine waits on → step with its result. Storing comes
+ * before emitting, so nothing a user saw can be missing from the history after a crash.
  */
-import type { CompiledFlow } from '../engine/compile.ts';
-import type { HistoryEvent } from '../engine/history.ts';
-import { runTurn } from '../engine/run-turn.ts';
-import type { ConversationState } from '../engine/state.ts';
-import type { Effect, EngineEvent, StepErrorCode } from '../engine/types.ts';
-import type { Classification, IntentClassifier } from '../intent/classifier.ts';
+import {
+  awaitedEffect,
+  type Classification,
+  type ClassificationNeeded,
+  type CompiledFlow,
+  type ConversationState,
+  type Effect,
+  type EngineEvent,
+  type HistoryEvent,
+  type PerformedEffect,
+  type StepErrorCode,
+  step,
+} from '../engine/index.ts';
+import type { IntentClassifier } from '../intent/port.ts';
 import type { Store } from '../store/store.ts';
-import { errorFrame, type FrameErrorCode, type FrameSink, type ServerFrame } from './frames.ts';
 import type { ConversationObserver } from './observer.ts';
-import { messageFrame, replyTo } from './replay.ts';
-
-export const TAKEN_OVER = { code: 4409, reason: 'resumed elsewhere' } as const;
+import type { FailureCode, Outbox, OutboxEvent } from './outbox.ts';
+import { replyTo } from './replay.ts';
 
 export interface ConversationDeps {
   store: Store;
@@ -32,15 +39,18 @@ export interface ConversationDeps {
 
 /**
  * How storing a turn went: every segment stored, none (nothing happened: the message can be sent again),
- * or the first only (the message is stored, its reply is not: the turn was interrupted).
+ * the first ones only (the message is stored, its reply is not: the turn was interrupted), or stopped
+ * (a duplicate message, or a newer holder fenced the write).
  */
 type TurnOutcome = 'completed' | 'not_stored' | 'interrupted' | 'stopped';
+
+type WriteOutcome = 'ok' | 'duplicate' | 'fenced' | 'failed';
 
 const secondsSince = (startedMs: number) => (performance.now() - startedMs) / 1_000;
 
 type Input = EngineEvent & { type: 'start' | 'user_message' | 'resume' };
 
-const STEP_ERRORS: Record<StepErrorCode, FrameErrorCode> = {
+const STEP_ERRORS: Record<StepErrorCode, FailureCode> = {
   CONVERSATION_ENDED: 'CONVERSATION_ENDED',
   NOT_WAITING: 'NOT_WAITING',
   ALREADY_STARTED: 'NOT_WAITING',
@@ -49,19 +59,21 @@ const STEP_ERRORS: Record<StepErrorCode, FrameErrorCode> = {
 };
 
 /**
- * The frame that shows an effect to the client, if any (most history events are not shown). `seq` is
- * the stored seq of the effect when it is a history event.
+ * What an effect shows the client, if anything (most history events are not shown). `seq` is the
+ * stored seq of the effect when it is a history event.
  */
-function frameOf(effect: Effect, seq: number): ServerFrame | null {
+function shown(effect: Effect, seq: number): OutboxEvent | null {
   switch (effect.type) {
     case 'history':
-      return effect.event.type === 'message.bot' ? messageFrame(effect.event.data, seq) : null;
+      return effect.event.type === 'message.bot'
+        ? { type: 'bot_message', message: effect.event.data, seq }
+        : null;
     case 'classify':
       return { type: 'typing' };
     case 'wait':
       return { type: 'waiting', blockId: effect.blockId };
     case 'end':
-      return { type: 'end' };
+      return { type: 'ended' };
     default:
       return null;
   }
@@ -70,17 +82,21 @@ function frameOf(effect: Effect, seq: number): ServerFrame | null {
 const historyOf = (effects: readonly Effect[]): HistoryEvent[] =>
   effects.flatMap((effect) => (effect.type === 'history' ? [effect.event] : []));
 
+/** The store keeps a message's clientMessageId with the write that records it, to spot a resend. */
+const clientMessageIdOf = (events: readonly HistoryEvent[]): string | undefined =>
+  events.find((event) => event.type === 'message.user')?.data.clientMessageId;
+
 export class Conversation {
   readonly id: string;
   readonly flow: CompiledFlow;
   private state: ConversationState;
   private persisted: boolean;
   private readonly resumeTokenHash: string;
-  /** Ownership epoch (fencing token): our writes are refused once another socket claimed the conversation. */
+  /** Ownership epoch (fencing token): our writes are refused once another channel claimed the conversation. */
   readonly epoch: number;
   private evicted = false;
   private readonly deps: ConversationDeps;
-  private sink: FrameSink | null = null;
+  private outbox: Outbox | null = null;
   private readonly mailbox: Input[] = [];
   private running: Promise<void> | null = null;
   /** A store failure cut the last turn after its first segment: finish it before the next message. */
@@ -106,51 +122,41 @@ export class Conversation {
     this.deps = init.deps;
   }
 
-  get phase() {
-    return this.state.phase;
+  /** Events now go to `outbox`. */
+  attach(outbox: Outbox): void {
+    this.outbox = outbox;
   }
 
-  /** Frames now go to `sink`; the previous holder, if any, is returned so the caller can close it. */
-  attach(sink: FrameSink): FrameSink | null {
-    const previous = this.sink;
-    this.sink = sink;
-    return previous === sink ? null : previous;
-  }
-
-  detach(sink: FrameSink): void {
-    if (this.sink === sink) this.sink = null;
+  detach(outbox: Outbox): void {
+    if (this.outbox === outbox) this.outbox = null;
   }
 
   get attached(): boolean {
-    return this.sink !== null;
+    return this.outbox !== null;
   }
 
   get busy(): boolean {
     return this.running !== null;
   }
 
-  get isEvicted(): boolean {
-    return this.evicted;
-  }
-
   /**
-   * Another socket (here or on another instance) took the conversation over: close ours with 4409 and
-   * process nothing more. What was already running finishes; its writes are fenced if it is too late.
+   * Another channel (here or on another instance) took the conversation over: tell ours and process
+   * nothing more. What was already running finishes; its writes are fenced if it is too late.
    */
   evict(): void {
     this.evicted = true;
     this.mailbox.length = 0;
-    const sink = this.sink;
-    this.sink = null;
-    sink?.close(TAKEN_OVER.code, TAKEN_OVER.reason);
+    const outbox = this.outbox;
+    this.outbox = null;
+    outbox?.emit([{ type: 'taken_over' }]);
   }
 
   /** Queues an input; resolves when the mailbox is empty again. */
   enqueue(input: Input): Promise<void> {
     if (this.evicted) return this.idle();
     if (input.type === 'user_message' && !this.deps.acceptingMessages()) {
-      // Refused before it starts: a turn begun now could be cut by the sockets closing at shutdown.
-      this.send(errorFrame('SERVER_SHUTTING_DOWN'));
+      // Refused before it starts: a turn begun now could be cut by the channels closing at shutdown.
+      this.fail('SERVER_SHUTTING_DOWN');
       return this.idle();
     }
     this.mailbox.push(input);
@@ -173,90 +179,117 @@ export class Conversation {
       } catch (err) {
         // Nothing here should throw; if something does, this turn is lost but the queue keeps moving.
         this.deps.onError(err, this.id, `processing ${next.type}`);
-        this.send(errorFrame('NOT_WAITING', 'the message could not be processed; reconnect to resume'));
+        this.fail('NOT_WAITING', { message: 'the message could not be processed; reconnect to resume' });
       }
       this.deps.observer?.turn?.(next.type, secondsSince(started));
     }
   }
 
-  private send(frame: ServerFrame): void {
-    this.sink?.send(frame);
+  private emit(events: readonly OutboxEvent[]): void {
+    if (events.length > 0) this.outbox?.emit(events);
+  }
+
+  private fail(code: FailureCode, details: { message?: string; fatal?: true } = {}): void {
+    this.emit([{ type: 'failed', code, ...details }]);
   }
 
   private async process(input: Input): Promise<void> {
     if (this.interrupted && input.type === 'user_message') {
       // The engine is still at the interrupted intent block: resuming re-runs its classification.
-      const recovery = await this.runAndStore({ type: 'resume' });
+      const recovery = await this.runTurn({ type: 'resume' });
       // 'not_stored' has already said STORE_UNAVAILABLE, which is true of this message too.
       if (recovery === 'not_stored') return;
-      if (recovery === 'interrupted') return this.send(errorFrame('STORE_UNAVAILABLE'));
+      if (recovery === 'interrupted') return this.fail('STORE_UNAVAILABLE');
     }
-    await this.runAndStore(input);
+    await this.runTurn(input);
   }
 
-  /** Runs one turn, storing each segment before showing it; says how far the storing got. */
-  private async runAndStore(input: Input): Promise<TurnOutcome> {
-    let segments = 0;
-    let outcome: TurnOutcome = 'completed';
-    const clientMessageId = input.type === 'user_message' ? input.clientMessageId : undefined;
-    const result = await runTurn(this.flow, this.state, input, {
-      classify: (request) => this.classify(request),
-      onSegment: async (segment) => {
-        const first = segments++ === 0;
-        const events = historyOf(segment.effects);
-        const stored = await this.store(events, segment.state, first ? clientMessageId : undefined);
-        if (stored !== 'ok') {
-          outcome = 'stopped';
-          if (stored === 'duplicate' && clientMessageId) {
-            this.send({ type: 'ack', clientMessageId, duplicate: true });
-            await this.replayReplyTo(clientMessageId);
-          } else if (stored === 'fenced') {
-            this.evict();
-          } else {
-            outcome = this.storeFailed(first);
-          }
-          return false;
-        }
-        this.state = segment.state;
-        let seq = this.lastSeq - events.length; // the store numbered this segment's events from here
-        for (const effect of segment.effects) {
-          if (effect.type === 'history') seq += 1;
-          const frame = frameOf(effect, seq);
-          if (frame) this.send(frame);
-        }
-        if (segment.state.phase === 'ended') this.sink?.close(1000, 'conversation ended');
-        return true;
-      },
-    });
-    if (!result.ok) this.send(errorFrame(STEP_ERRORS[result.error.code]));
-    if (outcome === 'completed') this.interrupted = false;
-    return outcome;
+  /** One turn: step → store → emit → perform → step, until the engine waits on no effect. */
+  private async runTurn(input: Input): Promise<TurnOutcome> {
+    let event: EngineEvent | undefined = input;
+    for (let segment = 0; event; segment++) {
+      const result = step(this.flow, this.state, event);
+      if (!result.ok) {
+        this.fail(STEP_ERRORS[result.error.code]);
+        break;
+      }
+      const events = historyOf(result.effects);
+      const written = await this.store(events, result.state);
+      if (written !== 'ok') return this.stopped(written, events, segment);
+      this.state = result.state;
+      this.emit(this.reveal(result.effects, events.length));
+      const awaited = awaitedEffect(result.effects);
+      event = awaited && (await this.perform(awaited));
+    }
+    this.interrupted = false;
+    return 'completed';
+  }
+
+  /** What a stored segment shows, numbered from the seq the store gave its first event. */
+  private reveal(effects: readonly Effect[], stored: number): OutboxEvent[] {
+    let seq = this.lastSeq - stored;
+    const revealed: OutboxEvent[] = [];
+    for (const effect of effects) {
+      if (effect.type === 'history') seq += 1;
+      const event = shown(effect, seq);
+      if (event) revealed.push(event);
+    }
+    return revealed;
+  }
+
+  /** The effect the engine waits on, performed; its outcome is the engine's next event. */
+  private async perform(effect: PerformedEffect): Promise<EngineEvent> {
+    switch (effect.type) {
+      case 'classify':
+        return {
+          type: 'classified',
+          blockId: effect.request.blockId,
+          result: await this.classify(effect.request),
+        };
+    }
+  }
+
+  /** A segment was not stored: say why, and how much of the turn the history now holds. */
+  private async stopped(
+    written: Exclude<WriteOutcome, 'ok'>,
+    events: readonly HistoryEvent[],
+    segment: number,
+  ): Promise<TurnOutcome> {
+    const clientMessageId = clientMessageIdOf(events);
+    if (written === 'duplicate' && clientMessageId) {
+      this.emit([{ type: 'duplicate', clientMessageId }]);
+      await this.replayReplyTo(clientMessageId);
+    } else if (written === 'fenced') {
+      this.evict();
+    } else {
+      return this.storeFailed(segment);
+    }
+    return 'stopped';
   }
 
   /** Tells the client the truth about a failed write: nothing stored, or the message without its reply. */
-  private storeFailed(first: boolean): TurnOutcome {
-    if (!first) {
+  private storeFailed(segment: number): TurnOutcome {
+    if (segment > 0) {
       this.interrupted = true;
-      this.send(errorFrame('TURN_INTERRUPTED'));
+      this.fail('TURN_INTERRUPTED');
       return 'interrupted';
     }
-    this.send(errorFrame('STORE_UNAVAILABLE'));
-    // A conversation that could not even be created cannot be resumed: end the socket.
-    if (!this.persisted) this.sink?.close(1011, 'storage unavailable');
+    // A conversation that could not even be created cannot be resumed: the channel closes.
+    this.fail('STORE_UNAVAILABLE', this.persisted ? {} : { fatal: true });
     return 'not_stored';
   }
 
   /** A resent message was stored before: its reply may never have reached the client, so send it again. */
   private async replayReplyTo(clientMessageId: string): Promise<void> {
     try {
-      for (const frame of await replyTo(this.deps.store, this.id, clientMessageId)) this.send(frame);
+      this.emit(await replyTo(this.deps.store, this.id, clientMessageId));
     } catch (err) {
       this.deps.onError(err, this.id, 'reading a reply to replay');
-      this.send(errorFrame('STORE_UNAVAILABLE', 'the reply could not be read; send the message again'));
+      this.fail('STORE_UNAVAILABLE', { message: 'the reply could not be read; send the message again' });
     }
   }
 
-  private async classify(request: Parameters<IntentClassifier['classify']>[0]): Promise<Classification> {
+  private async classify(request: ClassificationNeeded): Promise<Classification> {
     const started = this.deps.now().getTime();
     const timer = performance.now();
     try {
@@ -281,11 +314,7 @@ export class Conversation {
     }
   }
 
-  private async store(
-    events: HistoryEvent[],
-    state: ConversationState,
-    clientMessageId: string | undefined,
-  ): Promise<'ok' | 'duplicate' | 'fenced' | 'failed'> {
+  private async store(events: HistoryEvent[], state: ConversationState): Promise<WriteOutcome> {
     const at = this.deps.now().toISOString();
     const status = state.phase === 'ended' ? 'ended' : 'active';
     const started = performance.now();
@@ -309,6 +338,7 @@ export class Conversation {
         this.lastSeq = events.length;
         return 'ok';
       }
+      const clientMessageId = clientMessageIdOf(events);
       const written = await this.deps.store.appendTurn({
         conversationId: this.id,
         events,

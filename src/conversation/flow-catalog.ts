@@ -4,10 +4,9 @@
  * `invalidate()` drops it when a version is uploaded or activated.
  */
 import { LRUCache } from 'lru-cache';
-import { intentDefinitions } from '../engine/blocks/intent.ts';
-import { type CompiledFlow, compileFlow } from '../engine/compile.ts';
+import { type CompiledFlow, compileFlow, intentDefinitions } from '../engine/index.ts';
 import { validateFlow } from '../flow/validate.ts';
-import type { IntentClassifier } from '../intent/classifier.ts';
+import type { IntentClassifier } from '../intent/port.ts';
 import type { Store } from '../store/store.ts';
 
 export const CATALOG_LIMITS = { cachedVersions: 32 } as const;

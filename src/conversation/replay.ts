@@ -3,9 +3,8 @@
  * turn was stored but before its frames arrived) are sent again, marked `replayed`, with the `seq`
  * the store gave them so the client can tell which ones it already shows.
  */
-import type { HistoryEvent } from '../engine/history.ts';
 import type { Store, StoredBotMessage } from '../store/store.ts';
-import type { ServerFrame } from './frames.ts';
+import type { OutboxEvent } from './outbox.ts';
 
 /**
  * Most bot messages one replay sends (the newest ones). One turn sends at most 1,000 (the engine's
@@ -13,30 +12,15 @@ import type { ServerFrame } from './frames.ts';
  */
 export const REPLAY_LIMIT = 1_000;
 
-type BotMessageData = Extract<HistoryEvent, { type: 'message.bot' }>['data'];
-
-export function messageFrame(data: BotMessageData, seq: number, replayed?: true): ServerFrame {
-  const { messageId, text, blockId, options } = data;
-  return {
-    type: 'message',
-    id: messageId,
-    text,
-    blockId,
-    ...(options ? { options } : {}),
-    seq,
-    ...(replayed ? { replayed } : {}),
-  };
-}
-
-const replayed = (events: StoredBotMessage[]): ServerFrame[] =>
-  events.map((event) => messageFrame(event.data, event.seq, true));
+const replayed = (events: StoredBotMessage[]): OutboxEvent[] =>
+  events.map((event) => ({ type: 'bot_message', message: event.data, seq: event.seq, replayed: true }));
 
 /** The bot messages after `afterSeq` (none when the client gave no lastSeq: the behaviour before replay). */
 export async function missedMessages(
   store: Store,
   conversationId: string,
   afterSeq: number | undefined,
-): Promise<ServerFrame[]> {
+): Promise<OutboxEvent[]> {
   if (afterSeq === undefined) return [];
   return replayed(await store.getBotMessagesAfter(conversationId, afterSeq, REPLAY_LIMIT));
 }
@@ -46,6 +30,6 @@ export async function replyTo(
   store: Store,
   conversationId: string,
   clientMessageId: string,
-): Promise<ServerFrame[]> {
+): Promise<OutboxEvent[]> {
   return replayed(await store.getReplyTo(conversationId, clientMessageId, REPLAY_LIMIT));
 }

@@ -1,30 +1,18 @@
 /**
  * The conversation runtime: starts and resumes conversations, keeps the live ones (one actor each),
- * hands a conversation over to a new socket on resume (the old one is closed with 4409), and drains
- * in-flight turns on shutdown.
+ * hands a conversation over to a new channel on resume (the old one is told `taken_over`), and drains
+ * in-flight turns on shutdown. It speaks to channels through an Outbox, in domain events only.
  */
 
-import type { ConversationState } from '../engine/state.ts';
-import { initialState } from '../engine/state.ts';
-import type { IntentClassifier } from '../intent/classifier.ts';
+import { initialState, loadState } from '../engine/index.ts';
+import type { IntentClassifier } from '../intent/port.ts';
 import type { Store } from '../store/store.ts';
-import { Conversation, type ConversationDeps, TAKEN_OVER } from './conversation.ts';
+import { Conversation, type ConversationDeps } from './conversation.ts';
 import type { FlowCatalog } from './flow-catalog.ts';
-import type { FrameErrorCode, FrameSink } from './frames.ts';
 import type { ConversationObserver } from './observer.ts';
+import type { FailureCode, Outbox } from './outbox.ts';
 import { missedMessages } from './replay.ts';
 import { hashToken, newConversationId, newResumeToken, tokenMatches } from './tokens.ts';
-
-export const CLOSE_CODES = {
-  normal: 1000,
-  goingAway: 1001,
-  unsupportedData: 1003,
-  policyViolation: 1008,
-  tooBig: 1009,
-  internalError: 1011,
-  resumeRefused: 4401,
-  takenOver: TAKEN_OVER.code,
-} as const;
 
 export interface RuntimeOptions {
   store: Store;
@@ -39,10 +27,10 @@ export interface RuntimeOptions {
   observer?: ConversationObserver;
 }
 
-/** `TAKEN_OVER`: a newer resume of the same conversation won the race; the socket is closed with 4409. */
+/** `TAKEN_OVER`: a newer resume of the same conversation won the race; the channel is treated as evicted. */
 export type OpenResult =
   | { ok: true; conversation: Conversation }
-  | { ok: false; code: FrameErrorCode | 'TAKEN_OVER' };
+  | { ok: false; code: FailureCode | 'TAKEN_OVER' };
 
 /** Resumes of one conversation in progress here, and the newest epoch claimed (here or elsewhere) meanwhile. */
 interface ClaimsInProgress {
@@ -74,8 +62,8 @@ export class ConversationRuntime {
     return this.live.size;
   }
 
-  /** Starts a new conversation on the current flow; its frames go to `sink`. */
-  async start(sink: FrameSink): Promise<OpenResult> {
+  /** Starts a new conversation on the current flow; its events go to `outbox`. */
+  async start(outbox: Outbox): Promise<OpenResult> {
     if (this.draining) return { ok: false, code: 'SERVER_SHUTTING_DOWN' };
     let flow: Awaited<ReturnType<FlowCatalog['current']>>;
     try {
@@ -102,23 +90,23 @@ export class ConversationRuntime {
       deps: this.deps,
     });
     this.track(conversation);
-    conversation.attach(sink);
-    sink.send({ type: 'conversation', conversationId: id, resumeToken, flowVersion: flow.version });
+    conversation.attach(outbox);
+    outbox.emit([{ type: 'opened', conversationId: id, resumeToken, flowVersion: flow.version }]);
     void conversation.enqueue({ type: 'start' });
     return { ok: true, conversation };
   }
 
   /**
-   * Resumes a stored conversation on this socket. Unknown id and wrong token get the same answer, so
-   * the refusal tells nothing about which conversations exist. The socket that held the conversation
-   * until now (here, or on another instance) is closed with 4409: the claim bumps the conversation's
+   * Resumes a stored conversation on this channel. Unknown id and wrong token get the same answer, so
+   * the refusal tells nothing about which conversations exist. The channel that held the conversation
+   * until now (here, or on another instance) is told `taken_over`: the claim bumps the conversation's
    * epoch, which fences every later write of the previous holder. With `afterSeq` (the last event seq
    * the client saw), the bot messages stored after it are replayed before the turn goes on.
    */
   async resume(
     conversationId: string,
     resumeToken: string,
-    sink: FrameSink,
+    outbox: Outbox,
     afterSeq?: number,
   ): Promise<OpenResult> {
     if (this.draining) return { ok: false, code: 'SERVER_SHUTTING_DOWN' };
@@ -130,8 +118,7 @@ export class ConversationRuntime {
         return { ok: false, code: 'RESUME_REFUSED' };
       if (record.status === 'ended') {
         // Its last turn may have been stored but never shown: show it before saying it has ended.
-        for (const frame of await missedMessages(this.options.store, conversationId, afterSeq))
-          sink.send(frame);
+        outbox.emit(await missedMessages(this.options.store, conversationId, afterSeq));
         return { ok: false, code: 'CONVERSATION_ENDED' };
       }
       const flow = await this.options.catalog.version(record.flowVersion);
@@ -141,10 +128,12 @@ export class ConversationRuntime {
       if (claimed.status === 'ended') return { ok: false, code: 'CONVERSATION_ENDED' };
       // Read after the claim, which fences the previous holder: nothing more can be stored meanwhile.
       const missed = await missedMessages(this.options.store, conversationId, afterSeq);
+      const loaded = loadState(claimed.state);
+      if (!loaded.ok) throw new Error(`conversation ${conversationId}: ${loaded.error}`);
       const conversation = new Conversation({
         id: conversationId,
         flow,
-        state: claimed.state as ConversationState,
+        state: loaded.state,
         persisted: true,
         resumeTokenHash: claimed.resumeTokenHash,
         epoch: claimed.epoch,
@@ -152,9 +141,8 @@ export class ConversationRuntime {
       });
       if (!this.hold(conversation, claims)) return { ok: false, code: 'TAKEN_OVER' };
       this.options.onClaimed?.(conversationId, claimed.epoch);
-      conversation.attach(sink);
-      sink.send({ type: 'conversation', conversationId, flowVersion: flow.version, resumed: true });
-      for (const frame of missed) sink.send(frame);
+      conversation.attach(outbox);
+      outbox.emit([{ type: 'opened', conversationId, flowVersion: flow.version, resumed: true }, ...missed]);
       void conversation.enqueue({ type: 'resume' });
       return { ok: true, conversation };
     } catch (err) {
@@ -200,7 +188,7 @@ export class ConversationRuntime {
   }
 
   /**
-   * Lets go of a conversation held here (its socket gets 4409); resolves once what it was running has
+   * Lets go of a conversation held here (its channel is told `taken_over`); resolves once what it was running has
    * finished, so a resume here continues from everything it wrote.
    */
   async evict(conversationId: string): Promise<void> {
@@ -211,15 +199,15 @@ export class ConversationRuntime {
     this.forget(local);
   }
 
-  /** The socket went away: the conversation keeps processing what it has queued, then leaves memory. */
-  release(conversation: Conversation, sink: FrameSink): void {
-    conversation.detach(sink);
+  /** The channel went away: the conversation keeps processing what it has queued, then leaves memory. */
+  release(conversation: Conversation, outbox: Outbox): void {
+    conversation.detach(outbox);
     void conversation.idle().then(() => this.forget(conversation));
   }
 
   /**
-   * Stops starting or resuming conversations and accepting messages (each is refused with an error
-   * frame before it starts), and waits (up to `timeoutMs`) for the turns already under way.
+   * Stops starting or resuming conversations and accepting messages (each is refused with a
+   * failure before it starts), and waits (up to `timeoutMs`) for the turns already under way.
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.draining = true;

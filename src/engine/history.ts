@@ -1,6 +1,6 @@
 /** History events of contract §5/§6: what the engine emits and the store keeps, in order. */
 import type { BlockType } from '../flow/types.ts';
-import type { IntentErrorCode } from '../intent/classifier.ts';
+import type { IntentErrorCode } from './classification.ts';
 
 /** Recorded on the `intent.*` event of a fallback: the provider that was asked, and why it failed. */
 export interface FallbackFrom {

@@ -1,5 +1,5 @@
 import type { Block } from '../flow/types.ts';
-import type { Classification, ClassifyRequest } from '../intent/classifier.ts';
+import type { Classification, ClassifyRequest } from './classification.ts';
 import type { CompiledFlow } from './compile.ts';
 import type { EndReason, HistoryEvent } from './history.ts';
 import type { ConversationState } from './state.ts';
@@ -15,12 +15,19 @@ export type EngineEvent =
 /** A classification the runtime must perform; its result comes back as a `classified` event. */
 export type ClassificationNeeded = Omit<ClassifyRequest, 'signal'>;
 
+/**
+ * Effects the runtime performs for the engine, outside it (a classification today; an HTTP call, a
+ * generated answer or a timer later): the last effect of a step, whose outcome the runtime feeds back
+ * as the next event. Adding one: a case here, its key in PERFORMED, and a performer in the runtime.
+ */
+export type PerformedEffect = { type: 'classify'; request: ClassificationNeeded };
+
 /** What the runtime must do, in order. History events are stored before anything they reveal is sent. */
 export type Effect =
   | { type: 'history'; event: HistoryEvent }
-  | { type: 'classify'; request: ClassificationNeeded }
   | { type: 'wait'; blockId: string }
-  | { type: 'end'; reason: EndReason };
+  | { type: 'end'; reason: EndReason }
+  | PerformedEffect;
 
 export type StepErrorCode =
   | 'CONVERSATION_ENDED'

@@ -7,7 +7,7 @@ import { FLOW_LIMITS as L } from './limits.ts';
 import { FORBIDDEN_NAME_MESSAGE, NOT_FORBIDDEN_PATTERN, VARIABLE_NAME_PATTERN } from './variables.ts';
 
 export const BLOCK_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-export const PROVIDERS = ['auto', 'openai', 'local'] as const;
+export const INTENT_PROVIDERS = ['auto', 'openai', 'local'] as const;
 
 const id = z.string().regex(BLOCK_ID_PATTERN, 'must match ^[A-Za-z0-9_.:-]{1,64}$');
 const target = id.describe('the id of the block to go to');
@@ -19,7 +19,7 @@ const variableName = z
 const template = z.string().max(L.maxTextChars).describe('text; {{name}} inserts a variable');
 const meta = z.record(z.string(), z.unknown()).optional().describe('free-form data, ignored by the engine');
 const confidence = z.number().min(0).max(1);
-const provider = z.enum(PROVIDERS);
+const provider = z.enum(INTENT_PROVIDERS);
 
 export const messageBlockSchema = z.strictObject({
   id,

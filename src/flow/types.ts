@@ -4,10 +4,10 @@ import type {
   conditionBlockSchema,
   endBlockSchema,
   flowSchema,
+  INTENT_PROVIDERS,
   intentBlockSchema,
   intentSchema,
   messageBlockSchema,
-  PROVIDERS,
   setBlockSchema,
   waitBlockSchema,
 } from './schema.ts';
@@ -23,7 +23,7 @@ export type Intent = z.infer<typeof intentSchema>;
 export type ConditionBlock = z.infer<typeof conditionBlockSchema>;
 export type SetBlock = z.infer<typeof setBlockSchema>;
 export type EndBlock = z.infer<typeof endBlockSchema>;
-export type IntentProviderName = (typeof PROVIDERS)[number];
+export type IntentProviderName = (typeof INTENT_PROVIDERS)[number];
 
 /** A problem found in a flow document, located by RFC 6901 JSON pointer. */
 export interface FlowProblem {

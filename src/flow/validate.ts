@@ -8,12 +8,12 @@
  * Warnings: unreachable blocks.
  */
 import type { z } from 'zod';
+import { forbiddenPlaceholders, forbiddenSetKeys } from './forbidden-names.ts';
 import { type FlowGraph, readGraph, stronglyConnectedComponents } from './graph.ts';
 import { compilePattern, walkTests } from './patterns.ts';
 import { flowSchema } from './schema.ts';
 import { overlongSteps } from './step-length.ts';
 import type { Flow, FlowProblem } from './types.ts';
-import { forbiddenPlaceholders, forbiddenSetKeys } from './variables.ts';
 
 export type ValidationResult =
   | { valid: true; flow: Flow; errors: []; warnings: FlowProblem[] }

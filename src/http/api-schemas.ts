@@ -4,7 +4,7 @@
  * document cannot drift from the code; the HTTP tests validate every response against the document.
  */
 import { z } from 'zod';
-import type { HistoryEventType } from '../engine/history.ts';
+import type { HistoryEventType } from '../engine/index.ts';
 import { BLOCK_TYPES } from '../flow/schema.ts';
 import { ERROR_CODES } from './errors.ts';
 

@@ -4,6 +4,7 @@
  * against this document.
  */
 import { z } from 'zod';
+import { CONVERSATION_PAGE } from '../admin/conversation-history.ts';
 import { flowJsonSchema } from '../flow/json-schema.ts';
 import { RESPONSE_SCHEMAS } from './api-schemas.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from './errors.ts';
@@ -225,7 +226,12 @@ export function buildOpenApiDocument(): Json {
             {
               name: 'limit',
               in: 'query',
-              schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+              schema: {
+                type: 'integer',
+                minimum: CONVERSATION_PAGE.min,
+                maximum: CONVERSATION_PAGE.max,
+                default: CONVERSATION_PAGE.default,
+              },
             },
             {
               name: 'cursor',

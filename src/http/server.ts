@@ -4,10 +4,10 @@
  */
 import type { Logger } from 'pino';
 import restify, { type Request, type Response, type Server } from 'restify';
+import { createHistoryService } from '../admin/conversation-history.ts';
+import type { FlowService } from '../admin/flow-versions.ts';
 import type { Config } from '../config.ts';
 import { flowJsonSchema } from '../flow/json-schema.ts';
-import { createFlowService, type FlowService } from '../flows/service.ts';
-import { createHistoryService } from '../history/service.ts';
 import type { Store } from '../store/store.ts';
 import { requireAdminToken } from './auth.ts';
 import { toApiError } from './errors.ts';
@@ -25,10 +25,8 @@ export interface HttpServerOptions {
   store: Store;
   logger: Logger;
   adminToken: string;
-  /** Called after an upload or an activation made `version` current. */
-  onFlowActivated?: (version: number) => void | Promise<void>;
-  /** Defaults to a flow service over `store` with `onFlowActivated`. */
-  flows?: FlowService;
+  /** The flow versions (built by the composition root, which wires their activation hook). */
+  flows: FlowService;
   /** Serves GET /metrics when given. */
   metrics?: MetricsEndpoint;
   /** The built playground (index.html and assets/); defaults to web/dist. */
@@ -44,15 +42,8 @@ export function createHttpServer(options: HttpServerOptions): Server {
   const { logger, store } = options;
   const server = restify.createServer({ name: '', log: logger, strictNext: false });
 
-  const flows =
-    options.flows ??
-    createFlowService({
-      store,
-      ...(options.onFlowActivated ? { onFlowActivated: options.onFlowActivated } : {}),
-      onHookError: (err, version) => logger.error({ err, version }, 'onFlowActivated failed'),
-    });
   const context = {
-    flows,
+    flows: options.flows,
     history: createHistoryService({ store }),
     store,
     maxBodyBytes: options.config.maxBodyBytes,

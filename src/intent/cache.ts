@@ -4,7 +4,7 @@
  * kept: an error must be retried on the next message, never replayed.
  */
 import { LRUCache } from 'lru-cache';
-import type { Classification, ClassifyRequest } from './classifier.ts';
+import type { Classification, ClassifyRequest } from '../engine/index.ts';
 
 export const CACHE_DEFAULTS = {
   maxEntries: 10_000,
@@ -14,14 +14,18 @@ export const CACHE_DEFAULTS = {
 
 type Answered = Exclude<Classification, { kind: 'error' }>;
 
-/** Case, Unicode form and runs of white space do not change what a message means. */
-export function normaliseText(text: string): string {
+/**
+ * The message as the cache key sees it: case, Unicode form and runs of white space do not change what a
+ * message means. Lighter than the offline classifier's featureText (no accent folding, digits kept): a
+ * cached answer must be one the provider would give again.
+ */
+export function cacheKeyText(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
 }
 
 function keyOf(request: Pick<ClassifyRequest, 'flowVersion' | 'blockId' | 'text'>): string {
   // NUL cannot appear in a block id, so the key is unambiguous.
-  return `${request.flowVersion}\u0000${request.blockId}\u0000${normaliseText(request.text)}`;
+  return `${request.flowVersion}\u0000${request.blockId}\u0000${cacheKeyText(request.text)}`;
 }
 
 export interface CacheOptions {

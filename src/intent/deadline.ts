@@ -3,7 +3,7 @@
  * provider. A provider that ignores its signal (or is stuck before it can look at it, e.g. waiting for
  * a model) is still cut at its share by `withinShare`: no provider can hold a turn past the deadline.
  */
-import type { Classification, IntentErrorCode } from './classifier.ts';
+import type { Classification, IntentErrorCode } from '../engine/index.ts';
 
 export class Deadline {
   readonly totalMs: number;

@@ -4,7 +4,7 @@
  * code only, never the provider's free-text message (it can echo request data or part of a key).
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { IntentErrorCode } from './classifier.ts';
+import type { IntentErrorCode } from '../engine/index.ts';
 import { retryAfterMs } from './retry.ts';
 
 export interface ProviderFailure {

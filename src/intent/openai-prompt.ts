@@ -11,7 +11,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
 } from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import type { ClassifyRequest, IntentErrorCode } from './classifier.ts';
+import type { ClassifyRequest, IntentErrorCode } from '../engine/index.ts';
 
 /**
  * The "nothing fits" answer. It contains a space and parentheses, which intent ids may not

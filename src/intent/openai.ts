@@ -8,34 +8,14 @@
  * throws: every failure is an `error` Classification.
  */
 import OpenAI from 'openai';
-import type { Classification, ClassifyRequest, IntentClassifier, ProviderRequest } from './classifier.ts';
+import type { Classification, ClassifyRequest } from '../engine/index.ts';
+import { OPENAI_DEFAULTS } from './defaults.ts';
 import { describeFailure, type ProviderFailure } from './openai-failure.ts';
 import { type Answer, buildChatRequest, readAnswer } from './openai-prompt.ts';
+import type { IntentClassifier, ProviderRequest } from './port.ts';
 import { backoffMs, sleep } from './retry.ts';
 
 export const OPENAI_PROVIDER = 'openai';
-
-export const OPENAI_DEFAULTS = {
-  baseURL: 'https://api.openai.com/v1',
-  /**
-   * Cheap, fast (no reasoning step, so one short answer comes back quickly), supports strict structured
-   * outputs, and follows instructions better than gpt-4o-mini; a classification (a prompt of ~1k tokens) costs a
-   * few hundredths of a cent.
-   */
-  model: 'gpt-4.1-mini',
-  /** INTENT_TIMEOUT_MS: one classification end to end, retries included. */
-  timeoutMs: 8_000,
-  /**
-   * One HTTP attempt's share of the deadline (3.2 s of the default 8 s): a hung attempt leaves time for a
-   * retry, and a slower server (a local model) gets more per attempt when INTENT_TIMEOUT_MS is raised.
-   */
-  attemptShare: 0.4,
-  maxRetries: 2,
-  /** First backoff ceiling; doubles on each retry, jittered. */
-  backoffBaseMs: 250,
-  /** Threshold when neither the block nor the flow sets `minConfidence` (the model's own estimate). */
-  defaultMinConfidence: 0.5,
-} as const;
 
 /** Retries are capped whatever the options say: cost and time must stay bounded. */
 export const OPENAI_MAX_RETRIES = 2;

@@ -17,20 +17,15 @@
  * the deadline minus a reserve (AUTO_LOCAL_RESERVE_SHARE), so that a hung OpenAI still leaves the
  * offline fallback time to answer.
  */
+
+import type { Classification, ClassifyRequest, FallbackReason, IntentDefinition } from '../engine/index.ts';
 import type { IntentProviderName } from '../flow/types.ts';
 import type { CircuitBreaker } from './breaker.ts';
 import type { IntentCache } from './cache.ts';
-import type {
-  Classification,
-  ClassifyRequest,
-  FallbackReason,
-  IntentClassifier,
-  IntentDefinition,
-  ProviderRequest,
-} from './classifier.ts';
 import { Deadline, withinShare } from './deadline.ts';
 import { LOCAL_PROVIDER } from './offline/index.ts';
 import { OPENAI_PROVIDER, type OpenAiStats } from './openai.ts';
+import type { IntentClassifier, ProviderRequest } from './port.ts';
 
 /**
  * The part of INTENT_TIMEOUT_MS that `auto` keeps for the offline fallback: OpenAI gets the rest (6 s of

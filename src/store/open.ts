@@ -2,6 +2,7 @@
 import { POSTGRES_URL_PROTOCOLS } from './postgres/connection.ts';
 import { openPostgresStore } from './postgres/postgres-store.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
+import { openSqliteWorkerStore } from './sqlite/worker-store.ts';
 import { type Store, StoreConfigError, StoreUnavailableError } from './store.ts';
 
 // Kept importable from here, where they have always been (StoreUnavailableError) or belong.
@@ -16,15 +17,18 @@ export interface StoreConfig {
   onConnectionError?: (error: Error) => void;
   /** SQLite only: batch the history writes of one event-loop turn into one transaction (default true). */
   groupCommit?: boolean;
+  /** SQLite only: run the connection in a worker thread, off the event loop (default false). */
+  sqliteWorker?: boolean;
 }
 
 export async function openStore(config: StoreConfig): Promise<Store> {
   const url = config.databaseUrl;
   if (url === undefined || url === '') {
-    return openSqliteStore({
+    const options = {
       dataDir: config.dataDir,
       ...(config.groupCommit === undefined ? {} : { groupCommit: config.groupCommit }),
-    });
+    };
+    return config.sqliteWorker === true ? openSqliteWorkerStore(options) : openSqliteStore(options);
   }
   // Only the scheme is inspected and quoted back: the rest of the URL may hold a password.
   if (!POSTGRES_URL_PROTOCOLS.some((protocol) => url.startsWith(`${protocol}//`))) {

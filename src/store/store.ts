@@ -4,7 +4,7 @@
  * every method is async, ids are strings, timestamps ISO-8601 strings, and each method that
  * writes several rows does so atomically.
  */
-import type { HistoryEvent } from '../engine/history.ts';
+import type { HistoryEvent } from '../engine/index.ts';
 
 export interface FlowVersionMeta {
   version: number;

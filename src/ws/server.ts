@@ -6,12 +6,10 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { TAKEN_OVER } from '../conversation/conversation.ts';
-import { errorFrame } from '../conversation/frames.ts';
-import { CLOSE_CODES, type ConversationRuntime } from '../conversation/runtime.ts';
+import type { ConversationRuntime } from '../conversation/runtime.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
-import { parseLastSeq } from './protocol.ts';
-import { Session } from './session.ts';
+import { CLOSE_CODES, errorFrame, parseLastSeq } from './protocol.ts';
+import { CLOSE_REASONS, Session } from './session.ts';
 
 export const WS_PATH = '/ws';
 
@@ -68,7 +66,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     if (!originAllowed(request, options.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
     if (sessions.size >= limits.maxConnections) return refuse(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = new Session(ws, limits, runtime);
+      const session = new Session(ws, socket, limits, runtime);
       sessions.add(session);
       ws.on('error', (err) => logger.debug({ err }, 'WebSocket error'));
       ws.on('pong', () => {
@@ -106,7 +104,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     }
     if (result.code === 'TAKEN_OVER') {
       // A newer resume of the same conversation won: this socket is treated like an evicted holder.
-      session.close(CLOSE_CODES.takenOver, TAKEN_OVER.reason);
+      session.close(CLOSE_CODES.takenOver, CLOSE_REASONS.takenOver);
       return;
     }
     session.send(errorFrame(result.code));

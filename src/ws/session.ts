@@ -1,14 +1,76 @@
-/** One WebSocket connection: frame checks, rate limit, backpressure, and the link to its conversation. */
+/**
+ * One WebSocket connection: frame checks, rate limit, backpressure, and the link to its conversation.
+ * It is the conversation's Outbox: it turns the runtime's domain events into frames and close codes,
+ * and sends each batch (what one stored segment of a turn reveals) in one socket write.
+ */
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Conversation } from '../conversation/conversation.ts';
-import { errorFrame, type FrameSink, type ServerFrame } from '../conversation/frames.ts';
-import { CLOSE_CODES, type ConversationRuntime } from '../conversation/runtime.ts';
+import type { Outbox, OutboxEvent } from '../conversation/outbox.ts';
+import type { ConversationRuntime } from '../conversation/runtime.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
-import { parseClientFrame, type UserMessage } from './protocol.ts';
+import { CLOSE_CODES, errorFrame, parseClientFrame, type ServerFrame, type UserMessage } from './protocol.ts';
 import { RateLimiter } from './rate-limit.ts';
 
-export class Session implements FrameSink {
+export const CLOSE_REASONS = {
+  takenOver: 'resumed elsewhere',
+  ended: 'conversation ended',
+  storageUnavailable: 'storage unavailable',
+} as const;
+
+/** The frame that shows a domain event to the client (none for a takeover: the socket just closes). */
+function frameOf(event: OutboxEvent): ServerFrame | null {
+  switch (event.type) {
+    case 'opened': {
+      const { conversationId, resumeToken, flowVersion, resumed } = event;
+      return {
+        type: 'conversation',
+        conversationId,
+        ...(resumeToken ? { resumeToken } : {}),
+        flowVersion,
+        ...(resumed ? { resumed } : {}),
+      };
+    }
+    case 'bot_message': {
+      const { messageId, text, blockId, options } = event.message;
+      return {
+        type: 'message',
+        id: messageId,
+        text,
+        blockId,
+        ...(options ? { options } : {}),
+        seq: event.seq,
+        ...(event.replayed ? { replayed: event.replayed } : {}),
+      };
+    }
+    case 'typing':
+      return { type: 'typing' };
+    case 'waiting':
+      return { type: 'waiting', blockId: event.blockId };
+    case 'ended':
+      return { type: 'end' };
+    case 'duplicate':
+      return { type: 'ack', clientMessageId: event.clientMessageId, duplicate: true };
+    case 'failed':
+      return errorFrame(event.code, event.message);
+    case 'taken_over':
+      return null;
+  }
+}
+
+/** The close code a domain event calls for, after its frame. */
+function closeOf(event: OutboxEvent): { code: number; reason: string } | null {
+  if (event.type === 'ended') return { code: CLOSE_CODES.normal, reason: CLOSE_REASONS.ended };
+  if (event.type === 'taken_over') return { code: CLOSE_CODES.takenOver, reason: CLOSE_REASONS.takenOver };
+  if (event.type === 'failed' && event.fatal)
+    return { code: CLOSE_CODES.internalError, reason: CLOSE_REASONS.storageUnavailable };
+  return null;
+}
+
+export class Session implements Outbox {
   private readonly socket: WebSocket;
+  /** The TCP socket under `socket`: corked while a batch is written, so the batch leaves in one write. */
+  private readonly transport: Duplex;
   private readonly limits: WsLimits;
   private readonly rate: RateLimiter;
   private conversation: Conversation | null = null;
@@ -18,11 +80,30 @@ export class Session implements FrameSink {
   private readonly runtime: ConversationRuntime;
   alive = true;
 
-  constructor(socket: WebSocket, limits: WsLimits, runtime: ConversationRuntime) {
+  constructor(socket: WebSocket, transport: Duplex, limits: WsLimits, runtime: ConversationRuntime) {
     this.socket = socket;
+    this.transport = transport;
     this.limits = limits;
     this.runtime = runtime;
     this.rate = new RateLimiter(limits.ratePerSec, limits.rateBurst);
+  }
+
+  emit(events: readonly OutboxEvent[]): void {
+    if (events.length === 0) return;
+    this.transport.cork();
+    try {
+      for (const event of events) this.show(event);
+    } finally {
+      this.transport.uncork();
+    }
+  }
+
+  /** One domain event on the wire: its frame, then its close if the conversation is over for this socket. */
+  private show(event: OutboxEvent): void {
+    const frame = frameOf(event);
+    if (frame) this.send(frame);
+    const close = closeOf(event);
+    if (close) this.close(close.code, close.reason);
   }
 
   send(frame: ServerFrame): void {

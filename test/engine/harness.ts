@@ -1,11 +1,19 @@
-/** A small test harness: a conversation driven through runTurn with a scripted classifier. */
-import { compileFlow } from '../../src/engine/compile.ts';
-import type { HistoryEvent } from '../../src/engine/history.ts';
-import { runTurn } from '../../src/engine/run-turn.ts';
-import { type ConversationState, initialState } from '../../src/engine/state.ts';
-import type { ClassificationNeeded, Effect, EngineEvent } from '../../src/engine/types.ts';
+/** A small test harness: a conversation driven through the engine's steps with a scripted classifier. */
+import {
+  awaitedEffect,
+  type Classification,
+  type ClassificationNeeded,
+  type CompiledFlow,
+  type ConversationState,
+  compileFlow,
+  type Effect,
+  type EngineEvent,
+  type HistoryEvent,
+  initialState,
+  type StepResult,
+  step,
+} from '../../src/engine/index.ts';
 import type { Flow } from '../../src/flow/types.ts';
-import type { Classification } from '../../src/intent/classifier.ts';
 
 export type Script = (request: ClassificationNeeded) => Classification;
 
@@ -36,6 +44,33 @@ export const keywords: Script = (request) => {
   return hit ? match(hit.id) : noMatch(0.1);
 };
 
+/**
+ * One whole turn, as the runtime runs it minus storage and frames: step, perform the awaited
+ * classification, step with its result, until the turn stops; every step's effects, in order.
+ */
+export async function runTurn(
+  flow: CompiledFlow,
+  state: ConversationState,
+  event: EngineEvent,
+  classify: (request: ClassificationNeeded) => Promise<Classification>,
+): Promise<Extract<StepResult, { ok: false }> | { ok: true; state: ConversationState; effects: Effect[] }> {
+  const effects: Effect[] = [];
+  let current = state;
+  for (let next: EngineEvent | undefined = event; next; ) {
+    const result = step(flow, current, next);
+    if (!result.ok) return result;
+    effects.push(...result.effects);
+    current = result.state;
+    const awaited = awaitedEffect(result.effects);
+    next = awaited && {
+      type: 'classified',
+      blockId: awaited.request.blockId,
+      result: await classify(awaited.request),
+    };
+  }
+  return { ok: true, state: current, effects };
+}
+
 export const botTexts = (effects: readonly Effect[]) =>
   effects.flatMap((e) => (e.type === 'history' && e.event.type === 'message.bot' ? [e.event.data.text] : []));
 
@@ -58,11 +93,9 @@ export class Conversation {
   }
 
   async send(event: EngineEvent): Promise<Effect[]> {
-    const result = await runTurn(this.flow, this.state, event, {
-      classify: async (request) => {
-        this.requests.push(request);
-        return this.script(request);
-      },
+    const result = await runTurn(this.flow, this.state, event, async (request) => {
+      this.requests.push(request);
+      return this.script(request);
     });
     if (!result.ok) throw new Error(`step failed: ${result.error.code}`);
     // Every intermediate state must survive serialisation (it is stored after every turn).

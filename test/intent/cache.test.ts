@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IntentCache, normaliseText } from '../../src/intent/cache.ts';
-import type { Classification, ClassifyRequest } from '../../src/intent/classifier.ts';
+import type { Classification, ClassifyRequest } from '../../src/engine/index.ts';
+import { cacheKeyText, IntentCache } from '../../src/intent/cache.ts';
 
 const intents = [{ id: 'weather', description: 'the weather', examples: [] }];
 const request = (text: string, flowVersion = 1, blockId = 'route'): ClassifyRequest => ({
@@ -22,8 +22,8 @@ const match: Classification = {
 };
 
 test('normalisation ignores case, Unicode form and runs of white space', () => {
-  assert.equal(normaliseText('  Will IT\t rain\n TOMORROW  '), 'will it rain tomorrow');
-  assert.equal(normaliseText('ｃａｆé'), normaliseText('cafe\u0301'));
+  assert.equal(cacheKeyText('  Will IT\t rain\n TOMORROW  '), 'will it rain tomorrow');
+  assert.equal(cacheKeyText('ｃａｆé'), cacheKeyText('cafe\u0301'));
 });
 
 test('a hit returns the stored answer marked cached, with the lookup latency', () => {

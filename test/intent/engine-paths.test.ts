@@ -7,12 +7,13 @@ import { after, before, describe, test } from 'node:test';
 import { intentDefinitions } from '../../src/engine/blocks/intent.ts';
 import { compileFlow } from '../../src/engine/compile.ts';
 import type { HistoryEvent } from '../../src/engine/history.ts';
-import { runTurn } from '../../src/engine/run-turn.ts';
+import type { Classification } from '../../src/engine/index.ts';
 import { type ConversationState, initialState } from '../../src/engine/state.ts';
 import type { IntentProviderName } from '../../src/flow/types.ts';
-import type { Classification, IntentClassifier } from '../../src/intent/classifier.ts';
-import { createIntentRouter } from '../../src/intent/create.ts';
 import { OfflineIntentClassifier } from '../../src/intent/offline/index.ts';
+import type { IntentClassifier } from '../../src/intent/port.ts';
+import { createIntentRouter } from '../../src/intent/router-factory.ts';
+import { runTurn } from '../engine/harness.ts';
 import { answer, FakeOpenAi, HANG } from '../support/fake-openai.ts';
 import { flowOf, loadExample } from '../support/flows.ts';
 
@@ -56,9 +57,7 @@ const notReady: IntentClassifier = { classify: () => new Promise<Classification>
 
 /** Starts the travel conversation, says `text`, returns the bot's replies and the turn's history. */
 async function say(classifier: ReturnType<typeof router>, text: string, compiled = flow) {
-  const ports = {
-    classify: (request: Parameters<typeof classifier.classify>[0]) => classifier.classify(request),
-  };
+  const ports = (request: Parameters<typeof classifier.classify>[0]) => classifier.classify(request);
   const started = await runTurn(compiled, initialState(1), { type: 'start' }, ports);
   assert.ok(started.ok);
   const turn = await runTurn(

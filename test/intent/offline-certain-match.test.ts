@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClassifyRequest, IntentDefinition } from '../../src/intent/classifier.ts';
+import type { ClassifyRequest, IntentDefinition } from '../../src/engine/index.ts';
 import { OFFLINE_LIMITS, OfflineIntentClassifier } from '../../src/intent/offline/index.ts';
 import { TRAVEL_INTENTS } from './fixtures/travel-intents.ts';
 

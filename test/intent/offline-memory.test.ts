@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { IntentDefinition } from '../../src/intent/classifier.ts';
+import type { IntentDefinition } from '../../src/engine/index.ts';
 import { buildCertainMatchIndex } from '../../src/intent/offline/certain-match.ts';
 import { OfflineIntentClassifier } from '../../src/intent/offline/index.ts';
 import { OFFLINE_LIMITS, type OfflineLimits } from '../../src/intent/offline/limits.ts';

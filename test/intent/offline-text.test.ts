@@ -3,22 +3,22 @@ import { describe, it } from 'node:test';
 import { firstPerLabel, parseCsv } from '../../bench/dataset.ts';
 import { percentile } from '../../bench/report.ts';
 import { OFFLINE_LIMITS } from '../../src/intent/offline/limits.ts';
-import { canonicalText, normalizeText, truncateCodePoints } from '../../src/intent/offline/normalize.ts';
+import { canonicalText, featureText, truncateCodePoints } from '../../src/intent/offline/normalize.ts';
 
 describe('offline classifier: text normalisation', () => {
   it('lowercases, folds full-width forms (NFKC) and Latin accents, drops apostrophes and punctuation', () => {
-    assert.equal(normalizeText('  Where’s my CAFÉ   crème?! '), 'wheres my cafe creme');
-    assert.equal(normalizeText('ｗｉｌｌ ｉｔ ｒａｉｎ'), 'will it rain');
-    assert.equal(normalizeText("don't-stop_now"), 'dont stop now');
+    assert.equal(featureText('  Where’s my CAFÉ   crème?! '), 'wheres my cafe creme');
+    assert.equal(featureText('ｗｉｌｌ ｉｔ ｒａｉｎ'), 'will it rain');
+    assert.equal(featureText("don't-stop_now"), 'dont stop now');
   });
 
   it('keeps the marks of non-Latin scripts, which carry meaning there', () => {
-    assert.equal(normalizeText('नमस्ते'), 'नमस्ते');
-    assert.equal(normalizeText('Привет, мир'), 'привет мир');
+    assert.equal(featureText('नमस्ते'), 'नमस्ते');
+    assert.equal(featureText('Привет, мир'), 'привет мир');
   });
 
   it('maps every digit to 0 for the classifier, but keeps digits for exact matching', () => {
-    assert.equal(normalizeText('Top up 25€ on 3/4'), 'top up 00 on 0 0');
+    assert.equal(featureText('Top up 25€ on 3/4'), 'top up 00 on 0 0');
     assert.equal(canonicalText('Top up 25€ on 3/4'), 'top up 25 on 3 4');
   });
 
@@ -34,7 +34,7 @@ describe('offline classifier: text normalisation', () => {
   });
 
   it('bounds the work on a huge input to the declared limit', () => {
-    const normalized = normalizeText(`${'word '.repeat(1_000_000)}`);
+    const normalized = featureText(`${'word '.repeat(1_000_000)}`);
     assert.ok(normalized.length <= OFFLINE_LIMITS.maxInputChars);
     assert.ok(normalized.startsWith('word word'));
   });

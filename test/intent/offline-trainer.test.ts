@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate } from 'node:timers/promises';
-import type { IntentDefinition } from '../../src/intent/classifier.ts';
+import type { IntentDefinition } from '../../src/engine/index.ts';
 import { OfflineIntentClassifier } from '../../src/intent/offline/index.ts';
 import { predict } from '../../src/intent/offline/model.ts';
 import { inlineTrainer, type ModelTrainer, WorkerTrainer } from '../../src/intent/offline/trainer.ts';

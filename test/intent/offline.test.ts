@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { Classification, ClassifyRequest, IntentDefinition } from '../../src/intent/classifier.ts';
+import type { Classification, ClassifyRequest, IntentDefinition } from '../../src/engine/index.ts';
 import {
   DEFAULT_MIN_CONFIDENCE,
   LOCAL_PROVIDER,

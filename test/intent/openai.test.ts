@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import type { ClassifyRequest } from '../../src/intent/classifier.ts';
+import type { ClassifyRequest } from '../../src/engine/index.ts';
 import {
   type OpenAiClassifierOptions,
   OpenAiIntentClassifier,

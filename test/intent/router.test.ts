@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
+import type { Classification, ClassifyRequest } from '../../src/engine/index.ts';
 import type { IntentProviderName } from '../../src/flow/types.ts';
 import { CircuitBreaker } from '../../src/intent/breaker.ts';
-import { IntentCache, normaliseText } from '../../src/intent/cache.ts';
-import type { Classification, ClassifyRequest, IntentClassifier } from '../../src/intent/classifier.ts';
+import { cacheKeyText, IntentCache } from '../../src/intent/cache.ts';
 import { type OpenAiClassifierOptions, OpenAiIntentClassifier } from '../../src/intent/openai.ts';
 import { NO_MATCH_VALUE } from '../../src/intent/openai-prompt.ts';
+import type { IntentClassifier } from '../../src/intent/port.ts';
 import { IntentRouter, type IntentRouterOptions } from '../../src/intent/router.ts';
 import { answer, FakeOpenAi, HANG } from '../support/fake-openai.ts';
 
@@ -36,7 +37,7 @@ class KeywordClassifier implements IntentClassifier {
     if (req.signal?.aborted) {
       return { ...localOutcome, kind: 'error', code: 'PROVIDER_TIMEOUT', message: 'deadline passed' };
     }
-    const words = new Set(normaliseText(req.text).split(/\W+/u).filter(Boolean));
+    const words = new Set(cacheKeyText(req.text).split(/\W+/u).filter(Boolean));
     let best: { id: string; score: number } | undefined;
     for (const intent of req.intents) {
       const vocabulary = [intent.description, ...intent.examples].join(' ').toLowerCase().split(/\W+/u);
@@ -54,8 +55,8 @@ class KeywordClassifier implements IntentClassifier {
 
 /** Exact example or quick-reply text: certain without a model. */
 function exactExample(req: ClassifyRequest): Classification | null {
-  const text = normaliseText(req.text);
-  const intent = req.intents.find((candidate) => candidate.examples.some((ex) => normaliseText(ex) === text));
+  const text = cacheKeyText(req.text);
+  const intent = req.intents.find((candidate) => candidate.examples.some((ex) => cacheKeyText(ex) === text));
   if (!intent) return null;
   return { ...localOutcome, kind: 'match', intent: intent.id, confidence: 1, defaultMinConfidence: 0.4 };
 }

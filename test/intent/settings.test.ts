@@ -2,10 +2,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import type { Classification, ClassifyRequest } from '../../src/intent/classifier.ts';
-import { createIntentRouter } from '../../src/intent/create.ts';
-import { OPENAI_DEFAULTS } from '../../src/intent/openai.ts';
-import { describeIntentSettings, type IntentSettings, intentSettingsOf } from '../../src/intent/settings.ts';
+import type { Classification, ClassifyRequest } from '../../src/engine/index.ts';
+import { OPENAI_DEFAULTS } from '../../src/intent/defaults.ts';
+import {
+  createIntentRouter,
+  describeIntentSettings,
+  type IntentSettings,
+  intentSettingsOf,
+} from '../../src/intent/router-factory.ts';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 
 function settingsOf(env: Record<string, string>): IntentSettings {

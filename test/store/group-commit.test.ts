@@ -13,6 +13,7 @@ import { describe, test } from 'node:test';
 import type { HistoryEvent } from '../../src/engine/history.ts';
 import { GroupCommit } from '../../src/store/sqlite/group-commit.ts';
 import { openSqliteStore, SQLITE_FILE_NAME } from '../../src/store/sqlite/sqlite-store.ts';
+import { openSqliteWorkerStore } from '../../src/store/sqlite/worker-store.ts';
 import { at, newConversation, runStoreContract } from './contract.ts';
 
 runStoreContract('sqlite without group commit', async () => {
@@ -31,136 +32,144 @@ const said = (text: string): HistoryEvent => ({ type: 'message.user', data: { te
 /** JSON.stringify throws on a BigInt: a write that fails half-way through its events. */
 const poisoned = { type: 'message.bot', data: { n: 1n } } as never;
 
-async function withStore(
-  body: (store: Awaited<ReturnType<typeof openSqliteStore>>, dataDir: string) => Promise<void>,
-) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'chatflow-group-'));
-  const store = await openSqliteStore({ dataDir });
-  try {
-    await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) }); // conversations reference it
-    await body(store, dataDir);
-  } finally {
-    await store.close();
-    await rm(dataDir, { recursive: true, force: true });
-  }
-}
+/** The store's connection in this thread, or in a worker thread: the group commit behaves the same. */
+const OPENERS = [
+  ['in-process', openSqliteStore],
+  ['in a worker thread', openSqliteWorkerStore],
+] as const;
 
-/** Counts rows through a second connection, as another process would see the file. */
-function countRows(dataDir: string, sql: string): number {
-  const db = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME), { readOnly: true });
-  try {
-    return Number(Object.values(db.prepare(sql).get() ?? {})[0]);
-  } finally {
-    db.close();
+for (const [where, openStore] of OPENERS) {
+  async function withStore(
+    body: (store: Awaited<ReturnType<typeof openStore>>, dataDir: string) => Promise<void>,
+  ) {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chatflow-group-'));
+    const store = await openStore({ dataDir });
+    try {
+      await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) }); // conversations reference it
+      await body(store, dataDir);
+    } finally {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }
-}
 
-describe('sqlite store: group commit', () => {
-  test('writes of many conversations in one event-loop turn share one transaction', async () => {
-    await withStore(async (store) => {
-      const ids = Array.from({ length: 50 }, (_, i) => `c${i}`);
-      await Promise.all(ids.map((id) => store.createConversation(newConversation({ id }), [said('hi')])));
-      const results = await Promise.all(
-        ids.map((id, i) =>
-          store.appendTurn({
-            conversationId: id,
-            events: [said(`a${i}`), said(`b${i}`)],
-            state: { i },
-            status: 'active',
-            at: at(1),
-          }),
-        ),
-      );
-      assert.deepEqual(
-        results,
-        ids.map(() => ({ ok: true, lastSeq: 3 })),
-      );
-      assert.deepEqual(store.writeStats(), { transactions: 2, writes: 100 });
-      for (const [i, id] of ids.entries()) {
-        const events = await store.getEvents(id);
-        assert.deepEqual(
-          events.map((e) => [e.seq, e.data]),
-          [
-            [1, { text: 'hi' }],
-            [2, { text: `a${i}` }],
-            [3, { text: `b${i}` }],
-          ],
+  /** Counts rows through a second connection, as another process would see the file. */
+  function countRows(dataDir: string, sql: string): number {
+    const db = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME), { readOnly: true });
+    try {
+      return Number(Object.values(db.prepare(sql).get() ?? {})[0]);
+    } finally {
+      db.close();
+    }
+  }
+
+  describe(`sqlite store ${where}: group commit`, () => {
+    test('writes of many conversations in one event-loop turn share one transaction', async () => {
+      await withStore(async (store) => {
+        const ids = Array.from({ length: 50 }, (_, i) => `c${i}`);
+        await Promise.all(ids.map((id) => store.createConversation(newConversation({ id }), [said('hi')])));
+        const results = await Promise.all(
+          ids.map((id, i) =>
+            store.appendTurn({
+              conversationId: id,
+              events: [said(`a${i}`), said(`b${i}`)],
+              state: { i },
+              status: 'active',
+              at: at(1),
+            }),
+          ),
         );
-        assert.deepEqual((await store.getConversation(id))?.state, { i });
+        assert.deepEqual(
+          results,
+          ids.map(() => ({ ok: true, lastSeq: 3 })),
+        );
+        assert.deepEqual(store.writeStats(), { transactions: 2, writes: 100 });
+        for (const [i, id] of ids.entries()) {
+          const events = await store.getEvents(id);
+          assert.deepEqual(
+            events.map((e) => [e.seq, e.data]),
+            [
+              [1, { text: 'hi' }],
+              [2, { text: `a${i}` }],
+              [3, { text: `b${i}` }],
+            ],
+          );
+          assert.deepEqual((await store.getConversation(id))?.state, { i });
+        }
+      });
+    });
+
+    test('each write of a batch gets its own outcome: ok, duplicate, fenced, not found', async () => {
+      await withStore(async (store) => {
+        for (const id of ['ok', 'dup', 'fenced'])
+          await store.createConversation(newConversation({ id }), [said('hi')]);
+        await store.appendTurn({
+          conversationId: 'dup',
+          clientMessageId: 'm1',
+          events: [said('x')],
+          state: {},
+          status: 'active',
+          at: at(1),
+        });
+        await store.claimConversation('fenced');
+        const base = { events: [said('y')], state: {}, status: 'active' as const, at: at(2) };
+        const before = store.writeStats().transactions;
+        const results = await Promise.all([
+          store.appendTurn({ ...base, conversationId: 'ok', epoch: 1 }),
+          store.appendTurn({ ...base, conversationId: 'dup', clientMessageId: 'm1' }),
+          store.appendTurn({ ...base, conversationId: 'fenced', epoch: 1 }),
+          store.appendTurn({ ...base, conversationId: 'nobody' }),
+        ]);
+        assert.equal(store.writeStats().transactions - before, 1, 'one transaction for the four');
+        assert.deepEqual(results, [
+          { ok: true, lastSeq: 2 },
+          { ok: false, reason: 'duplicate' },
+          { ok: false, reason: 'fenced' },
+          { ok: false, reason: 'not_found' },
+        ]);
+        assert.equal((await store.getEvents('dup')).length, 2);
+        assert.equal((await store.getEvents('fenced')).length, 1);
+      });
+    });
+
+    test('a write that throws is rolled back alone; the others of its batch are committed', async () => {
+      await withStore(async (store, dataDir) => {
+        const outcomes = await Promise.allSettled([
+          store.createConversation(newConversation({ id: 'before' }), [said('a')]),
+          store.createConversation(newConversation({ id: 'broken' }), [said('b'), poisoned]),
+          store.createConversation(newConversation({ id: 'after' }), [said('c')]),
+          store.createConversation(newConversation({ id: 'before' }), [said('same id again')]),
+        ]);
+        assert.deepEqual(
+          outcomes.map((o) => o.status),
+          ['fulfilled', 'rejected', 'fulfilled', 'rejected'],
+        );
+        assert.deepEqual(store.writeStats(), { transactions: 1, writes: 4 });
+        assert.equal(await store.getConversation('broken'), null);
+        assert.deepEqual(
+          (await store.getEvents('before')).map((e) => e.data),
+          [{ text: 'a' }],
+        );
+        assert.equal(countRows(dataDir, 'SELECT COUNT(*) FROM conversations'), 2);
+        assert.equal(countRows(dataDir, 'SELECT COUNT(*) FROM events'), 2);
+      });
+    });
+
+    test('close() commits the writes still queued', async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'chatflow-group-'));
+      try {
+        const store = await openStore({ dataDir });
+        await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) });
+        const pending = store.createConversation(newConversation({ id: 'late' }), [said('hi')]);
+        await store.close();
+        await pending;
+        assert.equal(countRows(dataDir, "SELECT COUNT(*) FROM conversations WHERE id = 'late'"), 1);
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
       }
     });
   });
-
-  test('each write of a batch gets its own outcome: ok, duplicate, fenced, not found', async () => {
-    await withStore(async (store) => {
-      for (const id of ['ok', 'dup', 'fenced'])
-        await store.createConversation(newConversation({ id }), [said('hi')]);
-      await store.appendTurn({
-        conversationId: 'dup',
-        clientMessageId: 'm1',
-        events: [said('x')],
-        state: {},
-        status: 'active',
-        at: at(1),
-      });
-      await store.claimConversation('fenced');
-      const base = { events: [said('y')], state: {}, status: 'active' as const, at: at(2) };
-      const before = store.writeStats().transactions;
-      const results = await Promise.all([
-        store.appendTurn({ ...base, conversationId: 'ok', epoch: 1 }),
-        store.appendTurn({ ...base, conversationId: 'dup', clientMessageId: 'm1' }),
-        store.appendTurn({ ...base, conversationId: 'fenced', epoch: 1 }),
-        store.appendTurn({ ...base, conversationId: 'nobody' }),
-      ]);
-      assert.equal(store.writeStats().transactions - before, 1, 'one transaction for the four');
-      assert.deepEqual(results, [
-        { ok: true, lastSeq: 2 },
-        { ok: false, reason: 'duplicate' },
-        { ok: false, reason: 'fenced' },
-        { ok: false, reason: 'not_found' },
-      ]);
-      assert.equal((await store.getEvents('dup')).length, 2);
-      assert.equal((await store.getEvents('fenced')).length, 1);
-    });
-  });
-
-  test('a write that throws is rolled back alone; the others of its batch are committed', async () => {
-    await withStore(async (store, dataDir) => {
-      const outcomes = await Promise.allSettled([
-        store.createConversation(newConversation({ id: 'before' }), [said('a')]),
-        store.createConversation(newConversation({ id: 'broken' }), [said('b'), poisoned]),
-        store.createConversation(newConversation({ id: 'after' }), [said('c')]),
-        store.createConversation(newConversation({ id: 'before' }), [said('same id again')]),
-      ]);
-      assert.deepEqual(
-        outcomes.map((o) => o.status),
-        ['fulfilled', 'rejected', 'fulfilled', 'rejected'],
-      );
-      assert.deepEqual(store.writeStats(), { transactions: 1, writes: 4 });
-      assert.equal(await store.getConversation('broken'), null);
-      assert.deepEqual(
-        (await store.getEvents('before')).map((e) => e.data),
-        [{ text: 'a' }],
-      );
-      assert.equal(countRows(dataDir, 'SELECT COUNT(*) FROM conversations'), 2);
-      assert.equal(countRows(dataDir, 'SELECT COUNT(*) FROM events'), 2);
-    });
-  });
-
-  test('close() commits the writes still queued', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'chatflow-group-'));
-    try {
-      const store = await openSqliteStore({ dataDir });
-      await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) });
-      const pending = store.createConversation(newConversation({ id: 'late' }), [said('hi')]);
-      await store.close();
-      await pending;
-      assert.equal(countRows(dataDir, "SELECT COUNT(*) FROM conversations WHERE id = 'late'"), 1);
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
-});
+}
 
 describe('GroupCommit when the transaction itself fails', () => {
   function database(): DatabaseSync {

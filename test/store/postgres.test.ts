@@ -15,6 +15,7 @@ import {
   type Store,
   StoreConfigError,
   StoreUnavailableError,
+  type TurnWrite,
 } from '../../src/store/store.ts';
 import { createTestDatabase, SeverableProxy, withClient } from '../support/postgres.ts';
 import { at, newConversation, runStoreContract } from './contract.ts';
@@ -755,5 +756,137 @@ describe('openStore with DATABASE_URL', () => {
         databaseUrl,
       );
     }
+  });
+});
+
+describe('postgres store: group commit of appendTurn', () => {
+  const turn = (conversationId: string, extra: Partial<TurnWrite> = {}): TurnWrite => ({
+    conversationId,
+    events: [userSaid(`to ${conversationId}`), botSaid(`from ${conversationId}`)],
+    state: { at: conversationId },
+    status: 'active',
+    at: at(2),
+    ...extra,
+  });
+
+  test('appends of one loop turn share one transaction, each with its own outcome', async () => {
+    await withStores(1, { schema: freshSchema('group') }, async ([store]) => {
+      if (!store) throw new Error('a store expected');
+      await seedConversation(store, 'ok');
+      for (const id of ['dup', 'fenced', 'ok2'])
+        await store.createConversation(newConversation({ id }), [started]);
+      assert.deepEqual(await store.appendTurn(turn('dup', { clientMessageId: 'm1' })), {
+        ok: true,
+        lastSeq: 3,
+      });
+      await store.claimConversation('fenced');
+      const before = store.writeStats();
+      const results = await Promise.all([
+        store.appendTurn(turn('ok', { epoch: 1, clientMessageId: 'm1' })),
+        store.appendTurn(turn('dup', { clientMessageId: 'm1' })),
+        store.appendTurn(turn('fenced', { epoch: 1 })),
+        store.appendTurn(turn('nobody')),
+        store.appendTurn(turn('ok2', { events: [] })),
+      ]);
+      assert.deepEqual(results, [
+        { ok: true, lastSeq: 3 },
+        { ok: false, reason: 'duplicate' },
+        { ok: false, reason: 'fenced' },
+        { ok: false, reason: 'not_found' },
+        { ok: true, lastSeq: 1 },
+      ]);
+      const after = store.writeStats();
+      assert.deepEqual(
+        { transactions: after.transactions - before.transactions, writes: after.writes - before.writes },
+        { transactions: 1, writes: 5 },
+        'one transaction for the five',
+      );
+      assert.deepEqual(
+        (await store.getEvents('ok')).map((e) => [e.seq, e.data]),
+        [
+          [1, { flowVersion: 1 }],
+          [2, { text: 'to ok' }],
+          [3, { messageId: 'm-from ok', blockId: 'b', text: 'from ok' }],
+        ],
+      );
+      assert.deepEqual((await store.getConversation('ok'))?.state, { at: 'ok' });
+      assert.equal((await store.getConversation('dup'))?.eventCount, 3, 'the duplicate wrote nothing');
+      assert.equal((await store.getConversation('fenced'))?.eventCount, 1, 'the fenced write wrote nothing');
+      assert.deepEqual((await store.getConversation('ok2'))?.state, { at: 'ok2' });
+    });
+  });
+
+  test('two appends of one conversation in one batch keep their order, and a repeated id is a duplicate', async () => {
+    await withStores(1, { schema: freshSchema('group') }, async ([store]) => {
+      if (!store) throw new Error('a store expected');
+      await seedConversation(store);
+      const results = await Promise.all([
+        store.appendTurn(turn('c', { clientMessageId: 'x', events: [userSaid('first')] })),
+        store.appendTurn(turn('c', { clientMessageId: 'y', events: [userSaid('second')] })),
+        store.appendTurn(turn('c', { clientMessageId: 'x', events: [userSaid('again')] })),
+      ]);
+      assert.deepEqual(results, [
+        { ok: true, lastSeq: 2 },
+        { ok: true, lastSeq: 3 },
+        { ok: false, reason: 'duplicate' },
+      ]);
+      assert.deepEqual(
+        (await store.getEvents('c')).map((e) => e.data),
+        [{ flowVersion: 1 }, { text: 'first' }, { text: 'second' }],
+      );
+    });
+  });
+
+  test('a write the database refuses fails alone; the others of its batch are stored', async () => {
+    await withStores(1, { schema: freshSchema('group') }, async ([store]) => {
+      if (!store) throw new Error('a store expected');
+      await seedConversation(store, 'a');
+      for (const id of ['b', 'c']) await store.createConversation(newConversation({ id }), [started]);
+      const before = store.writeStats();
+      const outcomes = await Promise.allSettled([
+        store.appendTurn(turn('a')),
+        store.appendTurn(turn('b', { status: 'bogus' as never })), // the CHECK constraint refuses it
+        store.appendTurn(turn('c')),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => (o.status === 'fulfilled' ? o.value : 'rejected')),
+        [{ ok: true, lastSeq: 3 }, 'rejected', { ok: true, lastSeq: 3 }],
+      );
+      const refused = outcomes[1];
+      assert.ok(refused?.status === 'rejected' && !(refused.reason instanceof StoreUnavailableError));
+      assert.equal(store.writeStats().transactions - before.transactions, 4, 'the batch, then each alone');
+      assert.equal((await store.getConversation('b'))?.eventCount, 1);
+      assert.equal((await store.getConversation('b'))?.status, 'active');
+    });
+  });
+
+  test('a connection cut mid-batch fails every write of it with StoreUnavailableError, and stores none', async () => {
+    await assertNoStrayErrors(() =>
+      withProxiedStore(async (store, proxy) => {
+        await seedConversation(store, 'a');
+        for (const id of ['b', 'c']) await store.createConversation(newConversation({ id }), [started]);
+        // Another session holds `b`: the batch has written `a` and waits on `b` when the connection is cut.
+        await withClient(database.url, async (blocker) => {
+          const schema = (await store.settings()).schema;
+          await blocker.query('BEGIN');
+          await blocker.query(`SELECT 1 FROM ${schema}.conversations WHERE id = 'b' FOR UPDATE`);
+          const batch = Promise.allSettled([
+            store.appendTurn(turn('a')),
+            store.appendTurn(turn('b')),
+            store.appendTurn(turn('c')),
+          ]);
+          await waitForLockWaiter(blocker);
+          proxy.sever();
+          const outcomes = await batch;
+          for (const outcome of outcomes) {
+            assert.equal(outcome.status, 'rejected');
+            assert.ok(outcome.reason instanceof StoreUnavailableError, String(outcome.reason));
+          }
+          await blocker.query('COMMIT');
+        });
+        proxy.restore();
+        for (const id of ['a', 'b', 'c']) assert.equal((await store.getConversation(id))?.eventCount, 1, id);
+      }),
+    );
   });
 });

@@ -9,6 +9,7 @@ import { openStore, StoreConfigError, StoreUnavailableError } from '../../src/st
 import { MIGRATIONS, runMigrations, SchemaTooNewError } from '../../src/store/sqlite/migrations.ts';
 import { openSqliteStore, SQLITE_FILE_NAME, SQLITE_LIMITS } from '../../src/store/sqlite/sqlite-store.ts';
 import { inImmediateTransaction } from '../../src/store/sqlite/transaction.ts';
+import { openSqliteWorkerStore, SqliteWorkerStore } from '../../src/store/sqlite/worker-store.ts';
 import { at, newConversation, runStoreContract } from './contract.ts';
 
 async function tempDir(): Promise<string> {
@@ -62,195 +63,203 @@ runStoreContract('sqlite', async () => {
   };
 });
 
-describe('sqlite store: the file', () => {
-  test('creates the data directory and <dataDir>/chatflow.db', async () => {
-    await withDataDir(async (root) => {
-      const dataDir = join(root, 'nested', 'data');
-      const store = await openSqliteStore({ dataDir });
-      await store.close();
-      assert.ok(existsSync(join(dataDir, SQLITE_FILE_NAME)));
-    });
-  });
+/** The connection in this thread, or in a worker thread: the file and its failures look the same. */
+const OPENERS = [
+  ['in-process', openSqliteStore],
+  ['in a worker thread', openSqliteWorkerStore],
+] as const;
 
-  test('runs in WAL mode with synchronous=FULL, foreign keys and a busy timeout', async () => {
-    await withDataDir(async (dataDir) => {
-      const store = await openSqliteStore({ dataDir });
-      try {
-        assert.deepEqual(store.settings(), {
-          journalMode: 'wal',
-          synchronous: 2,
-          foreignKeys: true,
-          busyTimeoutMs: SQLITE_LIMITS.busyTimeoutMs,
-        });
-      } finally {
+for (const [where, openSqlite] of OPENERS) {
+  describe(`sqlite store ${where}: the file`, () => {
+    test('creates the data directory and <dataDir>/chatflow.db', async () => {
+      await withDataDir(async (root) => {
+        const dataDir = join(root, 'nested', 'data');
+        const store = await openSqlite({ dataDir });
         await store.close();
-      }
-      // WAL is a property of the file: another connection sees it too.
-      assert.equal(
-        inspect(dataDir, (db) => db.prepare('PRAGMA journal_mode').get()?.journal_mode),
-        'wal',
-      );
-    });
-  });
-
-  test('everything survives close and reopen on the same directory', async () => {
-    await withDataDir(async (dataDir) => {
-      const first = await openSqliteStore({ dataDir });
-      const raw = '{ "name": "kept",\n  "x": "é" }\n';
-      await first.createFlowVersion({ raw, name: 'kept', at: at(1) });
-      await first.createFlowVersion({ raw: '{}', name: 'v2', at: at(2) });
-      await first.activateFlowVersion(1);
-      const conversation = newConversation({ id: 'durable', at: at(3) });
-      await first.createConversation(conversation, [
-        { type: 'conversation.started', data: { flowVersion: 1 } },
-      ]);
-      await first.appendTurn({
-        conversationId: 'durable',
-        events: [{ type: 'message.user', data: { text: 'hi', clientMessageId: 'm1' } }],
-        state: { after: 'turn' },
-        status: 'active',
-        at: at(4),
-        clientMessageId: 'm1',
+        assert.ok(existsSync(join(dataDir, SQLITE_FILE_NAME)));
       });
-      await first.close();
+    });
 
-      const second = await openSqliteStore({ dataDir });
-      try {
-        assert.deepEqual(await second.listFlowVersions(), {
-          current: 1,
-          versions: [
-            { version: 2, name: 'v2', createdAt: at(2) },
-            { version: 1, name: 'kept', createdAt: at(1) },
-          ],
-        });
-        assert.equal((await second.getCurrentFlowVersion())?.raw, raw);
-        const record = await second.getConversation('durable');
-        assert.deepEqual(record?.state, { after: 'turn' });
-        assert.equal(record?.eventCount, 2);
-        assert.deepEqual(
-          (await second.getEvents('durable')).map((e) => [e.seq, e.type]),
-          [
-            [1, 'conversation.started'],
-            [2, 'message.user'],
-          ],
+    test('runs in WAL mode with synchronous=FULL, foreign keys and a busy timeout', async () => {
+      await withDataDir(async (dataDir) => {
+        const store = await openSqlite({ dataDir });
+        try {
+          assert.deepEqual(store.settings(), {
+            journalMode: 'wal',
+            synchronous: 2,
+            foreignKeys: true,
+            busyTimeoutMs: SQLITE_LIMITS.busyTimeoutMs,
+          });
+        } finally {
+          await store.close();
+        }
+        // WAL is a property of the file: another connection sees it too.
+        assert.equal(
+          inspect(dataDir, (db) => db.prepare('PRAGMA journal_mode').get()?.journal_mode),
+          'wal',
         );
-        // The idempotency record is durable too: a client retrying after a restart is still deduplicated.
-        const retry = await second.appendTurn({
+      });
+    });
+
+    test('everything survives close and reopen on the same directory', async () => {
+      await withDataDir(async (dataDir) => {
+        const first = await openSqlite({ dataDir });
+        const raw = '{ "name": "kept",\n  "x": "é" }\n';
+        await first.createFlowVersion({ raw, name: 'kept', at: at(1) });
+        await first.createFlowVersion({ raw: '{}', name: 'v2', at: at(2) });
+        await first.activateFlowVersion(1);
+        const conversation = newConversation({ id: 'durable', at: at(3) });
+        await first.createConversation(conversation, [
+          { type: 'conversation.started', data: { flowVersion: 1 } },
+        ]);
+        await first.appendTurn({
           conversationId: 'durable',
           events: [{ type: 'message.user', data: { text: 'hi', clientMessageId: 'm1' } }],
-          state: {},
+          state: { after: 'turn' },
           status: 'active',
-          at: at(5),
+          at: at(4),
           clientMessageId: 'm1',
         });
-        assert.deepEqual(retry, { ok: false, reason: 'duplicate' });
-        const next = await second.createFlowVersion({ raw: '{}', name: 'v3', at: at(6) });
-        assert.equal(next.ok && next.version.version, 3);
-      } finally {
-        await second.close();
-      }
-    });
-  });
+        await first.close();
 
-  test('two connections on one file: concurrent If-Match uploads still give one winner', async () => {
-    await withDataDir(async (dataDir) => {
-      const a = await openSqliteStore({ dataDir });
-      const b = await openSqliteStore({ dataDir });
-      try {
-        await a.createFlowVersion({ raw: '{}', name: 'v1', at: at(1) });
-        const results = await Promise.all([
-          a.createFlowVersion({ raw: '{}', name: 'from a', at: at(2), ifMatch: 1 }),
-          b.createFlowVersion({ raw: '{}', name: 'from b', at: at(2), ifMatch: 1 }),
-        ]);
-        assert.equal(results.filter((r) => r.ok).length, 1);
-        assert.equal((await b.listFlowVersions()).versions.length, 2);
-      } finally {
-        await a.close();
-        await b.close();
-      }
-    });
-  });
-});
-
-describe('sqlite store: bad arguments', () => {
-  test('a page size outside 1..maxPageSize is a RangeError, not a query', async () => {
-    await withDataDir(async (dataDir) => {
-      const store = await openSqliteStore({ dataDir });
-      try {
-        for (const limit of [0, -1, 1.5, Number.NaN, SQLITE_LIMITS.maxPageSize + 1]) {
-          await assert.rejects(store.listConversations({ limit }), RangeError, String(limit));
+        const second = await openSqlite({ dataDir });
+        try {
+          assert.deepEqual(await second.listFlowVersions(), {
+            current: 1,
+            versions: [
+              { version: 2, name: 'v2', createdAt: at(2) },
+              { version: 1, name: 'kept', createdAt: at(1) },
+            ],
+          });
+          assert.equal((await second.getCurrentFlowVersion())?.raw, raw);
+          const record = await second.getConversation('durable');
+          assert.deepEqual(record?.state, { after: 'turn' });
+          assert.equal(record?.eventCount, 2);
+          assert.deepEqual(
+            (await second.getEvents('durable')).map((e) => [e.seq, e.type]),
+            [
+              [1, 'conversation.started'],
+              [2, 'message.user'],
+            ],
+          );
+          // The idempotency record is durable too: a client retrying after a restart is still deduplicated.
+          const retry = await second.appendTurn({
+            conversationId: 'durable',
+            events: [{ type: 'message.user', data: { text: 'hi', clientMessageId: 'm1' } }],
+            state: {},
+            status: 'active',
+            at: at(5),
+            clientMessageId: 'm1',
+          });
+          assert.deepEqual(retry, { ok: false, reason: 'duplicate' });
+          const next = await second.createFlowVersion({ raw: '{}', name: 'v3', at: at(6) });
+          assert.equal(next.ok && next.version.version, 3);
+        } finally {
+          await second.close();
         }
-        assert.deepEqual(await store.listConversations({ limit: SQLITE_LIMITS.maxPageSize }), {
-          items: [],
-          nextCursor: null,
-        });
-      } finally {
-        await store.close();
-      }
+      });
     });
-  });
 
-  test('ping rejects once the store is closed', async () => {
-    await withDataDir(async (dataDir) => {
-      const store = await openSqliteStore({ dataDir });
-      await store.close();
-      await assert.rejects(store.ping(), StoreUnavailableError);
-      await assert.rejects(store.getConversation('c'), StoreUnavailableError);
-    });
-  });
-});
-
-describe('sqlite store: the file cannot be used for a while', () => {
-  test('another process holding the write lock past busy_timeout: StoreUnavailableError, then it works again', async () => {
-    await withDataDir(async (dataDir) => {
-      const store = await openSqliteStore({ dataDir, busyTimeoutMs: 20 });
-      const other = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME));
-      try {
-        await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) });
-        await store.createConversation(newConversation({ id: 'c' }), []);
-        const turn = { conversationId: 'c', events: [], state: {}, status: 'active' as const, at: at(1) };
-        other.exec('BEGIN IMMEDIATE');
-        const locked = await Promise.allSettled([
-          store.createFlowVersion({ raw: '{}', name: 'v2', at: at(1) }),
-          store.activateFlowVersion(1),
-          store.claimConversation('c'),
-          store.appendTurn(turn),
-          store.createConversation(newConversation({ id: 'd' }), []),
-        ]);
-        for (const outcome of locked) {
-          assert.equal(outcome.status, 'rejected');
-          assert.ok(outcome.reason instanceof StoreUnavailableError, String(outcome.reason));
-          assert.match(outcome.reason.message, /SQLite is unavailable: database is locked/);
+    test('two connections on one file: concurrent If-Match uploads still give one winner', async () => {
+      await withDataDir(async (dataDir) => {
+        const a = await openSqlite({ dataDir });
+        const b = await openSqlite({ dataDir });
+        try {
+          await a.createFlowVersion({ raw: '{}', name: 'v1', at: at(1) });
+          const results = await Promise.all([
+            a.createFlowVersion({ raw: '{}', name: 'from a', at: at(2), ifMatch: 1 }),
+            b.createFlowVersion({ raw: '{}', name: 'from b', at: at(2), ifMatch: 1 }),
+          ]);
+          assert.equal(results.filter((r) => r.ok).length, 1);
+          assert.equal((await b.listFlowVersions()).versions.length, 2);
+        } finally {
+          await a.close();
+          await b.close();
         }
-        // WAL: readers are not blocked by the writer.
-        assert.equal((await store.getConversation('c'))?.epoch, 1);
-        other.exec('ROLLBACK');
-        assert.deepEqual(await store.appendTurn(turn), { ok: true, lastSeq: 0 });
-        assert.equal((await store.claimConversation('c'))?.epoch, 2);
-      } finally {
-        other.close();
-        await store.close();
-      }
+      });
     });
   });
 
-  test('a request that is wrong (a constraint) is not taken for an unavailable database', async () => {
-    await withDataDir(async (dataDir) => {
-      const store = await openSqliteStore({ dataDir });
-      try {
-        await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) });
-        await store.createConversation(newConversation({ id: 'c' }), []);
-        await assert.rejects(store.createConversation(newConversation({ id: 'c' }), []), (error) => {
-          assert.ok(!(error instanceof StoreUnavailableError));
-          assert.match(String(error), /UNIQUE constraint failed/);
-          return true;
-        });
-      } finally {
+  describe(`sqlite store ${where}: bad arguments`, () => {
+    test('a page size outside 1..maxPageSize is a RangeError, not a query', async () => {
+      await withDataDir(async (dataDir) => {
+        const store = await openSqlite({ dataDir });
+        try {
+          for (const limit of [0, -1, 1.5, Number.NaN, SQLITE_LIMITS.maxPageSize + 1]) {
+            await assert.rejects(store.listConversations({ limit }), RangeError, String(limit));
+          }
+          assert.deepEqual(await store.listConversations({ limit: SQLITE_LIMITS.maxPageSize }), {
+            items: [],
+            nextCursor: null,
+          });
+        } finally {
+          await store.close();
+        }
+      });
+    });
+
+    test('ping rejects once the store is closed', async () => {
+      await withDataDir(async (dataDir) => {
+        const store = await openSqlite({ dataDir });
         await store.close();
-      }
+        await assert.rejects(store.ping(), StoreUnavailableError);
+        await assert.rejects(store.getConversation('c'), StoreUnavailableError);
+      });
     });
   });
-});
+
+  describe(`sqlite store ${where}: the file cannot be used for a while`, () => {
+    test('another process holding the write lock past busy_timeout: StoreUnavailableError, then it works again', async () => {
+      await withDataDir(async (dataDir) => {
+        const store = await openSqlite({ dataDir, busyTimeoutMs: 20 });
+        const other = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME));
+        try {
+          await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) });
+          await store.createConversation(newConversation({ id: 'c' }), []);
+          const turn = { conversationId: 'c', events: [], state: {}, status: 'active' as const, at: at(1) };
+          other.exec('BEGIN IMMEDIATE');
+          const locked = await Promise.allSettled([
+            store.createFlowVersion({ raw: '{}', name: 'v2', at: at(1) }),
+            store.activateFlowVersion(1),
+            store.claimConversation('c'),
+            store.appendTurn(turn),
+            store.createConversation(newConversation({ id: 'd' }), []),
+          ]);
+          for (const outcome of locked) {
+            assert.equal(outcome.status, 'rejected');
+            assert.ok(outcome.reason instanceof StoreUnavailableError, String(outcome.reason));
+            assert.match(outcome.reason.message, /SQLite is unavailable: database is locked/);
+          }
+          // WAL: readers are not blocked by the writer.
+          assert.equal((await store.getConversation('c'))?.epoch, 1);
+          other.exec('ROLLBACK');
+          assert.deepEqual(await store.appendTurn(turn), { ok: true, lastSeq: 0 });
+          assert.equal((await store.claimConversation('c'))?.epoch, 2);
+        } finally {
+          other.close();
+          await store.close();
+        }
+      });
+    });
+
+    test('a request that is wrong (a constraint) is not taken for an unavailable database', async () => {
+      await withDataDir(async (dataDir) => {
+        const store = await openSqlite({ dataDir });
+        try {
+          await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) });
+          await store.createConversation(newConversation({ id: 'c' }), []);
+          await assert.rejects(store.createConversation(newConversation({ id: 'c' }), []), (error) => {
+            assert.ok(!(error instanceof StoreUnavailableError));
+            assert.match(String(error), /UNIQUE constraint failed/);
+            return true;
+          });
+        } finally {
+          await store.close();
+        }
+      });
+    });
+  });
+}
 
 describe('sqlite store: migrations', () => {
   test('are applied once and are a no-op on reopen', async () => {
@@ -373,6 +382,22 @@ describe('openStore', () => {
       } finally {
         await store.close();
       }
+    });
+  });
+
+  test('sqliteWorker: the same file, served from a worker thread', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openStore({ dataDir, sqliteWorker: true });
+      try {
+        assert.ok(store instanceof SqliteWorkerStore);
+        await store.createFlowVersion({ raw: '{}', name: 'v1', at: at(0) });
+      } finally {
+        await store.close();
+      }
+      assert.equal(
+        inspect(dataDir, (db) => db.prepare('SELECT COUNT(*) AS n FROM flow_versions').get()?.n),
+        1,
+      );
     });
   });
 

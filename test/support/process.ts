@@ -49,7 +49,8 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
     return new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = setTimeout(
         () => finish(new Error(`timed out; logs: ${JSON.stringify(logs)} ${stderr}`)),
-        10_000,
+        // Generous: on a loaded 2-core machine, two servers starting at once took over 10 s.
+        30_000,
       );
       const check = () => {
         const found = logs.find(match);

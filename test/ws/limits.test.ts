@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { FRAME_ERRORS } from '../../src/conversation/frames.ts';
+import { FRAME_ERRORS } from '../../src/ws/protocol.ts';
 import { answer, FakeOpenAi } from '../support/fake-openai.ts';
 import { echoFlow } from '../support/flow-texts.ts';
 import { examplePath } from '../support/flows.ts';
@@ -308,10 +308,11 @@ describe('WebSocket heartbeat', () => {
   test('a peer that stops answering pings is dropped; a live one stays', async () => {
     await withTestServer({ ...travel, env: { WS_PING_INTERVAL_MS: '100' } }, async (server) => {
       const live = await ChatClient.connect(server.url);
+      // The first conversation compiles and trains the flow before the dead peer's clock starts.
+      await live.nth('waiting');
       const dead = new ChatClient(`${server.url.replace('http', 'ws')}/ws`, { autoPong: false });
       // Only its socket matters: on a loaded machine it may be dropped before its first turn is shown.
       await once(dead.socket, 'open');
-      await live.nth('waiting');
       const closed = await dead.waitClosed();
       assert.equal(closed.code, 1006, 'terminated without a close frame');
       // Three more heartbeats, each answered: the live peer is kept through them.

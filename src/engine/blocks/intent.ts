@@ -9,7 +9,7 @@
  * (a fallback), every `intent.*` event says so, and which provider failed with which code.
  */
 import type { Flow, IntentBlock } from '../../flow/types.ts';
-import type { Classification, IntentDefinition } from '../../intent/classifier.ts';
+import type { Classification, IntentDefinition } from '../classification.ts';
 import type { FallbackFields, FallbackFrom } from '../history.ts';
 import { goto, record, render, setVariable } from '../turn.ts';
 import type { Executor, Outcome, Turn } from '../types.ts';

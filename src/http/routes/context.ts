@@ -1,7 +1,7 @@
 /** What the route modules need; built once by createHttpServer. */
 import type { RequestHandler } from 'restify';
-import type { FlowService } from '../../flows/service.ts';
-import type { HistoryService } from '../../history/service.ts';
+import type { HistoryService } from '../../admin/conversation-history.ts';
+import type { FlowService } from '../../admin/flow-versions.ts';
 import type { Store } from '../../store/store.ts';
 
 export interface RouteContext {

@@ -1,7 +1,7 @@
 /** /api/conversations…: thin controllers over the history service. */
 import type { Request, Response, Server } from 'restify';
 import type { z } from 'zod';
-import { CONVERSATION_PAGE } from '../../history/service.ts';
+import { CONVERSATION_PAGE } from '../../admin/conversation-history.ts';
 import type { conversationResponse, conversationsResponse } from '../api-schemas.ts';
 import { ApiError } from '../errors.ts';
 import { sendJson } from '../respond.ts';
@@ -9,7 +9,7 @@ import type { RouteContext } from './context.ts';
 
 const KNOWN_QUERY = new Set(['limit', 'cursor']);
 
-/** `limit` (1–200, default 50) and `cursor`, each at most once; anything else is BAD_REQUEST. */
+/** `limit` (bounds and default: CONVERSATION_PAGE) and `cursor`, each at most once; anything else is BAD_REQUEST. */
 export function parsePageQuery(search: URLSearchParams): { limit: number; cursor?: string } {
   for (const key of new Set(search.keys())) {
     if (!KNOWN_QUERY.has(key)) throw new ApiError('BAD_REQUEST', `unknown query parameter "${key}"`);

@@ -7,7 +7,7 @@
  * A text that leads to two different intents is never certain.
  */
 import { stemmer } from 'stemmer';
-import type { IntentDefinition } from '../classifier.ts';
+import type { IntentDefinition } from '../../engine/index.ts';
 import { OFFLINE_LIMITS } from './limits.ts';
 import { canonicalText, tokenize, truncateCodePoints } from './normalize.ts';
 

@@ -10,10 +10,10 @@ import { LRUCache } from 'lru-cache';
 import type {
   Classification,
   ClassifyRequest,
-  IntentClassifier,
   IntentDefinition,
   IntentErrorCode,
-} from '../classifier.ts';
+} from '../../engine/index.ts';
+import type { IntentClassifier } from '../port.ts';
 import { buildCertainMatchIndex, type CertainMatchIndex, findCertainIntent } from './certain-match.ts';
 import { OFFLINE_LIMITS } from './limits.ts';
 import { certainIndexBytes, modelBytes } from './memory.ts';

@@ -4,7 +4,7 @@
  * from the intents alone, without training, so that a flow whose models cannot fit in the model
  * cache is refused at upload (README "Offline intent classifier" > Limits).
  */
-import type { IntentDefinition } from '../classifier.ts';
+import type { IntentDefinition } from '../../engine/index.ts';
 import type { CertainMatchIndex } from './certain-match.ts';
 import { isStopWord } from './features.ts';
 import { OFFLINE_LIMITS, type OfflineLimits } from './limits.ts';
@@ -97,7 +97,7 @@ export function blockBytesBound(
   for (const intent of intents) {
     const used = (intent.examples ?? []).slice(0, limits.maxExamplesPerIntent).map(canonicalText);
     const description = canonicalText(intent.description);
-    // Training reads texts with every digit → 0 (normalizeText): that only merges features.
+    // Training reads texts with every digit → 0 (featureText): that only merges features.
     for (const text of [description, ...used]) texts.add(text.replace(DIGIT, '0'));
     for (const text of used) examples.add(text);
     for (const text of [canonicalText(intent.id), description, ...used]) labels.add(text);

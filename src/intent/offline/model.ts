@@ -5,9 +5,9 @@
  * threshold instead of being forced onto the closest intent. With one intent, it is what makes a
  * no-match possible at all.
  */
-import type { IntentDefinition } from '../classifier.ts';
+import type { IntentDefinition } from '../../engine/index.ts';
 import { OFFLINE_LIMITS, type OfflineLimits } from './limits.ts';
-import { normalizeText } from './normalize.ts';
+import { featureText } from './normalize.ts';
 import { type SoftmaxModel, scoreInto, softmaxInPlace, trainSoftmax } from './softmax.ts';
 import { fitTransform, type SparseVector, type Vectorizer, vectorize } from './vectorizer.ts';
 
@@ -72,7 +72,7 @@ export interface Prediction {
 function textsOf(intent: IntentDefinition, limits: OfflineLimits): string[] {
   const texts = new Set<string>();
   for (const text of [intent.description, ...(intent.examples ?? []).slice(0, limits.maxExamplesPerIntent)]) {
-    const normalized = normalizeText(text);
+    const normalized = featureText(text);
     if (normalized !== '') texts.add(normalized);
   }
   return [...texts];
@@ -146,7 +146,7 @@ function discountPrior(bias: Float32Array, labels: readonly number[], intentCoun
 }
 
 export function vectorizeText(model: IntentModel, text: string): SparseVector {
-  return vectorize(model.vectorizer, normalizeText(text));
+  return vectorize(model.vectorizer, featureText(text));
 }
 
 /** Probability of each intent, then of the background class (last). */

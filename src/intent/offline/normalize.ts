@@ -41,8 +41,11 @@ export function canonicalText(text: string): string {
     .trim();
 }
 
-/** canonicalText with every digit → "0": for the classifier, numbers rarely carry the intent. */
-export function normalizeText(text: string): string {
+/**
+ * The text the classifier's features are read from: canonicalText with every digit → "0" (numbers
+ * rarely carry the intent).
+ */
+export function featureText(text: string): string {
   return canonicalText(text).replace(DIGIT, '0');
 }
 

@@ -8,7 +8,7 @@
  * first answer (it cannot start here) is not tried again: its trainings, and all later ones, run inline.
  */
 import { Worker } from 'node:worker_threads';
-import type { IntentDefinition } from '../classifier.ts';
+import type { IntentDefinition } from '../../engine/index.ts';
 import { type IntentModel, trainIntentModel } from './model.ts';
 import type { TrainingJob } from './training-worker.ts';
 

@@ -4,7 +4,7 @@
  * the worker allocated, and the model exists once. Each array owns its whole buffer (no views).
  */
 import { parentPort } from 'node:worker_threads';
-import type { IntentDefinition } from '../classifier.ts';
+import type { IntentDefinition } from '../../engine/index.ts';
 import { trainIntentModel } from './model.ts';
 
 export interface TrainingJob {

@@ -8,7 +8,7 @@
  * (StoreUnavailableError when it is unreachable), never a crash: every connection has an error listener.
  */
 import { Client, type Pool } from 'pg';
-import type { HistoryEvent } from '../../engine/history.ts';
+import type { HistoryEvent } from '../../engine/index.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { SchemaTooNewError } from '../migration.ts';
 import type {
@@ -29,6 +29,7 @@ import type {
 import { InvalidCursorError, StoreUnavailableError } from '../store.ts';
 import { type ConnectionOptions, clientConfig, createPool, validateConnectionOptions } from './connection.ts';
 import { toStoreError } from './errors.ts';
+import { PostgresGroupCommit, type PostgresGroupCommitStats } from './group-commit.ts';
 import { POSTGRES_LIMITS, type PostgresLimits } from './limits.ts';
 import { runMigrations } from './migrations.ts';
 import { PostgresNotifications } from './notifications.ts';
@@ -146,12 +147,14 @@ export class PostgresStore implements Store {
   readonly #pool: Pool;
   readonly #query: Query;
   readonly #limits: PostgresLimits;
+  readonly #group: PostgresGroupCommit;
   #closing: Promise<void> | null = null;
 
   constructor(connection: ConnectionOptions) {
     this.#pool = createPool(connection);
     this.#query = poolQuery(this.#pool);
     this.#limits = connection.limits;
+    this.#group = new PostgresGroupCommit(this.#pool);
     this.notifications = new PostgresNotifications(connection, this.#query);
   }
 
@@ -189,7 +192,11 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     // Idempotent, and concurrent callers share one shutdown.
-    this.#closing ??= this.notifications.close().then(() => this.#pool.end());
+    // Appends still queued for a group commit go in first.
+    this.#closing ??= this.#group
+      .flush()
+      .then(() => this.notifications.close())
+      .then(() => this.#pool.end());
     await this.#closing;
   }
 
@@ -308,34 +315,24 @@ export class PostgresStore implements Store {
 
   async appendTurn(write: TurnWrite): Promise<AppendResult> {
     if (!isStorableKey(write.conversationId)) return { ok: false, reason: 'not_found' };
-    const at = timestampParam(write.at);
-    const state = serialiseState(write.state);
     const events = serialiseEvents(write.events);
-    return inTransaction(this.#pool, async (query): Promise<AppendResult> => {
-      // The row lock makes concurrent turns of this conversation, from any instance, wait here.
-      const locked = await query<{ event_count: number; epoch: number }>(
-        'SELECT event_count, epoch FROM conversations WHERE id = $1 FOR UPDATE',
-        [write.conversationId],
-      );
-      const row = locked.rows[0];
-      if (!row) return { ok: false, reason: 'not_found' };
-      if (write.epoch !== undefined && write.epoch !== row.epoch) return { ok: false, reason: 'fenced' };
-      if (write.clientMessageId !== undefined) {
-        const recorded = await query(
-          `INSERT INTO client_message_ids (conversation_id, client_message_id) VALUES ($1, $2)
-           ON CONFLICT DO NOTHING`,
-          [write.conversationId, Buffer.from(write.clientMessageId, 'utf8')],
-        );
-        // Nothing has been written when we return here, so committing the empty transaction is harmless.
-        if (recorded.rowCount === 0) return { ok: false, reason: 'duplicate' };
-      }
-      const lastSeq = await insertEvents(query, write.conversationId, row.event_count, events, at);
-      await query(
-        'UPDATE conversations SET state = $1, status = $2, updated_at = $3, event_count = $4 WHERE id = $5',
-        [state, write.status, at, lastSeq, write.conversationId],
-      );
-      return { ok: true, lastSeq };
+    // Batched with the other appends of this event-loop turn: one transaction (see group-commit.ts).
+    return this.#group.append({
+      conversationId: write.conversationId,
+      epoch: write.epoch ?? null,
+      clientMessageId:
+        write.clientMessageId === undefined ? null : Buffer.from(write.clientMessageId, 'utf8'),
+      state: serialiseState(write.state),
+      status: write.status,
+      at: timestampParam(write.at),
+      types: events.types,
+      data: events.data,
     });
+  }
+
+  /** Appends and the transactions they took (group commit batches them), for tests and the bench. */
+  writeStats(): PostgresGroupCommitStats {
+    return this.#group.stats();
   }
 
   async getEvents(conversationId: string): Promise<StoredEvent[]> {

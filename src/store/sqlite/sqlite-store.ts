@@ -11,7 +11,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { HistoryEvent } from '../../engine/history.ts';
+import type { HistoryEvent } from '../../engine/index.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type {
   ActivateResult,

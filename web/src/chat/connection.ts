@@ -5,7 +5,7 @@
  * ones missed); a message whose turn had not finished is sent again with the same clientMessageId,
  * which the server never processes twice (it replays the reply instead).
  */
-import type { ServerFrame } from '../../../src/conversation/frames.ts';
+import type { ServerFrame } from '../../../src/ws/protocol.ts';
 import { chatUrl, isNewMessage, parseResume, type Resume } from './resume.ts';
 
 const RESUME_KEY = 'chatflow.chat.resume';

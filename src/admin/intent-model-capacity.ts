@@ -3,7 +3,7 @@
  * bounds (src/intent/offline/memory.ts) must fit in INTENT_MODEL_CACHE_MB. Checked before a version
  * is stored, so that a flow the server could only run by retraining models in turns is refused.
  */
-import { intentDefinitions } from '../engine/blocks/intent.ts';
+import { intentDefinitions } from '../engine/index.ts';
 import type { Flow, FlowProblem } from '../flow/types.ts';
 import { blockBytesBound } from '../intent/offline/memory.ts';
 

@@ -1,6 +1,7 @@
 /**
- * The intent-classifier port. The engine asks for a classification as an effect; the runtime calls an
- * IntentClassifier and feeds the Classification back to the engine as an event.
+ * The classification port, seen from the engine: an `intent` block asks for a ClassifyRequest (as a
+ * `classify` effect); the runtime has a classifier answer it and feeds the Classification back as a
+ * `classified` event. The classifiers in intent/ implement this contract.
  *
  * A classifier never throws and never rejects: failures are values (`kind: 'error'`), so a provider
  * failure can never take a conversation down.
@@ -23,20 +24,17 @@ export interface ClassifyRequest {
   quickReplies?: readonly string[];
   /** Per-block override of INTENT_PROVIDER. */
   provider?: IntentProviderName;
-  /** Overall deadline for this classification, retries included. */
+  /** Overall deadline for this classification, retries included (set by the runtime, never the engine). */
   signal?: AbortSignal;
 }
 
-/**
- * What the router hands one provider: the request, with that provider's share of the deadline. In
- * `auto`, OpenAI gets less than INTENT_TIMEOUT_MS so that the offline fallback still has time to
- * answer; `signal` fires when the share is used up, and `timeoutMs` lets the provider plan its
- * retries within it.
- */
-export interface ProviderRequest extends ClassifyRequest {
-  /** Milliseconds this provider may use, from the call. */
-  timeoutMs?: number;
-}
+export type IntentErrorCode =
+  | 'PROVIDER_TIMEOUT'
+  | 'PROVIDER_HTTP_ERROR'
+  | 'PROVIDER_MALFORMED'
+  | 'PROVIDER_REFUSED'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'PROVIDER_ERROR';
 
 /** Why another provider answered: the requested provider's error, or its open breaker. */
 export interface FallbackReason {
@@ -67,23 +65,3 @@ export type Classification =
     })
   | (Outcome & { kind: 'no_match'; confidence?: number })
   | (Outcome & { kind: 'error'; code: IntentErrorCode; message: string });
-
-export type IntentErrorCode =
-  | 'PROVIDER_TIMEOUT'
-  | 'PROVIDER_HTTP_ERROR'
-  | 'PROVIDER_MALFORMED'
-  | 'PROVIDER_REFUSED'
-  | 'PROVIDER_UNAVAILABLE'
-  | 'PROVIDER_ERROR';
-
-export interface IntentClassifier {
-  classify(request: ClassifyRequest): Promise<Classification>;
-  /**
-   * Optional: train/prepare everything a flow version needs (called when a version is uploaded or
-   * loaded), so the first message does not pay for it.
-   */
-  prepare?(
-    flowVersion: number,
-    blocks: readonly { blockId: string; intents: readonly IntentDefinition[] }[],
-  ): Promise<void>;
-}

@@ -30,7 +30,7 @@ export interface FlowServiceOptions {
   onHookError?: (err: unknown, version: number) => void;
   /**
    * Refuses a valid flow this server could not run within its resources (the intent models' memory,
-   * see flows/intent-capacity.ts), before it is stored; null when it fits.
+   * see admin/intent-model-capacity.ts), before it is stored; null when it fits.
    */
   capacity?: (flow: Flow) => { message: string; details: FlowProblem[] } | null;
   now?: () => Date;
