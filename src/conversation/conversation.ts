@@ -91,7 +91,8 @@ export class Conversation {
   readonly flow: CompiledFlow;
   private state: ConversationState;
   private persisted: boolean;
-  private readonly resumeTokenHash: string;
+  /** Needed only to create the stored conversation: dropped once it exists (memory per idle conversation). */
+  private resumeTokenHash: string | null;
   /** Ownership epoch (fencing token): our writes are refused once another channel claimed the conversation. */
   readonly epoch: number;
   private evicted = false;
@@ -117,7 +118,7 @@ export class Conversation {
     this.flow = init.flow;
     this.state = init.state;
     this.persisted = init.persisted;
-    this.resumeTokenHash = init.resumeTokenHash;
+    this.resumeTokenHash = init.persisted ? null : init.resumeTokenHash;
     this.epoch = init.epoch;
     this.deps = init.deps;
   }
@@ -321,7 +322,7 @@ export class Conversation {
     const observe = (operation: 'create' | 'append') =>
       this.deps.observer?.storeWrite?.(operation, secondsSince(started));
     try {
-      if (!this.persisted) {
+      if (!this.persisted && this.resumeTokenHash !== null) {
         await this.deps.store.createConversation(
           {
             id: this.id,
@@ -335,6 +336,7 @@ export class Conversation {
         );
         observe('create');
         this.persisted = true;
+        this.resumeTokenHash = null;
         this.lastSeq = events.length;
         return 'ok';
       }

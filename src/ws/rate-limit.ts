@@ -6,6 +6,9 @@ export const FLOOD_FACTOR = 10;
 
 export type RateDecision = 'allow' | 'limited' | 'flooding';
 
+/** Shared by every limiter: a bound `performance.now` per connection would cost a function object each. */
+const monotonicNow = () => performance.now();
+
 export class RateLimiter {
   private tokens: number;
   private last: number;
@@ -15,7 +18,7 @@ export class RateLimiter {
   private readonly burst: number;
   private readonly now: () => number;
 
-  constructor(perSecond: number, burst: number, now: () => number = performance.now.bind(performance)) {
+  constructor(perSecond: number, burst: number, now: () => number = monotonicNow) {
     this.perSecond = perSecond;
     this.burst = burst;
     this.now = now;

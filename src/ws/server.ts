@@ -5,7 +5,7 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ConversationRuntime } from '../conversation/runtime.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
 import { CLOSE_CODES, errorFrame, parseLastSeq } from './protocol.ts';
@@ -53,32 +53,48 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     maxFragments: WS_FIXED_LIMITS.maxFragments,
     // Never negotiated: a zlib context per socket costs more memory than chat frames would save.
     perMessageDeflate: false,
+    // `sessions` below tracks the sockets; ws's own tracking would add a Set entry and a closure per socket.
+    clientTracking: false,
   } as ConstructorParameters<typeof WebSocketServer>[0]);
   wss.on('error', (err) => logger.error({ err }, 'WebSocket server error'));
-  const sessions = new Set<Session>();
+  // Keyed by socket so that the listeners below are shared by every socket: a closure per socket and
+  // event (capturing the upgrade's request URL) cost more memory than the session itself.
+  const sessions = new Map<WebSocket, Session>();
+  const onUpgradeSocketError = (err: Error) => logger.debug({ err }, 'upgrade socket error');
+  const onError = (err: Error) => logger.debug({ err }, 'WebSocket error');
+  function onPong(this: WebSocket): void {
+    const session = sessions.get(this);
+    if (session) session.alive = true;
+  }
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    sessions.get(this)?.onFrame(data, isBinary);
+  }
+  function onClose(this: WebSocket): void {
+    const session = sessions.get(this);
+    sessions.delete(this);
+    session?.unbind();
+  }
+
+  function accept(ws: WebSocket, socket: Duplex, query: URLSearchParams): void {
+    const session = new Session(ws, socket, limits, runtime);
+    sessions.set(ws, session);
+    ws.on('error', onError);
+    ws.on('pong', onPong);
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    void open(session, query);
+  }
 
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', (err) => logger.debug({ err }, 'upgrade socket error'));
+    socket.on('error', onUpgradeSocketError);
     const url = URL.canParse(request.url ?? '', 'http://localhost')
       ? new URL(request.url ?? '', 'http://localhost')
       : null;
     if (url?.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
     if (!originAllowed(request, options.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
     if (sessions.size >= limits.maxConnections) return refuse(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = new Session(ws, socket, limits, runtime);
-      sessions.add(session);
-      ws.on('error', (err) => logger.debug({ err }, 'WebSocket error'));
-      ws.on('pong', () => {
-        session.alive = true;
-      });
-      ws.on('message', (data, isBinary) => session.onFrame(data, isBinary));
-      ws.on('close', () => {
-        sessions.delete(session);
-        session.unbind();
-      });
-      void open(session, url.searchParams);
-    });
+    const query = url.searchParams;
+    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, socket, query));
   });
 
   async function open(session: Session, query: URLSearchParams): Promise<void> {
@@ -120,7 +136,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
   }
 
   const heartbeat = setInterval(() => {
-    for (const session of sessions) session.heartbeat();
+    for (const session of sessions.values()) session.heartbeat();
   }, limits.pingIntervalMs);
   heartbeat.unref();
 
@@ -130,7 +146,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     },
     async close() {
       clearInterval(heartbeat);
-      for (const session of sessions) session.close(CLOSE_CODES.goingAway, 'server shutting down');
+      for (const session of sessions.values()) session.close(CLOSE_CODES.goingAway, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
