@@ -2,7 +2,7 @@
  * Benchmark of the offline intent classifier on an intent dataset laid out like Banking77
  * (train.csv / test.csv with columns text,category). Usage:
  *
- *   npm run bench:intent -- ../shared/data/banking77
+ *   npm run bench:intent -- <path to Banking77: train.csv and test.csv>
  *
  * Prints Markdown: accuracy (full data and 10 examples per intent), calibration, no-match behaviour
  * (intents held out as out-of-scope, and out-of-domain texts), training time, classification latency

@@ -1,6 +1,6 @@
 /**
  * The built-in example flow, installed as version 1 when the store holds no flow, so a fresh
- * `npm start` can chat at once (contract §1).
+ * `npm start` can chat at once (README, Quick start).
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

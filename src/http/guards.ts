@@ -1,6 +1,6 @@
 /**
  * The `server.pre()` chain: checks that run before routing, each answering with our error body and
- * stopping the chain (`next(false)`). They guard against inputs that crash Restify 12 (contract §7):
+ * stopping the chain (`next(false)`). They guard against inputs verified to crash Restify 12 itself:
  * a Host header that does not parse, fake compressed bodies; and they refuse oversized or non-JSON
  * bodies before a byte of them is read.
  */

@@ -15,7 +15,7 @@ export interface WsLimits {
 
 /** Fixed limits, declared up front. */
 export const WS_FIXED_LIMITS = {
-  /** ws keeps every fragment of a message until the last: 64 bounds that (contract §7). */
+  /** ws keeps every fragment of a message until the last: 64 bounds that (a known ws memory hazard). */
   maxFragments: 64,
   /** A client that does not read: past this many buffered bytes the socket is dropped (it can resume). */
   maxBufferedBytes: 1024 * 1024,

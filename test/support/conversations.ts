@@ -5,7 +5,7 @@ import type { Store } from '../../src/store/store.ts';
 export const at = (seconds: number) =>
   new Date(Date.UTC(2025, 5, 1, 9, 0, 0) + seconds * 1_000).toISOString();
 
-/** One of each event type (contract §6 data shapes). */
+/** One of each event type (the data shapes of README, History). */
 export const SAMPLE_TURN: readonly HistoryEvent[] = [
   { type: 'block.entered', data: { blockId: 'welcome', blockType: 'message' } },
   { type: 'message.bot', data: { messageId: 'm1', blockId: 'welcome', text: 'Hi 👋', options: ['Weather'] } },

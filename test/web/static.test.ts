@@ -1,6 +1,6 @@
 /**
  * The playground's static route over plain HTTP: content types, caching, the Content-Security-Policy,
- * compression, and requests that try to leave web/dist (contract §7: `/%00`, traversal) — each a 404
+ * compression, and requests that try to leave web/dist (known crash inputs: `/%00`, traversal) — each a 404
  * in our JSON error format, with the server still serving.
  */
 import assert from 'node:assert/strict';

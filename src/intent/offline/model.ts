@@ -26,7 +26,7 @@ export const TRAINING = {
   stepsBudget: 40_000,
   /**
    * Empty vectors labelled "background", per intent (at least one). More makes the background win
-   * more often: at 1, "travel offers please" fell to it in the 3-intent flow of contract §2.
+   * more often: at 1, "travel offers please" fell to it in the built-in 3-intent travel flow.
    */
   backgroundPerIntent: 0.3,
   /**
