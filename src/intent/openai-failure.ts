@@ -1,10 +1,12 @@
 /**
- * Turns whatever one OpenAI SDK call threw into a typed failure: its error code, whether it is worth
- * retrying, and the wait the server asked for. Messages carry the HTTP status and the provider's error
- * code only, never the provider's free-text message (it can echo request data or part of a key).
+ * Turns whatever one OpenAI call ended with (a refusal status, or what the HTTP client threw) into a
+ * typed failure: its error code, whether it is worth retrying, and the wait the server asked for.
+ * Messages carry the HTTP status and the provider's error code only, never the provider's free-text
+ * message (it can echo request data or part of a key).
  */
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { errors } from 'undici';
 import type { IntentErrorCode } from '../engine/index.ts';
+import type { HttpRefusal } from './openai-http.ts';
 import { retryAfterMs } from './retry.ts';
 
 export interface ProviderFailure {
@@ -22,17 +24,32 @@ function isRetryableStatus(status: number): boolean {
 
 const SAFE_PROVIDER_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
-function httpFailure(error: APIError, status: number): ProviderFailure {
-  const providerCode =
-    typeof error.code === 'string' && SAFE_PROVIDER_CODE.test(error.code) ? error.code : '';
+/** OpenAI's error body is `{"error": {"code": "...", "message": "..."}}`; only a tame code is kept. */
+function providerCode(body: unknown): string {
+  if (typeof body !== 'object' || body === null) return '';
+  const error = (body as { error?: unknown }).error;
+  if (typeof error !== 'object' || error === null) return '';
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && SAFE_PROVIDER_CODE.test(code) ? code : '';
+}
+
+export function refusalFailure(refusal: HttpRefusal): ProviderFailure {
+  const code = providerCode(refusal.body);
   const failure: ProviderFailure = {
     code: 'PROVIDER_HTTP_ERROR',
-    message: `the provider answered HTTP ${status}${providerCode ? ` (${providerCode})` : ''}`,
-    retryable: isRetryableStatus(status),
+    message: `the provider answered HTTP ${refusal.status}${code ? ` (${code})` : ''}`,
+    retryable: isRetryableStatus(refusal.status),
   };
-  const wait = retryAfterMs(error.headers);
+  const wait = retryAfterMs(refusal.headers);
   if (wait !== undefined) failure.retryAfterMs = wait;
   return failure;
+}
+
+/** Node's and undici's network errors carry a string code (ECONNREFUSED, ENOTFOUND, UND_ERR_SOCKET…). */
+function isNetworkError(error: unknown): boolean {
+  if (error instanceof errors.UndiciError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(code);
 }
 
 /**
@@ -48,17 +65,17 @@ export function describeFailure(
   if (deadlinePassed) {
     return { code: 'PROVIDER_TIMEOUT', message: 'the intent deadline passed', retryable: false };
   }
-  if (attemptTimedOut || error instanceof APIConnectionTimeoutError || error instanceof APIUserAbortError) {
+  if (attemptTimedOut) {
     return { code: 'PROVIDER_TIMEOUT', message: `no answer within ${attemptMs} ms`, retryable: true };
   }
-  if (error instanceof APIConnectionError) {
-    return { code: 'PROVIDER_UNAVAILABLE', message: 'could not reach the provider', retryable: true };
-  }
-  if (error instanceof APIError && typeof error.status === 'number') {
-    return httpFailure(error, error.status);
+  if (error instanceof errors.ResponseExceededMaxSizeError) {
+    return { code: 'PROVIDER_MALFORMED', message: 'the response body is too large', retryable: false };
   }
   if (error instanceof SyntaxError) {
     return { code: 'PROVIDER_MALFORMED', message: 'the response body is not JSON', retryable: false };
+  }
+  if (isNetworkError(error)) {
+    return { code: 'PROVIDER_UNAVAILABLE', message: 'could not reach the provider', retryable: true };
   }
   const name = error instanceof Error ? error.name : typeof error;
   return { code: 'PROVIDER_ERROR', message: `unexpected provider error (${name})`, retryable: false };

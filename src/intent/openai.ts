@@ -1,16 +1,16 @@
 /**
  * The OpenAI intent classifier: one chat.completions call with a strict JSON-schema answer (see
- * openai-prompt.ts), on any OpenAI-compatible server.
+ * openai-prompt.ts), on any OpenAI-compatible server, over a keep-alive connection pool (openai-http.ts).
  *
- * Time is ours, not the SDK's: the SDK runs with `maxRetries: 0` and a per-attempt `timeout`, and this
- * class retries by itself so that one deadline (INTENT_TIMEOUT_MS, or the smaller share the router gives
- * it in `auto`) bounds the whole classification, retries and `retry-after` waits included. It never
- * throws: every failure is an `error` Classification.
+ * Time is ours: this class retries by itself so that one deadline (INTENT_TIMEOUT_MS, or the smaller
+ * share the router gives it in `auto`) bounds the whole classification, retries and `retry-after` waits
+ * included, and each attempt has its own timer that covers the headers and the body. It never throws:
+ * every failure is an `error` Classification.
  */
-import OpenAI from 'openai';
 import type { Classification, ClassifyRequest } from '../engine/index.ts';
 import { OPENAI_DEFAULTS } from './defaults.ts';
-import { describeFailure, type ProviderFailure } from './openai-failure.ts';
+import { describeFailure, type ProviderFailure, refusalFailure } from './openai-failure.ts';
+import { OpenAiHttp } from './openai-http.ts';
 import { type Answer, buildChatRequest, readAnswer } from './openai-prompt.ts';
 import type { IntentClassifier, ProviderRequest } from './port.ts';
 import { backoffMs, sleep } from './retry.ts';
@@ -60,7 +60,7 @@ export class OpenAiIntentClassifier implements IntentClassifier {
   readonly #timeoutMs: number;
   readonly #attemptTimeoutMs: number;
   readonly #maxRetries: number;
-  #client: OpenAI | undefined;
+  #http: OpenAiHttp | undefined;
   readonly #stats: OpenAiStats = { calls: 0, attempts: 0, retries: 0, errors: 0 };
 
   constructor(options: OpenAiClassifierOptions) {
@@ -122,10 +122,11 @@ export class OpenAiIntentClassifier implements IntentClassifier {
     signal: AbortSignal,
     deadlineAt: number,
   ): Promise<Answer> {
-    let client: OpenAI;
+    let http: OpenAiHttp;
     try {
-      client = this.#getClient();
+      http = this.#getHttp();
     } catch {
+      // An unusable OPENAI_BASE_URL: the config check refuses most, this catches the rest.
       return {
         kind: 'error',
         code: 'PROVIDER_UNAVAILABLE',
@@ -135,13 +136,12 @@ export class OpenAiIntentClassifier implements IntentClassifier {
     const body = buildChatRequest(this.model, request);
     const intentIds = request.intents.map((intent) => intent.id);
     for (let retry = 0; ; retry += 1) {
-      // Whole milliseconds: the SDK refuses a fractional timeout.
       const remaining = Math.floor(deadlineAt - performance.now());
       if (signal.aborted || remaining < 1) {
         return { kind: 'error', code: 'PROVIDER_TIMEOUT', message: 'the intent deadline passed' };
       }
       const outcome = await this.#attempt(
-        client,
+        http,
         body,
         intentIds,
         signal,
@@ -165,23 +165,19 @@ export class OpenAiIntentClassifier implements IntentClassifier {
   }
 
   async #attempt(
-    client: OpenAI,
+    http: OpenAiHttp,
     body: ReturnType<typeof buildChatRequest>,
     intentIds: readonly string[],
     deadline: AbortSignal,
     attemptMs: number,
   ): Promise<AttemptOutcome> {
     this.#stats.attempts += 1;
-    // The SDK's own timeout stops at the response headers; this timer also covers reading the body.
     const attempt = new AbortController();
     const timer = setTimeout(() => attempt.abort(), attemptMs);
     try {
-      const completion: unknown = await client.chat.completions.create(body, {
-        signal: AbortSignal.any([deadline, attempt.signal]),
-        timeout: attemptMs,
-        maxRetries: 0,
-      });
-      return { answer: readAnswer(completion, intentIds) };
+      const reply = await http.postChatCompletion(body, AbortSignal.any([deadline, attempt.signal]));
+      if ('refused' in reply) return { failure: refusalFailure(reply.refused) };
+      return { answer: readAnswer(reply.ok.body, intentIds) };
     } catch (error) {
       return { failure: describeFailure(error, attemptMs, deadline.aborted, attempt.signal.aborted) };
     } finally {
@@ -194,13 +190,11 @@ export class OpenAiIntentClassifier implements IntentClassifier {
   }
 
   /** Built on first use, so importing or constructing never needs the network or a valid key. */
-  #getClient(): OpenAI {
-    this.#client ??= new OpenAI({
+  #getHttp(): OpenAiHttp {
+    this.#http ??= new OpenAiHttp({
       apiKey: this.#options.apiKey,
       baseURL: this.#options.baseURL ?? OPENAI_DEFAULTS.baseURL,
-      timeout: this.#attemptTimeoutMs,
-      maxRetries: 0,
     });
-    return this.#client;
+    return this.#http;
   }
 }

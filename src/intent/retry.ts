@@ -10,7 +10,8 @@ export function backoffMs(retryIndex: number, baseMs: number, random: () => numb
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
 
-interface HeaderSource {
+/** Response headers, read by name (case-insensitive). */
+export interface HeaderSource {
   get(name: string): string | null;
 }
 

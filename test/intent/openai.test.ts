@@ -1,5 +1,5 @@
 /**
- * The OpenAI classifier through the real openai SDK, against a fake OpenAI-compatible server on loopback.
+ * The OpenAI classifier (its own HTTP client, src/intent/openai-http.ts), against a fake OpenAI-compatible server on loopback.
  * Timeouts are small so the suite runs in about a second.
  */
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import {
   OpenAiIntentClassifier,
   type RetryEvent,
 } from '../../src/intent/openai.ts';
+import { OPENAI_MAX_RESPONSE_BYTES } from '../../src/intent/openai-http.ts';
 import { NO_MATCH_VALUE } from '../../src/intent/openai-prompt.ts';
 import { answer, completion, FakeOpenAi } from '../support/fake-openai.ts';
 
@@ -154,6 +155,32 @@ test('other 4xx answers are not retried', async () => {
   const result = await classifier().classify(request('hello'));
   assert.equal(result.kind === 'error' && result.code, 'PROVIDER_HTTP_ERROR');
   assert.match(result.kind === 'error' ? result.message : '', /HTTP 400 \(invalid_schema\)/);
+  assert.equal(fake.requests.length, 1);
+});
+
+test('an error body that is not JSON still gives the status, and a 5xx is retried', async () => {
+  fake.reply({ status: 502, body: '<html>Bad gateway</html>' }, answer('weather', 0.8));
+  const result = await classifier().classify(request('hello'));
+  assert.equal(result.kind === 'match' && result.intent, 'weather');
+  assert.equal(retries[0]?.failure.message, 'the provider answered HTTP 502');
+});
+
+test("the provider's free-text error message never reaches the result, only its tame code", async () => {
+  fake.reply({
+    status: 401,
+    body: { error: { message: 'Incorrect API key provided: sk-test-key', code: 'invalid_api_key' } },
+  });
+  const result = await classifier().classify(request('hello'));
+  assert.equal(result.kind === 'error' && result.message, 'the provider answered HTTP 401 (invalid_api_key)');
+});
+
+test('an answer over the size limit is malformed and not retried', async () => {
+  fake.reply({
+    body: completion({ intent: 'weather', confidence: 0.9, pad: 'x'.repeat(OPENAI_MAX_RESPONSE_BYTES) }),
+  });
+  const result = await classifier().classify(request('hello'));
+  assert.equal(result.kind === 'error' && result.code, 'PROVIDER_MALFORMED');
+  assert.equal(result.kind === 'error' && result.message, 'the response body is too large');
   assert.equal(fake.requests.length, 1);
 });
 

@@ -1,6 +1,7 @@
 /**
  * A fake OpenAI-compatible server for tests: a real node:http server on 127.0.0.1, port 0, serving
- * POST /v1/chat/completions. The real openai SDK talks to it through `baseURL`.
+ * POST /v1/chat/completions. Chatflow's OpenAI client (and, in the wire test, the official SDK) talks
+ * to it through `baseURL`.
  *
  * Each test queues the replies it wants (status, headers, body, delay, or none at all: HANG) and reads
  * back what the SDK sent.
