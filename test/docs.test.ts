@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, test } from 'node:test';
 import { CONFIG_VARIABLES } from '../src/config.ts';
+import { DEFAULT_FLOW_PATH } from '../src/default-flow.ts';
 import { validateFlow } from '../src/flow/validate.ts';
 import { ERROR_CATALOGUE } from '../src/http/errors.ts';
 import { CLOSE_CODES, FRAME_ERRORS } from '../src/ws/protocol.ts';
@@ -50,6 +51,21 @@ describe('the documents match the code', () => {
     const table = section(read('docs/configuration.md'), 'Variables');
     const documented = tableRows(table).map(([name]) => name?.replaceAll('`', ''));
     assert.deepEqual(documented, [...CONFIG_VARIABLES]);
+  });
+
+  test('the flow-format example is the built-in travel flow, with fewer examples per intent', () => {
+    const shown = JSON.parse(read('docs/flow-format.md').match(/```json\n([\s\S]*?)\n```/)?.[1] ?? '');
+    const travel = JSON.parse(readFileSync(DEFAULT_FLOW_PATH, 'utf8'));
+    const examplesOf = (flow: typeof travel) =>
+      // biome-ignore lint/suspicious/noExplicitAny: a flow document read as JSON
+      flow.blocks.flatMap((block: any) => (block.intents ?? []).map((intent: any) => intent.examples ?? []));
+    const travelExamples = examplesOf(travel);
+    examplesOf(shown).forEach((examples: string[], i: number) => {
+      for (const example of examples) assert.ok(travelExamples[i].includes(example), example);
+    });
+    const withoutExamples = (flow: typeof travel) =>
+      JSON.parse(JSON.stringify(flow, (key, value) => (key === 'examples' ? undefined : value)));
+    assert.deepEqual(withoutExamples(shown), withoutExamples(travel));
   });
 
   test('the flow of the README tour is a valid flow', () => {
