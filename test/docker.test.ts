@@ -1,6 +1,6 @@
 /**
  * No Docker engine runs here, so the image is checked by what it is made of: the Dockerfile's steps
- * are the README's production commands, and `npm ci --omit=dev` installs everything src/ imports.
+ * are the production commands of docs/operations.md, and `npm ci --omit=dev` installs everything src/ imports.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -42,9 +42,9 @@ describe('Docker image', () => {
     assert.match(dockerfile, /^HEALTHCHECK .*\n?.*\/health/m);
   });
 
-  test('the README documents the same commands', () => {
-    assert.match(read('README.md'), /npm ci --omit=dev`, then `node src\/main\.ts`/);
-    assert.match(read('README.md'), /docker compose up -d --build/);
+  test('docs/operations.md documents the same commands', () => {
+    assert.match(read('docs/operations.md'), /npm ci --omit=dev`, then `node src\/main\.ts`/);
+    assert.match(read('docs/operations.md'), /docker compose up -d --build/);
     const compose = read('docker-compose.yml');
     assert.match(compose, /build: \./);
     assert.match(compose, /:\/data/);
@@ -78,6 +78,6 @@ describe('Docker image', () => {
     const nginx = read('deploy/nginx.conf');
     assert.match(nginx, /server chatflow-a:3000;\s+server chatflow-b:3000;/);
     assert.match(nginx, /proxy_set_header Upgrade \$http_upgrade;/);
-    assert.match(read('README.md'), /docker compose --profile cluster up -d --build proxy/);
+    assert.match(read('docs/operations.md'), /docker compose --profile cluster up -d --build proxy/);
   });
 });
