@@ -40,7 +40,9 @@ function logRequest(req: Request, res: Response): void {
 
 export function createHttpServer(options: HttpServerOptions): Server {
   const { logger, store } = options;
-  const server = restify.createServer({ name: '', log: logger, strictNext: false });
+  // `Expect: 100-continue`: Restify would send 100 Continue before the guards run, inviting a body the
+  // Content-Length guard then refuses. The 100 is sent by readBody, once a handler reads the body.
+  const server = restify.createServer({ name: '', log: logger, strictNext: false, noWriteContinue: true });
 
   const context = {
     flows: options.flows,
