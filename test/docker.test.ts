@@ -39,7 +39,7 @@ describe('Docker image', () => {
     assert.match(dockerfile, /DATA_DIR=\/data/);
     assert.match(dockerfile, /^VOLUME \["\/data"\]$/m);
     assert.match(dockerfile, /^EXPOSE 3000$/m);
-    assert.match(dockerfile, /^HEALTHCHECK .*\n?.*\/health/m);
+    assert.match(dockerfile, /^HEALTHCHECK .*\n?.*\/ready'/m, 'readiness: the store answers');
   });
 
   test('the README documents the same commands', () => {

@@ -33,9 +33,16 @@ export interface HttpServerOptions {
   webRoot?: string;
 }
 
+/** Probes that orchestrators (Docker, Kubernetes, load balancers) send every few seconds. */
+const PROBE_PATHS = new Set(['/health', '/ready']);
+
 function logRequest(req: Request, res: Response): void {
   // Only the raw target and status: never headers (Authorization) nor bodies.
-  req.log.info({ method: req.method, url: req.url, status: res.statusCode }, 'request done');
+  const line = { method: req.method, url: req.url, status: res.statusCode };
+  // Probes at debug: at info they would bury the requests that matter (a failed ping is warned anyway).
+  const path = req.url?.split('?', 1)[0] ?? '';
+  if (PROBE_PATHS.has(path)) req.log.debug(line, 'request done');
+  else req.log.info(line, 'request done');
 }
 
 export function createHttpServer(options: HttpServerOptions): Server {
