@@ -1,4 +1,4 @@
-/** Runs `node src/main.ts` as a real child process and reads its JSON log lines. */
+/** Runs `node src/main.ts` (or another entry, e.g. bin/start.js) as a real child process and reads its JSON log lines. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -14,8 +14,8 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, [MAIN], {
+export function spawnServer(env: Record<string, string>, entry = MAIN): ServerProcess {
+  const child = spawn(process.execPath, [entry], {
     // Only what the test gives, plus PATH: no variable of the developer's shell leaks into the config.
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
