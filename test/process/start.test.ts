@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnServer } from '../support/process.ts';
 import { makeDataDir } from '../support/server.ts';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const START = fileURLToPath(new URL('../../bin/start.js', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   engines: { node: string };
@@ -48,7 +49,9 @@ describe('npm start (bin/start.js)', () => {
   });
 
   test('is the start script, and a production install brings the Node it needs', () => {
-    assert.equal(pkg.scripts.start, 'node bin/start.js');
+    // `exec`: npm forwards SIGTERM to the shell running the script; without exec that shell would
+    // not pass it on, and the server would go on running after npm is gone.
+    assert.equal(pkg.scripts.start, 'exec node bin/start.js');
     assert.ok(REQUIRED, 'engines.node is ">=N"');
     // `npm ci --omit=dev` must install the `node` package (Node 24 for npm scripts on an older Node).
     assert.ok('node' in pkg.dependencies, '`node` is a production dependency');
@@ -73,7 +76,10 @@ describe('npm start (bin/start.js)', () => {
   test(`on Node ${REQUIRED} it starts the server, which gets ready and stops on SIGTERM`, async () => {
     const { dataDir, remove } = await makeDataDir();
     cleanups.push(remove);
-    const server = spawnServer({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir }, START);
+    const server = spawnServer(
+      { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir },
+      { command: [process.execPath, START] },
+    );
     cleanups.unshift(async () => {
       server.child.kill('SIGKILL');
       await server.exited;
@@ -84,5 +90,29 @@ describe('npm start (bin/start.js)', () => {
     assert.equal(((await response.json()) as { status: string }).status, 'ready');
     server.child.kill('SIGTERM');
     assert.deepEqual(await server.exited, { code: 0, signal: null });
+  });
+
+  test('`npm start` starts it, and SIGTERM to npm stops the server gracefully', async () => {
+    const { dataDir, remove } = await makeDataDir();
+    cleanups.push(remove);
+    // --silent: npm prints no banner, so stdout is the server's JSON log alone.
+    const server = spawnServer(
+      { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir },
+      { command: ['npm', 'start', '--silent'], cwd: ROOT, detached: true },
+    );
+    cleanups.unshift(async () => {
+      // The whole process group: a server that outlived npm is in it too.
+      if (server.child.pid !== undefined) {
+        try {
+          process.kill(-server.child.pid, 'SIGKILL');
+        } catch {}
+      }
+      await server.exited;
+    });
+    const ready = await server.waitForLog((line) => String(line.msg).startsWith('Chatflow listening on'));
+    assert.equal((await fetch(`${String(ready.url)}/ready`)).status, 200);
+    server.child.kill('SIGTERM');
+    await server.waitForLog((line) => line.msg === 'stopped');
+    assert.equal((await server.exited).code, 0);
   });
 });

@@ -14,11 +14,22 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnServer(env: Record<string, string>, entry = MAIN): ServerProcess {
-  const child = spawn(process.execPath, [entry], {
+export interface SpawnServerOptions {
+  /** What to run; defaults to this Node on src/main.ts. */
+  command?: [string, ...string[]];
+  cwd?: string;
+  /** Its own process group, so that `process.kill(-child.pid)` also reaches what it started. */
+  detached?: boolean;
+}
+
+export function spawnServer(env: Record<string, string>, options: SpawnServerOptions = {}): ServerProcess {
+  const [file, ...args] = options.command ?? [process.execPath, MAIN];
+  const child = spawn(file, args, {
     // Only what the test gives, plus PATH: no variable of the developer's shell leaks into the config.
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.detached ? { detached: true } : {}),
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
