@@ -3,7 +3,7 @@
  * stored as uploaded), our own limit enforced while reading (bodyParser counts compressed bytes and has
  * no default limit) and our own errors.
  */
-import type { Request } from 'restify';
+import type { Request, Response } from 'restify';
 import { ApiError } from './errors.ts';
 
 /** `application/json`, or any `+json` type, parameters allowed. */
@@ -26,8 +26,18 @@ export function payloadTooLarge(limit: number): ApiError {
   });
 }
 
+/**
+ * A client that sent `Expect: 100-continue` waits for 100 Continue before sending the body. The server
+ * sends it only here, when a handler is about to read the body: a request refused before (oversized
+ * Content-Length, wrong media type, no token) gets its final answer instead, and no body is invited.
+ */
+function sendContinue(req: Request, res: Response): void {
+  if (req.headers.expect?.toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
+}
+
 /** Reads the whole body, refusing it as soon as it grows past `limit` bytes. */
-export function readBody(req: Request, limit: number): Promise<Buffer> {
+export function readBody(req: Request, res: Response, limit: number): Promise<Buffer> {
+  sendContinue(req, res);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -85,6 +95,10 @@ export function parseJsonBody(bytes: Buffer): { raw: string; value: unknown } {
 }
 
 /** Reads and parses a JSON body (the media type was already checked by the guards). */
-export async function readJsonBody(req: Request, limit: number): Promise<{ raw: string; value: unknown }> {
-  return parseJsonBody(await readBody(req, limit));
+export async function readJsonBody(
+  req: Request,
+  res: Response,
+  limit: number,
+): Promise<{ raw: string; value: unknown }> {
+  return parseJsonBody(await readBody(req, res, limit));
 }

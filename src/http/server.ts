@@ -33,14 +33,23 @@ export interface HttpServerOptions {
   webRoot?: string;
 }
 
+/** Probes that orchestrators (Docker, Kubernetes, load balancers) send every few seconds. */
+const PROBE_PATHS = new Set(['/health', '/ready']);
+
 function logRequest(req: Request, res: Response): void {
   // Only the raw target and status: never headers (Authorization) nor bodies.
-  req.log.info({ method: req.method, url: req.url, status: res.statusCode }, 'request done');
+  const line = { method: req.method, url: req.url, status: res.statusCode };
+  // Probes at debug: at info they would bury the requests that matter (a failed ping is warned anyway).
+  const path = req.url?.split('?', 1)[0] ?? '';
+  if (PROBE_PATHS.has(path)) req.log.debug(line, 'request done');
+  else req.log.info(line, 'request done');
 }
 
 export function createHttpServer(options: HttpServerOptions): Server {
   const { logger, store } = options;
-  const server = restify.createServer({ name: '', log: logger, strictNext: false });
+  // `Expect: 100-continue`: Restify would send 100 Continue before the guards run, inviting a body the
+  // Content-Length guard then refuses. The 100 is sent by readBody, once a handler reads the body.
+  const server = restify.createServer({ name: '', log: logger, strictNext: false, noWriteContinue: true });
 
   const context = {
     flows: options.flows,

@@ -41,6 +41,8 @@ declare module 'restify' {
     handleUpgrades?: boolean;
     strictNext?: boolean;
     ignoreTrailingSlash?: boolean;
+    /** Do not answer `Expect: 100-continue` with 100 Continue before the handlers run. */
+    noWriteContinue?: boolean;
   }
 
   export interface Server {

@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { flowText } from '../support/flow-texts.ts';
-import { endlessChunkedUpload, type RawResponse, rawRequest } from '../support/raw-http.ts';
+import {
+  endlessChunkedUpload,
+  expectContinueRequest,
+  type RawResponse,
+  rawRequest,
+} from '../support/raw-http.ts';
 import { openApiValidator, startTestServer, TEST_TOKEN, type TestServer } from '../support/server.ts';
 
 const LIMIT = 4096;
@@ -82,6 +87,46 @@ describe('request guards', () => {
       await expectError('PUT', '/api/flow', response, 413, 'PAYLOAD_TOO_LARGE');
     },
   );
+
+  test(
+    'Expect: 100-continue with a Content-Length over the limit is 413, not 100 Continue',
+    BODY_LIMIT_TEST,
+    async () => {
+      const { continued, response } = await expectContinueRequest(
+        server.port,
+        `PUT /api/flow HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\n` +
+          `Expect: 100-continue\r\nContent-Length: ${LIMIT + 1}\r\n\r\n`,
+        ' '.repeat(LIMIT + 1),
+      );
+      assert.equal(continued, false, 'no body was invited');
+      await expectError('PUT', '/api/flow', response, 413, 'PAYLOAD_TOO_LARGE');
+    },
+  );
+
+  test('Expect: 100-continue within the limit gets 100 Continue, then its answer', async () => {
+    const body = flowText('Continued');
+    const { continued, response } = await expectContinueRequest(
+      server.port,
+      `PUT /api/flow HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\n` +
+        `Expect: 100-continue\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+      body,
+    );
+    assert.equal(continued, true);
+    assert.equal(response.status, 201, response.text);
+    assert.equal((await server.api.get('/api/flow')).text, body);
+  });
+
+  test('Expect: 100-continue without the admin token is 401, not 100 Continue', async () => {
+    const body = flowText('Intruder');
+    const { continued, response } = await expectContinueRequest(
+      server.port,
+      'PUT /api/flow HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+        `Expect: 100-continue\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+      body,
+    );
+    assert.equal(continued, false);
+    await expectError('PUT', '/api/flow', response, 401, 'UNAUTHORIZED');
+  });
 
   test('a chunked body growing past the limit is 413 while reading', BODY_LIMIT_TEST, async () => {
     const response = await endlessChunkedUpload(

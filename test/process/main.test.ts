@@ -56,6 +56,34 @@ describe('node src/main.ts', () => {
     assert.equal((await again.exited).code, 0);
   });
 
+  test('health and readiness probes are logged at debug, other requests at info', async () => {
+    const { dataDir, remove } = await makeDataDir();
+    cleanups.push(remove);
+    const server = spawnServer({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'debug' });
+    // A failed assertion must not leave the process running (the test runner would wait for it).
+    cleanups.unshift(async () => {
+      server.child.kill('SIGKILL');
+      await server.exited;
+    });
+    const url = String((await server.waitForLog(listening)).url);
+    const targets = ['/health', '/ready', '/health?probe=docker', '/openapi.json'];
+    for (const target of targets) assert.equal((await fetch(`${url}${target}`)).status, 200, target);
+    // Log lines come out in request order: once the last one is out, all are.
+    await server.waitForLog((line) => line.url === '/openapi.json');
+    const levels = Object.fromEntries(
+      server.logs.filter((line) => line.msg === 'request done').map((line) => [line.url, line.level]),
+    );
+    const [DEBUG, INFO] = [20, 30];
+    assert.deepEqual(levels, {
+      '/health': DEBUG,
+      '/ready': DEBUG,
+      '/health?probe=docker': DEBUG,
+      '/openapi.json': INFO,
+    });
+    server.child.kill('SIGTERM');
+    assert.equal((await server.exited).code, 0);
+  });
+
   test('a bad configuration exits with EX_CONFIG (78) and names the variable', async () => {
     const { dataDir, remove } = await makeDataDir();
     cleanups.push(remove);

@@ -1,4 +1,4 @@
-/** Runs `node src/main.ts` as a real child process and reads its JSON log lines. */
+/** Runs `node src/main.ts` (or another entry, e.g. bin/start.js) as a real child process and reads its JSON log lines. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -14,11 +14,22 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, [MAIN], {
+export interface SpawnServerOptions {
+  /** What to run; defaults to this Node on src/main.ts. */
+  command?: [string, ...string[]];
+  cwd?: string;
+  /** Its own process group, so that `process.kill(-child.pid)` also reaches what it started. */
+  detached?: boolean;
+}
+
+export function spawnServer(env: Record<string, string>, options: SpawnServerOptions = {}): ServerProcess {
+  const [file, ...args] = options.command ?? [process.execPath, MAIN];
+  const child = spawn(file, args, {
     // Only what the test gives, plus PATH: no variable of the developer's shell leaks into the config.
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.detached ? { detached: true } : {}),
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';

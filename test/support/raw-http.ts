@@ -1,5 +1,5 @@
 /** Raw HTTP over a TCP socket, for requests fetch refuses to send (bad Host, fake gzip, lying lengths). */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 export interface RawResponse {
   status: number;
@@ -9,6 +9,11 @@ export interface RawResponse {
 
 /** Parses the first complete HTTP/1.1 response (with Content-Length) out of `data`, or null. */
 function parseResponse(data: Buffer): RawResponse | null {
+  return parseResponseAndSize(data)?.response ?? null;
+}
+
+/** The first complete response and how many bytes of `data` it took, or null. */
+function parseResponseAndSize(data: Buffer): { response: RawResponse; size: number } | null {
   const end = data.indexOf('\r\n\r\n');
   if (end < 0) return null;
   const [statusLine = '', ...lines] = data.subarray(0, end).toString('latin1').split('\r\n');
@@ -21,17 +26,24 @@ function parseResponse(data: Buffer): RawResponse | null {
   const body = data.subarray(end + 4);
   if (body.length < length) return null;
   return {
-    status: Number(statusLine.split(' ')[1]),
-    headers,
-    text: body.subarray(0, length).toString('utf8'),
+    response: {
+      status: Number(statusLine.split(' ')[1]),
+      headers,
+      text: body.subarray(0, length).toString('utf8'),
+    },
+    size: end + 4 + length,
   };
 }
 
 /**
- * Writes `request` (head and body as given, byte for byte) and resolves with the response. The socket
- * stays open for writing: the server must answer without waiting for a body it refuses.
+ * Writes `first` and reads responses, handing each to `onResponse` until it says it is the final one
+ * (it may write more on the socket meanwhile); resolves with that final response.
  */
-export function rawRequest(port: number, request: string | Buffer): Promise<RawResponse> {
+function converse(
+  port: number,
+  first: string | Buffer,
+  onResponse: (response: RawResponse, socket: Socket) => boolean,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let data = Buffer.alloc(0);
@@ -45,19 +57,49 @@ export function rawRequest(port: number, request: string | Buffer): Promise<RawR
     });
     socket.on('data', (chunk: Buffer) => {
       data = Buffer.concat([data, chunk]);
-      const response = parseResponse(data);
-      if (response) {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve(response);
+      for (let parsed = parseResponseAndSize(data); parsed; parsed = parseResponseAndSize(data)) {
+        data = data.subarray(parsed.size);
+        if (onResponse(parsed.response, socket)) {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(parsed.response);
+          return;
+        }
       }
     });
     socket.on('close', () => {
       clearTimeout(timer);
       reject(new Error(`connection closed; got: ${data.toString('latin1').slice(0, 300)}`));
     });
-    socket.write(request);
+    socket.write(first);
   });
+}
+
+/**
+ * Writes `request` (head and body as given, byte for byte) and resolves with the response. The socket
+ * stays open for writing: the server must answer without waiting for a body it refuses.
+ */
+export function rawRequest(port: number, request: string | Buffer): Promise<RawResponse> {
+  return converse(port, request, () => true);
+}
+
+/**
+ * A client that sends `head` (which carries `Expect: 100-continue`) and sends `body` only after the
+ * server answered 100 Continue, as curl does. Resolves with whether 100 came and the final response.
+ */
+export async function expectContinueRequest(
+  port: number,
+  head: string,
+  body: string,
+): Promise<{ continued: boolean; response: RawResponse }> {
+  let continued = false;
+  const response = await converse(port, head, (answer, socket) => {
+    if (answer.status !== 100 || continued) return true;
+    continued = true;
+    socket.write(body);
+    return false;
+  });
+  return { continued, response };
 }
 
 /**

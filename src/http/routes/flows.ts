@@ -33,7 +33,7 @@ export function registerFlowRoutes(server: Server, ctx: RouteContext): void {
 
   server.put('/api/flow', requireAdmin, async function uploadFlow(req: Request, res: Response) {
     const ifMatch = parseIfMatch(req.headers['if-match']);
-    const body = await readJsonBody(req, ctx.maxBodyBytes);
+    const body = await readJsonBody(req, res, ctx.maxBodyBytes);
     const result = await flows.upload({
       raw: body.raw,
       document: body.value,
@@ -94,7 +94,7 @@ export function registerFlowRoutes(server: Server, ctx: RouteContext): void {
   );
 
   server.post('/api/flow/validate', requireAdmin, async function validate(req: Request, res: Response) {
-    const body = await readJsonBody(req, ctx.maxBodyBytes);
+    const body = await readJsonBody(req, res, ctx.maxBodyBytes);
     const report: z.infer<typeof validateResponse> = flows.validate(body.value);
     sendJson(res, 200, report);
   });
