@@ -19,7 +19,7 @@ export const CONFIG_DEFAULTS = {
   OPENAI_MODEL: OPENAI_DEFAULTS.model,
   INTENT_PROVIDER: 'auto',
   INTENT_TIMEOUT_MS: INTENT_TIMEOUT.defaultMs,
-  /** Memory of the offline intent models kept at once (README "Offline intent classifier" > Limits). */
+  /** Memory of the offline intent models kept at once (docs/intent-detection.md, Limits). */
   INTENT_MODEL_CACHE_MB: 256,
   LOG_LEVEL: 'info',
   MAX_BODY_BYTES: 5 * 1024 * 1024,
@@ -104,7 +104,7 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS),
 });
 
-/** The names of every variable the product reads (the README's configuration table lists exactly these). */
+/** The names of every variable the product reads (docs/configuration.md lists exactly these). */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
 
 export interface Config {
@@ -112,7 +112,7 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
-  /** SQLITE_WORKER=1: the SQLite connection runs in a worker thread (README Performance). */
+  /** SQLITE_WORKER=1: the SQLite connection runs in a worker thread (docs/performance.md). */
   sqliteWorker: boolean;
   adminToken: string | undefined;
   /** Bearer token of GET /metrics; undefined: open. */

@@ -8,7 +8,7 @@ import { runBench, SCENARIO_NAMES } from './run.ts';
 
 export const BENCH_USAGE = `Usage: chatflow bench [--quick] [--scenario <name>]...
 
-Runs the load benchmark (see the README's Performance section): Chatflow, a bare WebSocket echo server
+Runs the load benchmark (see docs/performance.md): Chatflow, a bare WebSocket echo server
 and a durable echo (every message committed to SQLite first), as child processes on loopback, driven by
 the same load generator. Prints Markdown tables with ratios against both baselines.
 Set DATABASE_URL=postgres://... to add the PostgreSQL scenarios (1 and 2 instances).

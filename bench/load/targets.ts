@@ -21,7 +21,7 @@ export const TARGETS = {
 
 /**
  * PostgreSQL plumbing turns/s, 1 instance, 200 clients, closed loop, before the turn pipeline (main
- * 7415f22, the README's measured table then): the figure the PostgreSQL target multiplies.
+ * 7415f22, the measured table then): the figure the PostgreSQL target multiplies.
  */
 export const POSTGRES_RECORDED = { turnsPerSecond: 1_104, commit: '7415f22' };
 

@@ -15,7 +15,7 @@ export const USAGE = {
 
 Commands:
   validate <file>   check a flow file; prints every problem with its JSON pointer
-  serve             start the server (configured by environment variables, see the README)
+  serve             start the server (configured by environment variables, see docs/configuration.md)
   bench             run the load benchmark and print the results table
 
 Run "chatflow <command> --help" for the options of a command.
@@ -33,7 +33,7 @@ Options:
   serve: `Usage: chatflow serve
 
 Starts the Chatflow server, like "npm start". Every setting is an environment variable
-(PORT, HOST, DATA_DIR, DATABASE_URL, ADMIN_TOKEN, ...; see the README's Configuration table).
+(PORT, HOST, DATA_DIR, DATABASE_URL, ADMIN_TOKEN, ...; see docs/configuration.md).
 Stops gracefully on SIGTERM or SIGINT.
 `,
 } as const;

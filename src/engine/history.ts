@@ -1,4 +1,4 @@
-/** History events (README, History): what the engine emits and the store keeps, in order. */
+/** History events (docs/websocket-protocol.md, History): what the engine emits and the store keeps, in order. */
 import type { BlockType } from '../flow/types.ts';
 import type { IntentErrorCode } from './classification.ts';
 

@@ -1,4 +1,4 @@
-/** Every limit on a flow document, declared in one place (see README "Limits"). */
+/** Every limit on a flow document, declared in one place (docs/flow-format.md, Validation). */
 export const FLOW_LIMITS = {
   maxBlocks: 2_000,
   maxIntentsPerBlock: 500,

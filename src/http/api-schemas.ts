@@ -52,7 +52,7 @@ export const conversationsResponse = z.object({
   nextCursor: z.string().nullable(),
 });
 
-/** History event `data`, README, History. */
+/** History event `data`, docs/websocket-protocol.md, History. */
 const blockId = z.string();
 const latencyMs = z.number().min(0);
 /** On the `intent.*` event of a fallback: the provider that was asked, and the code it failed with. */

@@ -1,5 +1,5 @@
 /**
- * The one catalogue of API error codes (README "Error codes" is checked against it by a test).
+ * The one catalogue of API error codes (the error table of docs/admin-api.md, Errors, is checked against it by a test).
  * Every error the HTTP layer answers — ours and Restify's own (unknown route, wrong method) — goes
  * out as `{"error":{"code","message","details"?,"requestId"?}}`.
  */

@@ -53,7 +53,7 @@ function errors(...codes: ErrorCode[]): Json {
     responses[String(status)] = json(list.join(', '), ref('Error'), status === 503 ? retryAfter : undefined);
   }
   // Any route can also answer 405/413/415/500 (guards, Restify routing): all in the same error body.
-  responses.default = json('An error (see the README error-code table)', ref('Error'));
+  responses.default = json('An error (see docs/admin-api.md, Errors)', ref('Error'));
   return responses;
 }
 
@@ -82,7 +82,7 @@ export function buildOpenApiDocument(): Json {
     info: {
       title: 'Chatflow admin API',
       version: '1.0.0',
-      description: 'Upload and version chatbot flows, read conversation history. See the README.',
+      description: 'Upload and version chatbot flows, read conversation history. See docs/admin-api.md.',
     },
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },

@@ -1,4 +1,4 @@
-/** WebSocket limits, each from an environment variable (see README "WebSocket limits"). */
+/** WebSocket limits, each from an environment variable (docs/websocket-protocol.md, Limits). */
 export interface WsLimits {
   /** WS_MAX_FRAME_BYTES: a larger frame closes the socket with 1009. */
   maxFrameBytes: number;

@@ -1,5 +1,5 @@
 /**
- * The WebSocket protocol, both directions (README "WebSocket protocol"): the frames the server sends,
+ * The WebSocket protocol, both directions (docs/websocket-protocol.md): the frames the server sends,
  * its `error` codes with their messages, its close codes, and the client frames, parsed and checked
  * here so the rest of the server sees only valid messages. The playground (web/src) imports these types.
  */
@@ -31,7 +31,7 @@ export type ServerFrame =
   | { type: 'ack'; clientMessageId: string; duplicate: true }
   | { type: 'error'; code: FrameErrorCode; message: string };
 
-/** Every `error` frame code, in one place (the README lists them; a test keeps the two in sync). */
+/** Every `error` frame code, in one place (docs/websocket-protocol.md lists them; a test keeps the two in sync). */
 export const FRAME_ERRORS = {
   INVALID_JSON: 'the frame is not valid JSON',
   UNKNOWN_TYPE: 'unknown frame type',
@@ -58,7 +58,7 @@ export const errorFrame = (code: FrameErrorCode, message: string = FRAME_ERRORS[
   message,
 });
 
-/** WebSocket close codes the server uses (README "WebSocket protocol"). */
+/** WebSocket close codes the server uses (docs/websocket-protocol.md). */
 export const CLOSE_CODES = {
   normal: 1000,
   goingAway: 1001,

@@ -1,6 +1,6 @@
 /**
  * A token bucket per connection: `perSecond` refill, `burst` capacity. Counting what it refuses lets the
- * server close a client that keeps flooding (over 10× the burst within a second; README, WebSocket chat > Limits).
+ * server close a client that keeps flooding (over 10× the burst within a second; docs/websocket-protocol.md, Limits).
  */
 export const FLOOD_FACTOR = 10;
 

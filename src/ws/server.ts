@@ -1,5 +1,5 @@
 /**
- * The WebSocket chat endpoint (`/ws`, README: WebSocket chat), on the same HTTP server as the REST API.
+ * The WebSocket chat endpoint (`/ws`, docs/websocket-protocol.md), on the same HTTP server as the REST API.
  * Handshake checks (path, Origin, connection count) answer with plain HTTP before any upgrade.
  */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
@@ -39,7 +39,7 @@ function refuse(socket: Duplex, status: number, text: string): void {
 
 function originAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {
   const origin = request.headers.origin;
-  // Non-browser clients send no Origin; the allow-list protects browsers (README: WebSocket chat > Limits).
+  // Non-browser clients send no Origin; the allow-list protects browsers (docs/websocket-protocol.md, Limits).
   if (allowed.length === 0 || origin === undefined) return true;
   if (!URL.canParse(origin)) return false;
   return allowed.includes(new URL(origin).origin);

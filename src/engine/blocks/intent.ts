@@ -2,7 +2,7 @@
  * The `intent` block: entering it asks the runtime for a classification (an effect); the result comes
  * back as a `classified` event, handled by `resolveIntent`.
  *
- * Semantics (README, Intent semantics): a match at or above the threshold goes to the intent's `next` and
+ * Semantics (docs/flow-format.md, Intent semantics): a match at or above the threshold goes to the intent's `next` and
  * resets the block's no-match count; a no-match (or a match under the threshold) counts, and the
  * `maxNoMatch`-th consecutive one goes to `onMaxNoMatch` (the count then starts again); a provider
  * error goes to `onError`, else `noMatch`, and leaves the count alone. When another provider answered

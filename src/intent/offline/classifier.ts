@@ -24,7 +24,7 @@ export const LOCAL_PROVIDER = 'local';
 
 /**
  * The documented default threshold of this provider (used when neither the block nor the flow sets
- * `minConfidence`), chosen from the bench's no-match measurements (README "Offline intent classifier").
+ * `minConfidence`), chosen from the bench's no-match measurements (docs/intent-detection.md).
  */
 export const DEFAULT_MIN_CONFIDENCE = 0.4;
 

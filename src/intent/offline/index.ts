@@ -1,4 +1,4 @@
-/** The offline intent classifier (README "Offline intent classifier"). */
+/** The offline intent classifier (docs/intent-detection.md). */
 export { matchKey } from './certain-match.ts';
 export {
   DEFAULT_MIN_CONFIDENCE,

@@ -1,4 +1,4 @@
-/** Limits of the offline classifier, declared up front (see README "Offline intent classifier"). */
+/** Limits of the offline classifier, declared up front (docs/intent-detection.md, Limits). */
 export const OFFLINE_LIMITS = {
   /** Input is truncated to this many code points before featurisation: intent text is short, and the cost stays bounded. */
   maxInputChars: 1_000,

@@ -2,7 +2,7 @@
  * What a block's classifier holds in memory, in bytes: the model (typed arrays, counted exactly) and
  * the certain-match index (strings, estimated per key). `blockBytesBound` is an upper bound computed
  * from the intents alone, without training, so that a flow whose models cannot fit in the model
- * cache is refused at upload (README "Offline intent classifier" > Limits).
+ * cache is refused at upload (docs/intent-detection.md, Limits).
  */
 import type { IntentDefinition } from '../../engine/index.ts';
 import type { CertainMatchIndex } from './certain-match.ts';

@@ -11,7 +11,7 @@ import { featureText } from './normalize.ts';
 import { type SoftmaxModel, scoreInto, softmaxInPlace, trainSoftmax } from './softmax.ts';
 import { fitTransform, type SparseVector, type Vectorizer, vectorize } from './vectorizer.ts';
 
-/** Training settings, chosen on Banking77 (README "Offline intent classifier"). */
+/** Training settings, chosen on Banking77 (docs/intent-detection.md). */
 export const TRAINING = {
   /** 2 with the supervised term weights (class-weight.ts): +0.1 point over 1 in both settings (4 seeds). */
   learningRate: 2,

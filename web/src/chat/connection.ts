@@ -1,5 +1,5 @@
 /**
- * The chat's side of the WebSocket protocol (README "WebSocket chat"): one conversation, kept across
+ * The chat's side of the WebSocket protocol (docs/websocket-protocol.md): one conversation, kept across
  * socket drops and page reloads by its id and resume token in sessionStorage. A dropped socket is
  * reconnected with growing delays and resumed from the last bot message shown (the server replays the
  * ones missed); a message whose turn had not finished is sent again with the same clientMessageId,

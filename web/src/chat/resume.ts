@@ -1,5 +1,5 @@
 /**
- * What the chat keeps to resume its conversation (README "WebSocket chat > Resume"): the id, the
+ * What the chat keeps to resume its conversation (docs/websocket-protocol.md, Resume): the id, the
  * token, and the `seq` of the last bot message shown, so a resume replays exactly what was missed.
  */
 
