@@ -52,6 +52,9 @@ export interface ChatRequestBody {
       };
     };
   };
+  temperature?: number;
+  seed?: number;
+  max_completion_tokens?: number;
 }
 
 export type Responder = (request: RecordedRequest) => FakeReply;
