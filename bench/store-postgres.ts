@@ -1,8 +1,10 @@
 /**
- * Write throughput of the PostgreSQL store on the machine's server (127.0.0.1:5432, user postgres),
- * in a database made for the run and dropped after: one writer on one instance (latency), then 16
+ * Write throughput of the PostgreSQL store on the server TEST_DATABASE_URL names (an admin URL), in a
+ * database made for the run and dropped after: one writer on one instance (latency), then 16
  * conversations written at once through one instance and through two (two pools on one database).
- * Run: `npx node bench/store-postgres.ts [turns]`.
+ * Run: `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx node bench/store-postgres.ts
+ * [turns]`. Without TEST_DATABASE_URL it runs on the tests' throwaway server, whose fsync is off: its
+ * figures are not those of a real server.
  */
 import { openPostgresStore, type PostgresStore } from '../src/store/postgres/postgres-store.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';

@@ -7,14 +7,16 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { postgresUrl } from '../../test/support/postgres.ts';
+import { freePort } from '../../test/support/embedded-postgres.ts';
 
 const run = promisify(execFile);
+
+/** `database` on the scratch server at `port` (user postgres, trust authentication). */
+const postgresUrl = (database: string, port: number) => `postgres://postgres@127.0.0.1:${port}/${database}`;
 const COMMAND_TIMEOUT_MS = 60_000;
 
 async function binaries(): Promise<string> {
@@ -22,15 +24,6 @@ async function binaries(): Promise<string> {
   const versions = (await readdir(root).catch(() => [])).sort((a, b) => Number(b) - Number(a));
   if (versions.length === 0) throw new Error(`no PostgreSQL binaries under ${root}`);
   return join(root, versions[0] as string, 'bin');
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 /** PostgreSQL refuses to run as root: as root, run its tools as the `postgres` user. */

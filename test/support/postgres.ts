@@ -1,30 +1,59 @@
 /**
- * The real PostgreSQL of the test machine (127.0.0.1:5432, user postgres, trust auth): each test run
- * gets a database of its own, dropped at the end, and a TCP proxy to it that a test can sever.
+ * The PostgreSQL server of the tests: each test file gets databases of its own, dropped at the end, and a
+ * TCP proxy to the server that a test can sever.
+ *
+ * The server is the one TEST_DATABASE_URL names: an admin URL of a server where the tests may CREATE and
+ * DROP DATABASE. `npm test` sets it to a throwaway server it starts once for the run
+ * (test/support/global-setup.ts) unless the developer set it. A test file run alone without it
+ * (`node --test test/store/postgres.test.ts`) starts a throwaway server of its own, stopped when the
+ * process ends.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { Client } from 'pg';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
-export const POSTGRES_HOST = '127.0.0.1';
-export const POSTGRES_PORT = 5432;
-const ADMIN_URL = `postgres://postgres@${POSTGRES_HOST}:${POSTGRES_PORT}/postgres`;
+let server: Promise<URL> | undefined;
 
-export function postgresUrl(database: string, port = POSTGRES_PORT): string {
-  return `postgres://postgres@${POSTGRES_HOST}:${port}/${database}`;
+/** The admin URL of the tests' server (see above). */
+export function adminUrl(): Promise<URL> {
+  server ??= serverUrl();
+  return server;
 }
 
-/** Runs one statement on the `postgres` maintenance database. */
+async function serverUrl(): Promise<URL> {
+  const given = process.env.TEST_DATABASE_URL;
+  if (given !== undefined && given !== '') return new URL(given);
+  const own = await startEmbeddedPostgres();
+  // It must not keep this process alive; once nothing else is left to do, it is stopped and removed.
+  own.unref();
+  process.once('beforeExit', () => void own.stop());
+  process.once('exit', () => own.killNow());
+  return new URL(own.url);
+}
+
+/** `server` (an admin URL) with `database` instead, and with the loopback `port` of a proxy if given. */
+function databaseUrl(server: URL, database: string, port?: number): string {
+  const url = new URL(server);
+  url.pathname = `/${database}`;
+  if (port !== undefined) {
+    url.hostname = '127.0.0.1';
+    url.port = String(port);
+  }
+  return url.href;
+}
+
+/** Runs one statement on the admin URL's database. */
 async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5_000 });
+  const url = await adminUrl();
+  const client = new Client({ connectionString: url.href, connectionTimeoutMillis: 5_000 });
   client.on('error', () => {});
   try {
     await client.connect();
   } catch (error) {
     throw new Error(
-      `PostgreSQL is not reachable at ${POSTGRES_HOST}:${POSTGRES_PORT} as user postgres (${String(error)}). ` +
-        'These tests need it running; start it with: ' +
-        'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+      `PostgreSQL is not reachable at ${url.host} as user ${url.username} (${String(error)}). ` +
+        'Unset TEST_DATABASE_URL to let the tests start a throwaway server of their own.',
       { cause: error },
     );
   }
@@ -47,7 +76,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin(`CREATE DATABASE ${name}`);
   return {
     name,
-    url: postgresUrl(name),
+    url: databaseUrl(await adminUrl(), name),
     drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
@@ -74,16 +103,19 @@ export async function withClient<T>(url: string, body: (client: Client) => Promi
  */
 export class SeverableProxy {
   readonly #server: Server;
+  readonly #upstream: URL;
   readonly #sockets = new Set<Socket>();
   #mode: 'open' | 'severed' | 'silent' = 'open';
 
-  private constructor(server: Server) {
+  private constructor(server: Server, upstream: URL) {
     this.#server = server;
+    this.#upstream = upstream;
   }
 
+  /** A proxy to the tests' server (see `adminUrl`). */
   static async start(): Promise<SeverableProxy> {
     const server = createServer();
-    const proxy = new SeverableProxy(server);
+    const proxy = new SeverableProxy(server, await adminUrl());
     server.on('connection', (socket) => proxy.#accept(socket));
     server.on('error', () => {});
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -93,7 +125,7 @@ export class SeverableProxy {
   url(database: string): string {
     const address = this.#server.address();
     if (address === null || typeof address === 'string') throw new Error('proxy is not listening');
-    return postgresUrl(database, address.port);
+    return databaseUrl(this.#upstream, database, address.port);
   }
 
   sever(): void {
@@ -140,7 +172,8 @@ export class SeverableProxy {
       client.pause();
       return;
     }
-    const upstream = tcpConnect(POSTGRES_PORT, POSTGRES_HOST);
+    const host = this.#upstream.hostname.replace(/^\[(.*)\]$/, '$1');
+    const upstream = tcpConnect(Number(this.#upstream.port || 5432), host);
     this.#track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);

@@ -51,8 +51,11 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     dataDir,
     api: new ApiClient(running.url, running.adminToken),
     async stop() {
-      await running.close();
-      await owned?.remove();
+      try {
+        await running.close();
+      } finally {
+        await owned?.remove();
+      }
     },
   };
 }

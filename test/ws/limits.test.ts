@@ -116,34 +116,39 @@ describe('WebSocket handshake and limits', () => {
   });
 
   test('resume after a server restart on the same data directory', async () => {
-    const first = await startTestServer({ ...travel, env: { INTENT_PROVIDER: 'local' } });
-    const dataDir = first.dataDir;
-    let conversationId = '';
-    let resumeToken = '';
+    // The directory outlives both servers: the test owns it and removes it.
+    const { dataDir, remove } = await makeDataDir();
     try {
-      const client = await ChatClient.connect(first.url);
-      await client.nth('waiting');
-      ({ conversationId, resumeToken } = client.frames[0] as Frame);
-      client.send({ type: 'message', text: 'hello there' });
-      await client.nth('waiting', 2);
-      client.close();
+      const first = await startTestServer({ ...travel, dataDir, env: { INTENT_PROVIDER: 'local' } });
+      let conversationId = '';
+      let resumeToken = '';
+      try {
+        const client = await ChatClient.connect(first.url);
+        await client.nth('waiting');
+        ({ conversationId, resumeToken } = client.frames[0] as Frame);
+        client.send({ type: 'message', text: 'hello there' });
+        await client.nth('waiting', 2);
+        client.close();
+      } finally {
+        await first.stop();
+      }
+      const second = await startTestServer({ ...travel, dataDir, env: { INTENT_PROVIDER: 'local' } });
+      try {
+        const client = await ChatClient.connect(
+          second.url,
+          `?conversationId=${conversationId}&resumeToken=${resumeToken}`,
+        );
+        assert.deepEqual(await client.nth('waiting'), { type: 'waiting', blockId: 'ask' });
+        const history = (await second.api.get(`/api/conversations/${conversationId}`)).json;
+        const types = history.events.map((e: { type: string }) => e.type);
+        assert.equal(types.filter((t: string) => t === 'message.user').length, 1);
+        assert.equal(types.at(-1), 'conversation.resumed');
+        client.close();
+      } finally {
+        await second.stop();
+      }
     } finally {
-      await first.close();
-    }
-    const second = await startTestServer({ ...travel, dataDir, env: { INTENT_PROVIDER: 'local' } });
-    try {
-      const client = await ChatClient.connect(
-        second.url,
-        `?conversationId=${conversationId}&resumeToken=${resumeToken}`,
-      );
-      assert.deepEqual(await client.nth('waiting'), { type: 'waiting', blockId: 'ask' });
-      const history = (await second.api.get(`/api/conversations/${conversationId}`)).json;
-      const types = history.events.map((e: { type: string }) => e.type);
-      assert.equal(types.filter((t: string) => t === 'message.user').length, 1);
-      assert.equal(types.at(-1), 'conversation.resumed');
-      client.close();
-    } finally {
-      await second.stop();
+      await remove();
     }
   });
 
