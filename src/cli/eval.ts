@@ -11,7 +11,7 @@
 import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
-import { intentDefinitions } from '../engine/index.ts';
+import { type Classification, intentDefinitions } from '../engine/index.ts';
 import type { Flow, IntentBlock } from '../flow/types.ts';
 import { OPENAI_DEFAULTS } from '../intent/defaults.ts';
 import {
@@ -169,7 +169,7 @@ interface Run {
   provider: 'local' | 'openai';
   setting: ThresholdSetting;
   thresholdSource: string;
-  answers: LabelledAnswer[];
+  answers: (LabelledAnswer & { answer: Classification })[];
 }
 
 async function classifyAll(
@@ -251,10 +251,17 @@ function curveRows(result: Evaluation): string[][] {
 }
 
 export function formatEvaluation(
-  context: { flowPath: string; blockId: string; provider: string; thresholdSource: string },
+  context: {
+    flowPath: string;
+    blockId: string;
+    provider: string;
+    thresholdSource: string;
+    /** Answers given by the offline classifier because OpenAI failed (auto mode, or an open breaker). */
+    fallbacks: number;
+  },
   result: Evaluation,
 ): string {
-  const { flowPath, blockId, provider, thresholdSource } = context;
+  const { flowPath, blockId, provider, thresholdSource, fallbacks } = context;
   const chosen = result.curve.find((point) => Math.abs(point.threshold - result.chosenThreshold) < 1e-9);
   const rightAt = (point: CurveRow | undefined) =>
     point ? ratio({ count: point.rightCount, of: result.scored }) : '-';
@@ -265,6 +272,9 @@ export function formatEvaluation(
       `Provider: ${provider}. Threshold: ${decimals(result.threshold)} (${thresholdSource}).`,
       ...(result.errors > 0
         ? [`${result.errors} classification(s) failed: counted wrong, and left out of the curve.`]
+        : []),
+      ...(fallbacks > 0
+        ? [`${fallbacks} answer(s) came from the offline classifier, because OpenAI failed (fallback).`]
         : []),
     ].join('\n'),
     `Accuracy at ${decimals(result.threshold)}: ${ratio(result.accuracy)}`,
@@ -334,6 +344,8 @@ export async function evalCommand(
         text: texts[i]?.text,
         expected: expected ?? NO_MATCH,
         got: outcomeOf(answer, run.setting),
+        provider: answer.provider,
+        ...(answer.fallback ? { fallback: true } : {}),
         ...(answer.kind === 'error' ? { error: answer.code } : {}),
         ...(answer.kind !== 'error' && answer.confidence !== undefined
           ? { confidence: answer.confidence }
@@ -354,6 +366,7 @@ export async function evalCommand(
         blockId: block.id,
         provider: run.provider,
         thresholdSource: run.thresholdSource,
+        fallbacks: run.answers.filter(({ answer }) => answer.fallback).length,
       };
       out.stdout(formatEvaluation(context, result));
     }

@@ -355,9 +355,23 @@ Chosen threshold: 0.35, 4/6 (66.7%) right (at 0.50: 3/6 (50%)).
       text: 'this one hangs',
       expected: 'weather',
       got: '(error)',
+      provider: 'openai',
       error: 'PROVIDER_TIMEOUT',
     });
     assert.equal(report.scored, 1);
+  });
+
+  test('auto: OpenAI failing, the offline classifier answers, and the report says so', async () => {
+    fake.reset();
+    fake.respondWith(() => ({ status: 400, body: { error: { message: 'bad request' } } }));
+    await writeFile(file('fallback.csv'), csv('is it going to rain,weather'));
+    const run = await chatflow(['eval', FLOW, '--block', 'route', file('fallback.csv')], env('auto'));
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(fake.requests.length > 0, 'OpenAI was asked first');
+    assert.match(
+      run.stdout,
+      /\n1 answer\(s\) came from the offline classifier, because OpenAI failed \(fallback\)\.\n/,
+    );
   });
 
   test('the block asks for openai without a key: exit 2 before anything is classified', async () => {
