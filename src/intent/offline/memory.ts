@@ -24,11 +24,17 @@ function stringBytes(text: string): number {
   return STRING_OVERHEAD + 2 * text.length;
 }
 
-/** Bytes of a model of `classCount` classes (intents + background) and `columns` features. */
-export function modelLayoutBytes(intentIds: readonly string[], columns: number): number {
+/** Bytes per word of the spelling vocabulary: its hash and its count (4 + 4). */
+const WORD_BYTES = 8;
+
+/**
+ * Bytes of a model of `classCount` classes (intents + background), `columns` features and `words`
+ * distinct training words (the spelling vocabulary).
+ */
+export function modelLayoutBytes(intentIds: readonly string[], columns: number, words: number): number {
   const classCount = intentIds.length + 1;
   const ids = intentIds.reduce((sum, id) => sum + stringBytes(id), 0);
-  return 4 * columns * classCount + 4 * classCount + COLUMN_BYTES * columns + ids;
+  return 4 * columns * classCount + 4 * classCount + COLUMN_BYTES * columns + WORD_BYTES * words + ids;
 }
 
 /** Exact bytes of a trained model's arrays, plus its intent ids. */
@@ -38,7 +44,9 @@ export function modelBytes(model: IntentModel): number {
     softmax.weights.byteLength +
     softmax.bias.byteLength +
     vectorizer.ids.byteLength +
-    vectorizer.idf.byteLength;
+    vectorizer.idf.byteLength +
+    model.spelling.hashes.byteLength +
+    model.spelling.counts.byteLength;
   return arrays + intentIds.reduce((sum, id) => sum + stringBytes(id), 0);
 }
 
@@ -56,7 +64,7 @@ export function certainIndexBytes(index: CertainMatchIndex): number {
  * with its weak mark (features.ts). Training uses the same words, stemmed and hashed, which can
  * only merge features, never split one: this is an upper bound.
  */
-function distinctFeatures(canonicalTexts: Iterable<string>): number {
+function distinctFeatures(canonicalTexts: Iterable<string>): { features: number; words: number } {
   const words = new Set<string>();
   const pairs = new Set<string>();
   for (const text of canonicalTexts) {
@@ -78,7 +86,7 @@ function distinctFeatures(canonicalTexts: Iterable<string>): number {
       }
     }
   }
-  return words.size + pairs.size + grams.size;
+  return { features: words.size + pairs.size + grams.size, words: words.size };
 }
 
 /**
@@ -106,11 +114,13 @@ export function blockBytesBound(
   for (const key of examples) keyBytes += stringBytes(key);
   for (const key of labels) keyBytes += stringBytes(key);
   const maxColumns = Math.floor(limits.maxModelWeights / (intents.length + 1));
-  const columns = Math.min(distinctFeatures(texts), maxColumns);
+  const distinct = distinctFeatures(texts);
+  const columns = Math.min(distinct.features, maxColumns);
   return (
     modelLayoutBytes(
       intents.map((intent) => intent.id),
       columns,
+      distinct.words,
     ) + keyBytes
   );
 }

@@ -6,9 +6,15 @@
  * no-match possible at all.
  */
 import type { IntentDefinition } from '../../engine/index.ts';
+import {
+  type DefaultThreshold,
+  deriveDefaultThreshold,
+  FALLBACK_MIN_CONFIDENCE,
+} from './default-threshold.ts';
 import { OFFLINE_LIMITS, type OfflineLimits } from './limits.ts';
 import { featureText } from './normalize.ts';
 import { type SoftmaxModel, scoreInto, softmaxInPlace, trainSoftmax } from './softmax.ts';
+import { buildSpellingVocabulary, correctSpelling, type SpellingVocabulary } from './spelling.ts';
 import { fitTransform, type SparseVector, type Vectorizer, vectorize } from './vectorizer.ts';
 
 /** Training settings, chosen on Banking77 (README "Offline intent classifier"). */
@@ -57,6 +63,16 @@ export interface IntentModel {
   readonly vectorizer: Vectorizer;
   /** classCount = intentIds.length + 1; the last class is the background. */
   readonly softmax: SoftmaxModel;
+  /** The training texts' words, for spelling correction (spelling.ts). */
+  readonly spelling: SpellingVocabulary;
+  /** The threshold used when neither the block nor the flow sets `minConfidence` (default-threshold.ts). */
+  readonly defaultThreshold: DefaultThreshold;
+}
+
+/** The model's typed arrays, each owning its whole buffer (the training worker transfers them). */
+export function modelArrays(model: IntentModel): (Float32Array | Int32Array)[] {
+  const { softmax, vectorizer, spelling } = model;
+  return [softmax.weights, softmax.bias, vectorizer.ids, vectorizer.idf, spelling.hashes, spelling.counts];
 }
 
 export interface Prediction {
@@ -86,14 +102,23 @@ export function trainingTexts(
   intents: readonly IntentDefinition[],
   limits: OfflineLimits = OFFLINE_LIMITS,
 ): { texts: string[]; labels: number[] } {
-  const perIntent = intents.map((intent) => textsOf(intent, limits));
+  return inTurns(
+    intents.map((intent) => textsOf(intent, limits)),
+    limits.maxTrainingExamples,
+  );
+}
+
+function inTurns(
+  perIntent: readonly (readonly string[])[],
+  max: number,
+): { texts: string[]; labels: number[] } {
   const rounds = perIntent.reduce((longest, list) => Math.max(longest, list.length), 0);
   const texts: string[] = [];
   const labels: number[] = [];
-  for (let round = 0; round < rounds && texts.length < limits.maxTrainingExamples; round++) {
+  for (let round = 0; round < rounds && texts.length < max; round++) {
     perIntent.forEach((list, label) => {
       const text = list[round];
-      if (text === undefined || texts.length >= limits.maxTrainingExamples) return;
+      if (text === undefined || texts.length >= max) return;
       texts.push(text);
       labels.push(label);
     });
@@ -105,24 +130,42 @@ export function trainIntentModel(
   intents: readonly IntentDefinition[],
   limits: OfflineLimits = OFFLINE_LIMITS,
 ): IntentModel {
-  const { texts, labels } = trainingTexts(intents, limits);
-  const maxColumns = Math.floor(limits.maxModelWeights / (intents.length + 1));
-  const { vectorizer, vectors: xs } = fitTransform(texts, maxColumns, {
-    labels,
-    classCount: intents.length,
+  const perIntent = intents.map((intent) => textsOf(intent, limits));
+  const { texts, labels } = inTurns(perIntent, limits.maxTrainingExamples);
+  const intentIds = intents.map((i) => i.id);
+  const model = trainOn(texts, labels, intentIds, limits, TRAINING.stepsBudget);
+  const defaultThreshold = deriveDefaultThreshold(perIntent, (foldTexts, foldLabels, intentCount, steps) => {
+    const foldModel = trainOn(foldTexts, foldLabels, intentIds.slice(0, intentCount), limits, steps);
+    return { predict: (text) => predict(foldModel, text) };
   });
-  const background = intents.length;
+  return { ...model, defaultThreshold };
+}
+
+/** A model of `intentIds` trained on normalised texts (labels index intentIds), with `stepsBudget` SGD steps. */
+function trainOn(
+  texts: readonly string[],
+  textLabels: readonly number[],
+  intentIds: readonly string[],
+  limits: OfflineLimits,
+  stepsBudget: number,
+): IntentModel {
+  const labels = [...textLabels];
+  const intentCount = intentIds.length;
+  const spelling = buildSpellingVocabulary(texts);
+  const maxColumns = Math.floor(limits.maxModelWeights / (intentCount + 1));
+  const { vectorizer, vectors: xs } = fitTransform(texts, maxColumns, { labels, classCount: intentCount });
+  const background = intentCount;
   const empty: SparseVector = { indices: new Int32Array(0), values: new Float32Array(0) };
-  const backgroundCount = Math.max(1, Math.round(intents.length * TRAINING.backgroundPerIntent));
+  const backgroundCount = Math.max(1, Math.round(intentCount * TRAINING.backgroundPerIntent));
   for (let i = 0; i < backgroundCount; i++) {
     xs.push(empty);
     labels.push(background);
   }
   const epochs = Math.min(
     TRAINING.maxEpochs,
-    Math.max(TRAINING.minEpochs, Math.ceil(TRAINING.stepsBudget / Math.max(1, xs.length))),
+    Math.max(TRAINING.minEpochs, Math.ceil(stepsBudget / Math.max(1, xs.length))),
   );
-  const softmax = trainSoftmax(xs, Int32Array.from(labels), intents.length + 1, vectorizer.columnCount, {
+  const softmax = trainSoftmax(xs, Int32Array.from(labels), intentCount + 1, vectorizer.columnCount, {
     epochs,
     averagedEpochs: Math.ceil(epochs / 2),
     learningRate: TRAINING.learningRate,
@@ -130,8 +173,9 @@ export function trainIntentModel(
     labelSmoothing: TRAINING.labelSmoothing,
     seed: TRAINING.seed,
   });
-  discountPrior(softmax.bias, labels, intents.length);
-  return { intentIds: intents.map((i) => i.id), vectorizer, softmax };
+  discountPrior(softmax.bias, labels, intentCount);
+  const defaultThreshold = { value: FALLBACK_MIN_CONFIDENCE, derived: false };
+  return { intentIds: [...intentIds], vectorizer, softmax, spelling, defaultThreshold };
 }
 
 /** bias[c] -= priorDiscount × ln(texts of c / mean texts per intent), for the intents (not the background). */
@@ -146,7 +190,7 @@ function discountPrior(bias: Float32Array, labels: readonly number[], intentCoun
 }
 
 export function vectorizeText(model: IntentModel, text: string): SparseVector {
-  return vectorize(model.vectorizer, featureText(text));
+  return vectorize(model.vectorizer, correctSpelling(model.spelling, featureText(text)));
 }
 
 /** Probability of each intent, then of the background class (last). */
