@@ -4,12 +4,15 @@
  * from the intents alone, without training, so that a flow whose models cannot fit in the model
  * cache is refused at upload (README "Offline intent classifier" > Limits).
  */
+
+import { stemmer } from 'stemmer';
 import type { IntentDefinition } from '../../engine/index.ts';
 import type { CertainMatchIndex } from './certain-match.ts';
 import { isStopWord } from './features.ts';
 import { OFFLINE_LIMITS, type OfflineLimits } from './limits.ts';
-import type { IntentModel } from './model.ts';
+import { type IntentModel, textsOf } from './model.ts';
 import { canonicalText, tokenize } from './normalize.ts';
+import { conceptOf } from './synonyms.ts';
 
 /** A JS string's header and its map entry, on top of 2 bytes per UTF-16 code unit (V8, 64-bit). */
 const STRING_OVERHEAD = 64;
@@ -18,7 +21,6 @@ const COLUMN_BYTES = 8;
 /** Character n-grams of 3 to 5 code units, inside each word padded with a space on each side. */
 const CHAR_MIN = 3;
 const CHAR_MAX = 5;
-const DIGIT = /\p{Nd}/gu;
 
 function stringBytes(text: string): number {
   return STRING_OVERHEAD + 2 * text.length;
@@ -60,7 +62,7 @@ export function certainIndexBytes(index: CertainMatchIndex): number {
 
 /**
  * Distinct features the texts can give, counted on their words: unigrams, bigrams (with
- * the start and end of the text), and character 3–5-grams of each word padded with spaces, each
+ * the start and end of the text), synonym groups, and character 3–5-grams of each word padded with spaces, each
  * with its weak mark (features.ts). Training uses the same words, stemmed and hashed, which can
  * only merge features, never split one: this is an upper bound.
  */
@@ -86,7 +88,12 @@ function distinctFeatures(canonicalTexts: Iterable<string>): { features: number;
       }
     }
   }
-  return { features: words.size + pairs.size + grams.size, words: words.size };
+  const concepts = new Set<number>();
+  for (const word of words) {
+    const concept = conceptOf(stemmer(word));
+    if (concept !== undefined) concepts.add(concept);
+  }
+  return { features: words.size + pairs.size + grams.size + concepts.size, words: words.size };
 }
 
 /**
@@ -105,8 +112,8 @@ export function blockBytesBound(
   for (const intent of intents) {
     const used = (intent.examples ?? []).slice(0, limits.maxExamplesPerIntent).map(canonicalText);
     const description = canonicalText(intent.description);
-    // Training reads texts with every digit → 0 (featureText): that only merges features.
-    for (const text of [description, ...used]) texts.add(text.replace(DIGIT, '0'));
+    // The texts training reads (with a description's related words when examples are few).
+    for (const text of textsOf(intent, limits)) texts.add(text);
     for (const text of used) examples.add(text);
     for (const text of [canonicalText(intent.id), description, ...used]) labels.add(text);
   }

@@ -12,9 +12,10 @@ import {
   FALLBACK_MIN_CONFIDENCE,
 } from './default-threshold.ts';
 import { OFFLINE_LIMITS, type OfflineLimits } from './limits.ts';
-import { featureText } from './normalize.ts';
+import { featureText, tokenize } from './normalize.ts';
 import { type SoftmaxModel, scoreInto, softmaxInPlace, trainSoftmax } from './softmax.ts';
 import { buildSpellingVocabulary, correctSpelling, type SpellingVocabulary } from './spelling.ts';
+import { relatedWords } from './synonyms.ts';
 import { fitTransform, type SparseVector, type Vectorizer, vectorize } from './vectorizer.ts';
 
 /** Training settings, chosen on Banking77 (README "Offline intent classifier"). */
@@ -30,6 +31,11 @@ export const TRAINING = {
   minEpochs: 3,
   maxEpochs: 20,
   stepsBudget: 40_000,
+  /**
+   * Steps at least, whatever maxEpochs says: a block of a few texts (intents with only a description)
+   * would otherwise stop long before its weights leave zero. Changes only blocks of under 100 texts.
+   */
+  minSteps: 2_000,
   /**
    * Empty vectors labelled "background", per intent (at least one). More makes the background win
    * more often: at 1, "travel offers please" fell to it in the built-in 3-intent travel flow.
@@ -84,10 +90,25 @@ export interface Prediction {
   background: boolean;
 }
 
-/** Description, then examples, of one intent: normalised, without empties or repeats. */
-function textsOf(intent: IntentDefinition, limits: OfflineLimits): string[] {
+/** Intents with fewer examples than this get their description expanded (see textsOf). */
+const FEW_EXAMPLES = 3;
+
+/**
+ * Description, then examples, of one intent: normalised, without empties or repeats. An intent with
+ * fewer than FEW_EXAMPLES examples also gets the words related to its description's (synonyms.ts),
+ * one text each: "Give me the weather" brings "forecast", "rain", "sunny", … so that a message that
+ * uses them is not read as out of scope. `expand: false`: the author's texts only.
+ */
+export function textsOf(
+  intent: IntentDefinition,
+  limits: OfflineLimits = OFFLINE_LIMITS,
+  expand = true,
+): string[] {
   const texts = new Set<string>();
-  for (const text of [intent.description, ...(intent.examples ?? []).slice(0, limits.maxExamplesPerIntent)]) {
+  const description = featureText(intent.description);
+  const examples = (intent.examples ?? []).slice(0, limits.maxExamplesPerIntent);
+  const expansion = expand && examples.length < FEW_EXAMPLES ? relatedWords(tokenize(description)) : [];
+  for (const text of [description, ...expansion, ...examples]) {
     const normalized = featureText(text);
     if (normalized !== '') texts.add(normalized);
   }
@@ -134,7 +155,9 @@ export function trainIntentModel(
   const { texts, labels } = inTurns(perIntent, limits.maxTrainingExamples);
   const intentIds = intents.map((i) => i.id);
   const model = trainOn(texts, labels, intentIds, limits, TRAINING.stepsBudget);
-  const defaultThreshold = deriveDefaultThreshold(perIntent, (foldTexts, foldLabels, intentCount, steps) => {
+  // Derived from the author's texts only: related words are one-word texts, no sample of messages.
+  const authored = intents.map((intent) => textsOf(intent, limits, false));
+  const defaultThreshold = deriveDefaultThreshold(authored, (foldTexts, foldLabels, intentCount, steps) => {
     const foldModel = trainOn(foldTexts, foldLabels, intentIds.slice(0, intentCount), limits, steps);
     return { predict: (text) => predict(foldModel, text) };
   });
@@ -161,9 +184,10 @@ function trainOn(
     xs.push(empty);
     labels.push(background);
   }
-  const epochs = Math.min(
-    TRAINING.maxEpochs,
-    Math.max(TRAINING.minEpochs, Math.ceil(stepsBudget / Math.max(1, xs.length))),
+  const perText = (steps: number) => Math.ceil(steps / Math.max(1, xs.length));
+  const epochs = Math.max(
+    Math.min(TRAINING.maxEpochs, Math.max(TRAINING.minEpochs, perText(stepsBudget))),
+    perText(TRAINING.minSteps),
   );
   const softmax = trainSoftmax(xs, Int32Array.from(labels), intentCount + 1, vectorizer.columnCount, {
     epochs,
