@@ -39,3 +39,17 @@ describe('offline classifier: spelling correction against the training words', (
     assert.ok(Math.abs(typo.confidence - clean.confidence) < 1e-9, 'the same text once corrected');
   });
 });
+
+describe('offline classifier: spelling correction stays bounded', () => {
+  it('looks up at most 8 unknown words per text, and none over 20 letters', () => {
+    const vocabulary = buildSpellingVocabulary(['set a timer']);
+    const many = Array.from({ length: 12 }, () => 'itmer').join(' ');
+    const corrected = correctSpelling(vocabulary, many).split(' ');
+    assert.deepEqual(
+      corrected.map((word) => word === 'timer'),
+      Array.from({ length: 12 }, (_, i) => i < 8),
+    );
+    const long = `${'x'.repeat(16)}itmer`;
+    assert.equal(correctSpelling(buildSpellingVocabulary([`${'x'.repeat(16)}timer`]), long), long);
+  });
+});

@@ -11,6 +11,13 @@ import { columnOf } from './vectorizer.ts';
 
 /** Words shorter than this are not corrected: a short word is one edit away from too many others. */
 const MIN_LENGTH = 3;
+/**
+ * Bounds on the work per text: longer words are left alone (a typo'd word of the flow is rarely
+ * that long), and at most this many unknown words are looked up (about 50 × length candidates
+ * each), so that a long text of gibberish costs no more than a normal message.
+ */
+const MAX_LENGTH = 20;
+const MAX_LOOKUPS = 8;
 /** Shorter words are only tried with two neighbours swapped ("teh" → "the"). */
 const ALL_EDITS_LENGTH = 4;
 const LATIN = 'abcdefghijklmnopqrstuvwxyz';
@@ -81,9 +88,12 @@ function nearestKnown(vocabulary: SpellingVocabulary, word: string): string | un
 export function correctSpelling(vocabulary: SpellingVocabulary, normalized: string): string {
   const words = tokenize(normalized);
   let changed = false;
-  for (let i = 0; i < words.length; i++) {
+  let lookups = 0;
+  for (let i = 0; i < words.length && lookups < MAX_LOOKUPS; i++) {
     const word = words[i] as string;
-    if (word.length < MIN_LENGTH || !LETTERS.test(word) || countOf(vocabulary, word) > 0) continue;
+    if (word.length < MIN_LENGTH || word.length > MAX_LENGTH || !LETTERS.test(word)) continue;
+    if (countOf(vocabulary, word) > 0) continue;
+    lookups++;
     const known = nearestKnown(vocabulary, word);
     if (known !== undefined) {
       words[i] = known;
