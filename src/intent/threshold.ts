@@ -15,13 +15,15 @@ export interface ScoredAnswer {
   rightIntent: boolean;
   /** False for a message that belongs to no intent (any match is wrong). */
   inScope: boolean;
+  /** How much this answer counts (default 1): e.g. to give out-of-scope messages a set share. */
+  weight?: number;
 }
 
 export interface CurvePoint {
   threshold: number;
-  /** Share of all answers that are right at this threshold. */
+  /** Share of all answers (by weight) that are right at this threshold. */
   right: number;
-  /** Share of all answers turned away (a no-match) at this threshold. */
+  /** Share of all answers (by weight) turned away (a no-match) at this threshold. */
   rejected: number;
 }
 
@@ -35,11 +37,14 @@ export function thresholdCurve(
   answers: readonly ScoredAnswer[],
   thresholds: readonly number[] = CANDIDATE_THRESHOLDS,
 ): CurvePoint[] {
-  const total = Math.max(1, answers.length);
+  const weightOf = (answer: ScoredAnswer) => answer.weight ?? 1;
+  const sum = (keep: (answer: ScoredAnswer) => boolean) =>
+    answers.reduce((total, answer) => (keep(answer) ? total + weightOf(answer) : total), 0);
+  const total = sum(() => true) || 1;
   return thresholds.map((threshold) => ({
     threshold,
-    right: answers.filter((answer) => isRight(answer, threshold)).length / total,
-    rejected: answers.filter((answer) => answer.confidence < threshold).length / total,
+    right: sum((answer) => isRight(answer, threshold)) / total,
+    rejected: sum((answer) => answer.confidence < threshold) / total,
   }));
 }
 
