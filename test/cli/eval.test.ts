@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { mapBounded } from '../../src/cli/eval.ts';
 import { runChatflow } from '../support/cli.ts';
-import { answer, FakeOpenAi, HANG } from '../support/fake-openai.ts';
+import { answer, classifiedText, FakeOpenAi, HANG } from '../support/fake-openai.ts';
 
 const FLOW = fileURLToPath(new URL('./fixtures/eval-flow.json', import.meta.url));
 const chatflow = runChatflow;
@@ -231,7 +231,7 @@ describe('chatflow eval with OpenAI (a fake server, through OPENAI_BASE_URL)', (
   };
   const respond = () =>
     fake.respondWith((request) => {
-      const text = JSON.parse(request.body.messages[1]?.content ?? '{}').message as string;
+      const text = classifiedText(request);
       const reply = ANSWERS[text];
       assert.ok(reply, `a known text: ${text}`);
       return Array.isArray(reply) ? answer(reply[0], reply[1]) : reply;
@@ -308,10 +308,7 @@ Chosen threshold: 0.35, 4/6 (66.7%) right (at 0.50: 3/6 (50%)).
     await writeFile(file('auto.csv'), csv('book a table,booking', 'is it going to rain,weather'));
     const run = await chatflow(['eval', FLOW, '--block', 'route', file('auto.csv'), '--json'], env('auto'));
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(
-      fake.requests.map((r) => JSON.parse(r.body.messages[1]?.content ?? '{}').message),
-      ['is it going to rain'],
-    );
+    assert.deepEqual(fake.requests.map(classifiedText), ['is it going to rain']);
     const report = JSON.parse(run.stdout);
     assert.equal(report.provider, 'openai');
     assert.deepEqual(

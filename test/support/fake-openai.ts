@@ -81,6 +81,19 @@ export function completion(content: unknown, message: Record<string, unknown> = 
   };
 }
 
+/**
+ * The text being classified: the `message` of the user-role JSON (which may also carry the conversation
+ * and quick replies, so a fake that matched keywords in the whole content would read earlier turns).
+ */
+export function classifiedText(request: RecordedRequest): string {
+  try {
+    const data = JSON.parse(request.body.messages.at(-1)?.content ?? '{}') as { message?: unknown };
+    return typeof data.message === 'string' ? data.message : '';
+  } catch {
+    return '';
+  }
+}
+
 /** The reply of a model that answers `intent` with `confidence`. */
 export function answer(intent: string, confidence: number, extra: Omit<FakeReply, 'body'> = {}): FakeReply {
   return { ...extra, body: completion({ intent, confidence }) };
