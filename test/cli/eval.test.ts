@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { mapBounded } from '../../src/cli/eval.ts';
-import { runChatflow } from '../support/cli.ts';
+import { runCli } from '../../src/cli/run.ts';
+import { type CliRun, runChatflow } from '../support/cli.ts';
 import { answer, classifiedText, FakeOpenAi, HANG } from '../support/fake-openai.ts';
 
 const FLOW = fileURLToPath(new URL('./fixtures/eval-flow.json', import.meta.url));
@@ -116,13 +117,35 @@ describe('chatflow eval with the offline classifier', () => {
   });
 });
 
+/**
+ * The command's own entry (`runCli`, what bin/chatflow.ts calls) in this process, its output captured:
+ * for the many refusals, which fail before anything is classified, a spawned Node each would cost a
+ * second apiece. The usage test below spawns the real process, for the exit code and the streams.
+ */
+async function inProcess(args: string[]): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
 describe('chatflow eval refuses what it cannot evaluate', () => {
-  const refused = async (args: string[], code: number, message: RegExp) => {
-    const run = await chatflow(['eval', ...args]);
+  const check = (run: CliRun, code: number, message: RegExp) => {
     assert.equal(run.code, code, `${run.stdout}${run.stderr}`);
     assert.match(run.stderr, message);
     assert.equal(run.stdout, '');
   };
+  const spawned = async (args: string[], code: number, message: RegExp) =>
+    check(await chatflow(['eval', ...args]), code, message);
+  const refused = async (args: string[], code: number, message: RegExp) =>
+    check(await inProcess(['eval', ...args]), code, message);
   const withData = async (name: string, data: string, message: RegExp) => {
     await writeFile(file(name), data);
     await refused([FLOW, '--block', 'route', file(name)], 2, message);
@@ -130,7 +153,7 @@ describe('chatflow eval refuses what it cannot evaluate', () => {
 
   test('usage: no --block, a missing file, a missing argument, an unknown option: exit 2', async () => {
     await writeFile(file('ok.csv'), csv('book a table,booking'));
-    await refused([FLOW, file('ok.csv')], 2, /eval needs --block <id>/);
+    await spawned([FLOW, file('ok.csv')], 2, /eval needs --block <id>/);
     await refused([FLOW, '--block', 'route'], 2, /eval takes a flow file and a data file/);
     await refused([FLOW, '--block', 'route', file('nope.csv')], 2, /cannot read .*nope\.csv \(ENOENT\)/);
     await refused([FLOW, '--block', 'route', '--nope', file('ok.csv')], 2, /Unknown option '--nope'/);
