@@ -36,6 +36,10 @@ describe('the offline threshold of each intent block, reported on upload', () =>
     assert.ok(match, notes[0].message);
     const value = Number(match[1]);
     assert.ok(value > 0 && value < 1);
+    // The warning docs/intent-detection.md shows is this one, word for word (training is deterministic).
+    const docs = await readFile(new URL('../../docs/intent-detection.md', import.meta.url), 'utf8');
+    const shown = /\*\*Where authors see it\.\*\*[\s\S]*?```json\n([\s\S]*?)```/.exec(docs)?.[1];
+    assert.deepEqual(JSON.parse(shown ?? 'null'), notes[0]);
   });
 
   test('a threshold set on the flow or the block: no note', async () => {
