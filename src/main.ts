@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Server } from 'restify';
 import { createFlowService } from './admin/flow-versions.ts';
 import { intentModelCapacity } from './admin/intent-model-capacity.ts';
+import { intentThresholdNotes } from './admin/intent-thresholds.ts';
 import { type Chat, startChat } from './chat.ts';
 import { type Config, ConfigError, EX_CONFIG, loadConfig } from './config.ts';
 import { DEFAULT_FLOW_PATH, readDefaultFlow } from './default-flow.ts';
@@ -123,6 +124,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   try {
     let chat: Chat | undefined;
+    let intents: IntentClassifier | undefined;
     const flows = createFlowService({
       store,
       onFlowActivated: async (version) => {
@@ -131,6 +133,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       },
       onHookError: (err, version) => logger.error({ err, version }, 'onFlowActivated failed'),
       capacity: intentModelCapacity(config.intentModelCacheBytes),
+      uploadNotes: (flow, version) => intentThresholdNotes(flow, version, intents, config.intent.provider),
     });
     const defaultFlowPath = options.defaultFlowPath ?? DEFAULT_FLOW_PATH;
     const defaultFlow = await readDefaultFlow(defaultFlowPath);
@@ -153,6 +156,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
     restify.on('error', (err) => logger.error({ err }, 'HTTP server error'));
     const classifier = options.classifier ?? createIntentStack(config, logger);
+    intents = classifier;
     chat = await startChat({
       http: restify.server,
       store,

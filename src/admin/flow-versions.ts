@@ -33,6 +33,11 @@ export interface FlowServiceOptions {
    * see admin/intent-model-capacity.ts), before it is stored; null when it fits.
    */
   capacity?: (flow: Flow) => { message: string; details: FlowProblem[] } | null;
+  /**
+   * Notes on a stored and activated version, added to the upload's warnings (the thresholds the
+   * offline classifier derived at training, see admin/intent-thresholds.ts).
+   */
+  uploadNotes?: (flow: Flow, version: number) => FlowProblem[];
   now?: () => Date;
 }
 
@@ -56,6 +61,15 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
       await options.onFlowActivated?.(version);
     } catch (err) {
       options.onHookError?.(err, version);
+    }
+  }
+
+  function notesOn(flow: Flow, version: number): FlowProblem[] {
+    try {
+      return options.uploadNotes?.(flow, version) ?? [];
+    } catch (err) {
+      options.onHookError?.(err, version);
+      return [];
     }
   }
 
@@ -89,7 +103,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
       ok: true,
       version: created.version.version,
       createdAt: created.version.createdAt,
-      warnings: result.warnings,
+      warnings: [...result.warnings, ...notesOn(result.flow, created.version.version)],
     };
   }
 

@@ -1,5 +1,5 @@
 /**
- * The subcommands of the `chatflow` command line: `validate <file>`, `serve`, `bench`, each with `--help`.
+ * The subcommands of the `chatflow` command line: `validate <file>`, `eval`, `serve`, `bench`, each with `--help`.
  * Returns the exit code (0 ok, 1 invalid flow / failed run, 2 usage or I/O error); `serve` runs until a
  * signal stops the server, which exits the process itself.
  */
@@ -15,6 +15,8 @@ export const USAGE = {
 
 Commands:
   validate <file>   check a flow file; prints every problem with its JSON pointer
+  eval <flow> --block <id> <data.csv>
+                    how well an intent block understands labelled texts (accuracy, thresholds)
   serve             start the server (configured by environment variables, see docs/configuration.md)
   bench             run the load benchmark and print the results table
 
@@ -29,6 +31,23 @@ Exit code: 0 valid (warnings allowed), 1 the flow has errors, 2 usage or file er
 Options:
   --json    print {"valid","errors","warnings"} as JSON instead
   --help    this text
+`,
+  eval: `Usage: chatflow eval <flow.json> --block <id> <data.csv> [--json]
+
+Classifies every text of data.csv with the classifier the server would use for the intent block
+<id> (offline by default; OpenAI when OPENAI_API_KEY is set and the block's provider or
+INTENT_PROVIDER is openai or auto) and prints the accuracy at the block's threshold, precision and
+recall per intent, the costliest confusions, the threshold curve and the threshold it would choose.
+
+data.csv: a header row "text,intent", then one text per row (RFC 4180: quote a field that holds a
+comma, a quote or a line break; write a quote as ""). An empty intent marks a text that belongs to
+no intent: the right answer is a no-match. At most 10000 rows, 4000 characters a text, 5 MB.
+Exit code: 0 evaluated, 1 invalid flow or some classifications failed, 2 usage or data error.
+
+Options:
+  --block <id>  the intent block to evaluate (required)
+  --json        print the evaluation as JSON (with every text's answer) instead
+  --help        this text
 `,
   serve: `Usage: chatflow serve
 
@@ -76,6 +95,12 @@ async function validateCommand(args: string[], out: Out): Promise<number> {
   return report.valid ? EXIT.valid : EXIT.invalid;
 }
 
+async function evalCommand(args: string[], out: Out): Promise<number> {
+  // Imported here so that the other commands do not load the classifiers.
+  const { evalCommand: run } = await import('./eval.ts');
+  return run(args, out, USAGE.eval);
+}
+
 async function serveCommand(args: string[], out: Out): Promise<number> {
   const { values } = parseArgs({ args, options: { help: { type: 'boolean' } } });
   if (values.help) {
@@ -110,6 +135,7 @@ function benchCommand(args: string[], out: Out): Promise<number> {
 
 const COMMANDS: Record<string, (args: string[], out: Out) => Promise<number>> = {
   validate: validateCommand,
+  eval: evalCommand,
   serve: serveCommand,
   bench: benchCommand,
 };

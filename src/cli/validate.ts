@@ -2,7 +2,7 @@
  * `chatflow validate <file>`: the same validation as `PUT /api/flow`, for users' own CI. Pure: reads
  * nothing but the text it is given and returns the report and the exit code.
  */
-import type { FlowProblem } from '../flow/types.ts';
+import type { Flow, FlowProblem } from '../flow/types.ts';
 import { validateFlow } from '../flow/validate.ts';
 
 /** Exit codes: 0 valid (warnings allowed), 1 the flow has errors, 2 usage or I/O error. */
@@ -16,15 +16,23 @@ export interface ValidationReport {
 
 /** Validates a flow document given as JSON text; text that is not JSON is one error at the root pointer. */
 export function validateFlowText(text: string): ValidationReport {
+  return checkFlowText(text).report;
+}
+
+/** The report, and the flow when it is valid (for the commands that go on to use it). */
+export function checkFlowText(text: string): { report: ValidationReport; flow?: Flow } {
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch (err) {
     const reason = err instanceof Error ? err.message : 'parse error';
-    return { valid: false, errors: [{ path: '', message: `not valid JSON: ${reason}` }], warnings: [] };
+    return {
+      report: { valid: false, errors: [{ path: '', message: `not valid JSON: ${reason}` }], warnings: [] },
+    };
   }
   const result = validateFlow(document);
-  return { valid: result.valid, errors: result.errors, warnings: result.warnings };
+  const report = { valid: result.valid, errors: result.errors, warnings: result.warnings };
+  return result.valid ? { report, flow: result.flow } : { report };
 }
 
 /** One line per problem: `error <pointer> <message>` (the root pointer is shown as `/`, as in RFC 6901 prose). */

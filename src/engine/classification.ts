@@ -14,12 +14,23 @@ export interface IntentDefinition {
   examples: readonly string[];
 }
 
+/** One message of the conversation before the text being classified. */
+export interface ContextMessage {
+  from: 'bot' | 'user';
+  text: string;
+}
+
 export interface ClassifyRequest {
   /** Flow version + block id identify the intent set (versions are immutable), e.g. for caches. */
   flowVersion: number;
   blockId: string;
   text: string;
   intents: readonly IntentDefinition[];
+  /**
+   * The last bot and user messages before `text`, oldest first (a bounded window: ENGINE_LIMITS). The
+   * LLM sees them as data, so that "yes" or "the second one" is read as the answer to the question.
+   */
+  context?: readonly ContextMessage[];
   /** Quick-reply labels the user was just offered (an exact click is a certain match in `auto`). */
   quickReplies?: readonly string[];
   /** Per-block override of INTENT_PROVIDER. */

@@ -6,6 +6,7 @@ export { intentDefinitions } from './blocks/intent.ts';
 export type {
   Classification,
   ClassifyRequest,
+  ContextMessage,
   FallbackReason,
   IntentDefinition,
   IntentErrorCode,

@@ -5,6 +5,7 @@
  * never strands the conversations already in the database.
  */
 import { z } from 'zod';
+import type { ContextMessage } from './classification.ts';
 
 export type Phase =
   /** Created, the `start` event not yet applied. */
@@ -16,7 +17,7 @@ export type Phase =
   | 'ended';
 
 /** Bump it with every change of shape, and add the migration from the previous version to MIGRATIONS. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 export interface ConversationState {
   stateVersion: typeof STATE_VERSION;
@@ -31,6 +32,8 @@ export interface ConversationState {
   messageCount: number;
   /** Quick replies of the last bot message, offered to the classifier as certain labels. */
   offeredOptions: string[];
+  /** The last few bot and user messages (ENGINE_LIMITS' context window), oldest first. */
+  recentMessages: ContextMessage[];
 }
 
 const stateSchema = z.object({
@@ -42,6 +45,7 @@ const stateSchema = z.object({
   noMatchCounts: z.record(z.string(), z.number().int().nonnegative()),
   messageCount: z.number().int().nonnegative(),
   offeredOptions: z.array(z.string()),
+  recentMessages: z.array(z.object({ from: z.enum(['bot', 'user']), text: z.string() })),
 }) satisfies z.ZodType<ConversationState>;
 
 type Stored = Record<string, unknown>;
@@ -49,6 +53,8 @@ type Stored = Record<string, unknown>;
 /** From version n to n + 1, keyed by n. Version 0: the states stored before `stateVersion` existed. */
 const MIGRATIONS: Record<number, (state: Stored) => Stored> = {
   0: (state) => ({ ...state, stateVersion: 1 }),
+  // Version 2 remembers the last messages for the classifier; older states start with none.
+  1: (state) => ({ ...state, stateVersion: 2, recentMessages: [] }),
 };
 
 const versionOf = (state: Stored): number =>
@@ -100,5 +106,6 @@ export function initialState(flowVersion: number): ConversationState {
     noMatchCounts: byName({}),
     messageCount: 0,
     offeredOptions: [],
+    recentMessages: [],
   };
 }

@@ -12,7 +12,7 @@ import { enterSet } from './blocks/set.ts';
 import { enterWait } from './blocks/wait.ts';
 import type { CompiledFlow } from './compile.ts';
 import { byName, type ConversationState } from './state.ts';
-import { endConversation, record, setVariable } from './turn.ts';
+import { endConversation, record, remember, setVariable } from './turn.ts';
 import type { EngineEvent, Outcome, StepResult, Turn } from './types.ts';
 
 function enter(block: Block, turn: Turn): Outcome {
@@ -79,6 +79,7 @@ export function step(flow: CompiledFlow, state: ConversationState, event: Engine
       const { text, clientMessageId } = event;
       record(turn, { type: 'message.user', data: { text, ...(clientMessageId ? { clientMessageId } : {}) } });
       setVariable(turn, 'lastMessage', text);
+      remember(turn, 'user', text);
       if (block.saveAs) setVariable(turn, block.saveAs, text);
       run(turn, { kind: 'goto', target: block.next });
       break;

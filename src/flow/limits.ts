@@ -23,4 +23,11 @@ export const ENGINE_LIMITS = {
   /** A variable value is truncated to this many UTF-16 units, so loops of `set` cannot grow state without bound. */
   maxVariableChars: 16_000,
   maxVariables: 500,
+  /**
+   * The conversation a classifier sees besides the text (the LLM uses it to read "yes" or "the second
+   * one"): the last bot and user messages before it, each cut at maxContextChars. Kept in the state.
+   */
+  contextBotMessages: 2,
+  contextUserMessages: 2,
+  maxContextChars: 300,
 } as const;

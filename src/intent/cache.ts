@@ -1,7 +1,9 @@
 /**
- * An LRU cache of provider answers keyed by (flow version, block id, normalised text). Flow versions are
- * immutable, so an answer stays right for as long as its version lives. Only matches and no-matches are
- * kept: an error must be retried on the next message, never replayed.
+ * An LRU cache of provider answers keyed by (flow version, block id, normalised text, and the
+ * conversation and quick replies the provider was shown with it: "yes" after two different questions
+ * are two different messages). Flow versions are immutable, so an answer stays right for as long as
+ * its version lives. Only matches and no-matches are kept: an error must be retried on the next
+ * message, never replayed.
  */
 import { LRUCache } from 'lru-cache';
 import type { Classification, ClassifyRequest } from '../engine/index.ts';
@@ -23,9 +25,15 @@ export function cacheKeyText(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
 }
 
-function keyOf(request: Pick<ClassifyRequest, 'flowVersion' | 'blockId' | 'text'>): string {
-  // NUL cannot appear in a block id, so the key is unambiguous.
-  return `${request.flowVersion}\u0000${request.blockId}\u0000${cacheKeyText(request.text)}`;
+type Keyed = Pick<ClassifyRequest, 'flowVersion' | 'blockId' | 'text' | 'context' | 'quickReplies'>;
+
+function keyOf(request: Keyed): string {
+  // NUL cannot appear in a block id, and the JSON escapes it, so the key is unambiguous.
+  const seen = JSON.stringify([
+    (request.context ?? []).map(({ from, text }) => [from, cacheKeyText(text)]),
+    request.quickReplies ?? [],
+  ]);
+  return `${request.flowVersion}\u0000${request.blockId}\u0000${cacheKeyText(request.text)}\u0000${seen}`;
 }
 
 export interface CacheOptions {

@@ -7,6 +7,7 @@
 import { errors } from 'undici';
 import type { IntentErrorCode } from '../engine/index.ts';
 import type { HttpRefusal } from './openai-http.ts';
+import { SAMPLING_PARAMS, type SamplingParam } from './openai-prompt.ts';
 import { retryAfterMs } from './retry.ts';
 
 export interface ProviderFailure {
@@ -15,6 +16,8 @@ export interface ProviderFailure {
   retryable: boolean;
   /** The wait the server asked for (429/503 `retry-after`), in ms. */
   retryAfterMs?: number;
+  /** A 400 that names a sampling setting this server does not take: ask again without it. */
+  unsupportedParam?: SamplingParam;
 }
 
 /** 408 is a timeout and 429 a rate limit: both pass; so do server errors. Other 4xx will not change. */
@@ -24,13 +27,30 @@ function isRetryableStatus(status: number): boolean {
 
 const SAFE_PROVIDER_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
-/** OpenAI's error body is `{"error": {"code": "...", "message": "..."}}`; only a tame code is kept. */
-function providerCode(body: unknown): string {
-  if (typeof body !== 'object' || body === null) return '';
+/** OpenAI's error body: `{"error": {"code": "...", "param": "...", "message": "..."}}`. */
+function errorOf(body: unknown): { code?: unknown; param?: unknown; message?: unknown } {
+  if (typeof body !== 'object' || body === null) return {};
   const error = (body as { error?: unknown }).error;
-  if (typeof error !== 'object' || error === null) return '';
-  const code = (error as { code?: unknown }).code;
+  return typeof error === 'object' && error !== null ? error : {};
+}
+
+/** Only a tame code is kept for messages and logs. */
+function providerCode(body: unknown): string {
+  const { code } = errorOf(body);
   return typeof code === 'string' && SAFE_PROVIDER_CODE.test(code) ? code : '';
+}
+
+/**
+ * The sampling setting a 400 complains about: OpenAI names it in `param`; other servers only in the
+ * message (read here, never logged).
+ */
+function unsupportedParam(refusal: HttpRefusal): SamplingParam | undefined {
+  if (refusal.status !== 400) return undefined;
+  const { param, message } = errorOf(refusal.body);
+  const named = SAMPLING_PARAMS.find((candidate) => candidate === param);
+  if (named) return named;
+  if (typeof message !== 'string') return undefined;
+  return SAMPLING_PARAMS.find((candidate) => message.includes(candidate));
 }
 
 export function refusalFailure(refusal: HttpRefusal): ProviderFailure {
@@ -42,6 +62,8 @@ export function refusalFailure(refusal: HttpRefusal): ProviderFailure {
   };
   const wait = retryAfterMs(refusal.headers);
   if (wait !== undefined) failure.retryAfterMs = wait;
+  const param = unsupportedParam(refusal);
+  if (param) failure.unsupportedParam = param;
   return failure;
 }
 

@@ -11,7 +11,7 @@ import type { Classification, ClassifyRequest } from '../engine/index.ts';
 import { OPENAI_DEFAULTS } from './defaults.ts';
 import { describeFailure, type ProviderFailure, refusalFailure } from './openai-failure.ts';
 import { OpenAiHttp } from './openai-http.ts';
-import { type Answer, buildChatRequest, readAnswer } from './openai-prompt.ts';
+import { type Answer, buildChatRequest, readAnswer, type SamplingParam } from './openai-prompt.ts';
 import type { IntentClassifier, ProviderRequest } from './port.ts';
 import { backoffMs, sleep } from './retry.ts';
 
@@ -61,6 +61,8 @@ export class OpenAiIntentClassifier implements IntentClassifier {
   readonly #attemptTimeoutMs: number;
   readonly #maxRetries: number;
   #http: OpenAiHttp | undefined;
+  /** Sampling settings this server rejected: left out of every later request. */
+  readonly #unsupported = new Set<SamplingParam>();
   readonly #stats: OpenAiStats = { calls: 0, attempts: 0, retries: 0, errors: 0 };
 
   constructor(options: OpenAiClassifierOptions) {
@@ -77,6 +79,11 @@ export class OpenAiIntentClassifier implements IntentClassifier {
 
   stats(): OpenAiStats {
     return { ...this.#stats };
+  }
+
+  /** The sampling settings this server rejected so far (left out of its requests). */
+  unsupportedParams(): SamplingParam[] {
+    return [...this.#unsupported];
   }
 
   async classify(request: ProviderRequest): Promise<Classification> {
@@ -133,7 +140,7 @@ export class OpenAiIntentClassifier implements IntentClassifier {
         message: 'the OpenAI client could not be created',
       };
     }
-    const body = buildChatRequest(this.model, request);
+    let body = buildChatRequest(this.model, request, this.#unsupported);
     const intentIds = request.intents.map((intent) => intent.id);
     for (let retry = 0; ; retry += 1) {
       const remaining = Math.floor(deadlineAt - performance.now());
@@ -149,6 +156,14 @@ export class OpenAiIntentClassifier implements IntentClassifier {
       );
       if ('answer' in outcome) return outcome.answer;
       const { failure } = outcome;
+      const param = failure.unsupportedParam;
+      if (param && !this.#unsupported.has(param)) {
+        // Asked again at once without it; not one of the retries (each setting is dropped only once).
+        this.#unsupported.add(param);
+        body = buildChatRequest(this.model, request, this.#unsupported);
+        retry -= 1;
+        continue;
+      }
       const asError: Answer = { kind: 'error', code: failure.code, message: failure.message };
       if (!failure.retryable || retry >= this.#maxRetries) return asError;
       const serverAsked = failure.retryAfterMs !== undefined;

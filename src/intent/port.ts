@@ -26,4 +26,14 @@ export interface IntentClassifier {
     flowVersion: number,
     blocks: readonly { blockId: string; intents: readonly IntentDefinition[] }[],
   ): Promise<void>;
+  /**
+   * Optional: the threshold a prepared block uses when neither the block nor the flow sets
+   * `minConfidence` (the offline classifier derives one per block from its examples), and whether it
+   * was derived (false: the provider's fixed default); undefined when unknown.
+   */
+  defaultThreshold?(
+    flowVersion: number,
+    blockId: string,
+    intents: readonly IntentDefinition[],
+  ): { value: number; derived: boolean } | undefined;
 }

@@ -108,6 +108,15 @@ export class IntentRouter implements IntentClassifier {
     await this.#options.local.prepare?.(flowVersion, blocks);
   }
 
+  /** The offline classifier's threshold for a block (the local provider's; OpenAI has a fixed one). */
+  defaultThreshold(
+    flowVersion: number,
+    blockId: string,
+    intents: readonly IntentDefinition[],
+  ): { value: number; derived: boolean } | undefined {
+    return this.#options.local.defaultThreshold?.(flowVersion, blockId, intents);
+  }
+
   async classify(request: ClassifyRequest): Promise<Classification> {
     const started = performance.now();
     this.#counts.calls += 1;

@@ -1,34 +1,17 @@
 /** The real `chatflow` command, spawned as users run it: `node bin/chatflow.ts …`. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_FLOW_PATH } from '../../src/default-flow.ts';
+import { BIN, runChatflow } from '../support/cli.ts';
 import { INVALID_FLOW } from '../support/flow-texts.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/chatflow.ts', import.meta.url));
 const SUPPORT_TRIAGE = fileURLToPath(new URL('../../examples/support-triage.json', import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function chatflow(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH ?? '' } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
-    );
-  });
-}
+const chatflow = (...args: string[]) => runChatflow(args);
 
 describe('chatflow validate', () => {
   let dir: string;
@@ -108,7 +91,7 @@ describe('chatflow validate', () => {
 
 describe('chatflow help and dispatch', () => {
   test('--help on every command, exit 0', async () => {
-    for (const command of ['validate', 'serve', 'bench']) {
+    for (const command of ['validate', 'eval', 'serve', 'bench']) {
       const run = await chatflow(command, '--help');
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, new RegExp(`^Usage: chatflow ${command}`));

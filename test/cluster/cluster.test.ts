@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { answer, FakeOpenAi } from '../support/fake-openai.ts';
+import { answer, classifiedText, FakeOpenAi } from '../support/fake-openai.ts';
 import { echoFlow } from '../support/flow-texts.ts';
 import { examplePath } from '../support/flows.ts';
 import { createTestDatabase, SeverableProxy, type TestDatabase } from '../support/postgres.ts';
@@ -213,7 +213,7 @@ describe('the database connection cut mid-conversation', () => {
     const fake = await FakeOpenAi.start();
     // Slow enough for the test to cut the database while the classification is under way.
     fake.respondWith((request) => {
-      const text = request.body.messages.at(-1)?.content ?? '';
+      const text = classifiedText(request);
       return answer(text.includes('travel') ? 'travel' : 'weather', 0.9, { delayMs: 300 });
     });
     const server = await startTestServer({

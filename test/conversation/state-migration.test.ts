@@ -41,9 +41,16 @@ describe('conversation state versions', () => {
     const { stateVersion, variables, noMatchCounts, ...rest } = loaded.state;
     const { variables: storedVariables, noMatchCounts: storedCounts, ...storedRest } = BEFORE_VERSIONS;
     assert.equal(stateVersion, STATE_VERSION);
-    assert.deepEqual(rest, storedRest);
+    assert.deepEqual(rest, { ...storedRest, recentMessages: [] });
     assert.deepEqual({ ...variables }, storedVariables);
     assert.deepEqual({ ...noMatchCounts }, storedCounts);
+  });
+
+  test('a version 1 state (before the classifier saw the conversation) starts with no recent messages', () => {
+    const loaded = loadState({ ...BEFORE_VERSIONS, stateVersion: 1 });
+    assert.ok(loaded.ok);
+    assert.deepEqual(loaded.state.recentMessages, []);
+    assert.equal(loaded.state.messageCount, BEFORE_VERSIONS.messageCount);
   });
 
   test('a state of an unknown version, or of a shape no version has, is refused with a reason', () => {

@@ -296,6 +296,7 @@ describe('engine: intent semantics', () => {
       blockId: 'route',
       text: 'answer: Yes please',
       intents: [{ id: 'yes', description: 'agree', examples: ['sure'] }],
+      context: [{ from: 'bot', text: 'pick' }],
       quickReplies: ['Yes please', 'No'],
       provider: 'local',
     });

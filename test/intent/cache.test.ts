@@ -39,6 +39,21 @@ test('the key includes the flow version and the block', () => {
   assert.equal(cache.get(request('will it rain?', 1, 'other')), undefined);
 });
 
+test('the key includes what the provider saw with the text: the conversation and the quick replies', () => {
+  const cache = new IntentCache();
+  const afterBooking: ClassifyRequest = {
+    ...request('yes'),
+    context: [{ from: 'bot', text: 'Shall I book it?' }],
+    quickReplies: ['Yes', 'No'],
+  };
+  cache.set(afterBooking, match);
+  assert.equal(cache.get({ ...afterBooking, context: [{ from: 'bot', text: 'Cancel it?' }] }), undefined);
+  assert.equal(cache.get({ ...afterBooking, quickReplies: [] }), undefined);
+  assert.equal(cache.get(request('yes')), undefined);
+  const sameQuestion = { ...afterBooking, context: [{ from: 'bot' as const, text: 'shall I  book it?' }] };
+  assert.equal(cache.get(sameQuestion)?.cached, true, 'normalised like the text');
+});
+
 test('errors and fallback answers are never stored', () => {
   const cache = new IntentCache();
   const error: Classification = { ...match, kind: 'error', code: 'PROVIDER_TIMEOUT', message: 'late' };

@@ -37,10 +37,15 @@ describe('offline classifier: memory accounting', () => {
       softmax.weights.byteLength +
       softmax.bias.byteLength +
       vectorizer.ids.byteLength +
-      vectorizer.idf.byteLength;
+      vectorizer.idf.byteLength +
+      model.spelling.hashes.byteLength +
+      model.spelling.counts.byteLength;
     const ids = TRAVEL_INTENTS.reduce((sum, intent) => sum + 64 + 2 * intent.id.length, 0);
     assert.equal(modelBytes(model), arrays + ids);
-    assert.equal(modelLayoutBytes(model.intentIds, vectorizer.columnCount), modelBytes(model));
+    assert.equal(
+      modelLayoutBytes(model.intentIds, vectorizer.columnCount, model.spelling.hashes.length),
+      modelBytes(model),
+    );
   });
 
   it('bounds a block from its intents alone, without training', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { setImmediate } from 'node:timers/promises';
 import type { IntentDefinition } from '../../src/engine/index.ts';
 import { OfflineIntentClassifier } from '../../src/intent/offline/index.ts';
-import { predict } from '../../src/intent/offline/model.ts';
+import { modelArrays, predict } from '../../src/intent/offline/model.ts';
 import { inlineTrainer, type ModelTrainer, WorkerTrainer } from '../../src/intent/offline/trainer.ts';
 import { TRAVEL_INTENTS } from './fixtures/travel-intents.ts';
 
@@ -85,8 +85,7 @@ describe('offline classifier: training off the event loop', () => {
       assert.equal(trainer.running, true, 'kept for a training asked for in the answer callbacks');
       await setImmediate();
       assert.equal(trainer.running, false, 'an idle worker does not keep its heap');
-      const { softmax, vectorizer } = model;
-      for (const array of [softmax.weights, softmax.bias, vectorizer.ids, vectorizer.idf]) {
+      for (const array of modelArrays(model)) {
         // Each array owns its whole buffer: it was transferred, not a view of a larger copy.
         assert.equal(array.buffer.byteLength, array.byteLength);
       }

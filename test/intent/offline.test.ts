@@ -44,15 +44,19 @@ function confidenceOf(result: Classification): number | undefined {
 }
 
 describe('offline classifier: classification', () => {
-  it('answers paraphrases that are no example with their intent, above the default threshold', async () => {
-    const classifier = preparedClassifier();
+  it("answers paraphrases that are no example with their intent, above the block's derived threshold", async () => {
+    const offline = new OfflineIntentClassifier();
+    await offline.prepare(1, [{ blockId: 'route', intents: TRAVEL_INTENTS }]);
+    const derived = offline.defaultThreshold(1, 'route', TRAVEL_INTENTS);
+    assert.equal(derived?.derived, true, "derived from the block's examples");
+    assert.ok(derived.value > 0 && derived.value < 1, String(derived.value));
     for (const { text, intent } of PARAPHRASES) {
-      const result = await classifier.classify(request(text));
+      const result = await offline.classify(request(text));
       assert.equal(result.kind, 'match', text);
       assert.ok(result.kind === 'match');
       assert.equal(result.intent, intent, text);
-      assert.ok(result.confidence >= DEFAULT_MIN_CONFIDENCE, `${text}: ${result.confidence}`);
-      assert.equal(result.defaultMinConfidence, DEFAULT_MIN_CONFIDENCE);
+      assert.ok(result.confidence >= derived.value, `${text}: ${result.confidence}`);
+      assert.equal(result.defaultMinConfidence, derived.value);
       assert.equal(result.provider, LOCAL_PROVIDER);
       assert.equal(result.fallback, false);
       assert.ok(result.latencyMs >= 0);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { variedExamples } from '../../src/intent/example-selection.ts';
 import {
   buildChatRequest,
+  maxAnswerTokens,
   NO_MATCH_VALUE,
   PROMPT_LIMITS,
   readAnswer,
@@ -62,4 +64,64 @@ test('a content-filtered answer is a refusal', () => {
     code: 'PROVIDER_REFUSED',
     message: 'the provider filtered the answer',
   });
+});
+
+test('the examples shown are the most varied, not the first ones the author wrote', () => {
+  const examples = [
+    'book a flight',
+    'book a flight please',
+    'please book a flight',
+    'book me a flight',
+    'cheap tickets to Rome',
+    'I want to fly to Paris next week',
+  ];
+  const body = buildChatRequest('m', {
+    flowVersion: 1,
+    blockId: 'b',
+    text: 'x',
+    intents: [{ id: 'travel', description: 'travel offers', examples }],
+  });
+  const line = systemPrompt(body).split('\n').at(-1) ?? '';
+  const shown = (JSON.parse(line) as { examples: string[] }).examples;
+  assert.equal(shown.length, examples.length, 'all of them when they fit');
+
+  const varied = variedExamples(examples, 3);
+  assert.deepEqual(varied, ['book a flight', 'cheap tickets to Rome', 'I want to fly to Paris next week']);
+  assert.equal(variedExamples(examples, 3), varied, 'chosen once per block and count');
+});
+
+test('above 200 intents there is no room for examples, and each intent keeps its description', () => {
+  const intents = Array.from({ length: 250 }, (_, i) => ({
+    id: `i${i}`,
+    description: `described ${i}`,
+    examples: ['an example'],
+  }));
+  const lines = systemPrompt(buildChatRequest('m', { flowVersion: 1, blockId: 'b', text: 'x', intents }))
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { id: string; description: string; examples: string[] });
+  assert.equal(lines.length, 250);
+  assert.deepEqual(lines[249], { id: 'i249', description: 'described 249', examples: [] });
+});
+
+test('sampling: temperature 0, a seed, and only the output tokens the longest id needs', () => {
+  const longId = 'x'.repeat(64);
+  const body = buildChatRequest('m', {
+    flowVersion: 1,
+    blockId: 'b',
+    text: 'x',
+    intents: [{ id: longId, description: 'd', examples: [] }],
+  });
+  assert.equal(body.temperature, 0);
+  assert.equal(typeof body.seed, 'number');
+  assert.equal(body.max_completion_tokens, maxAnswerTokens([longId]));
+  assert.ok(maxAnswerTokens([longId]) >= 64 + 15, 'room for the id and the JSON around it');
+  const without = buildChatRequest(
+    'm',
+    { flowVersion: 1, blockId: 'b', text: 'x', intents: [] },
+    new Set(['temperature', 'seed'] as const),
+  );
+  assert.equal('temperature' in without, false);
+  assert.equal('seed' in without, false);
+  assert.equal(typeof without.max_completion_tokens, 'number');
 });

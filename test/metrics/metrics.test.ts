@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { answer, FakeOpenAi } from '../support/fake-openai.ts';
+import { answer, classifiedText, FakeOpenAi } from '../support/fake-openai.ts';
 import { examplePath } from '../support/flows.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { ChatClient } from '../support/ws-client.ts';
@@ -34,7 +34,7 @@ describe('GET /metrics', () => {
   before(async () => {
     fake = await FakeOpenAi.start();
     fake.respondWith((request) => {
-      const text = (request.body.messages.at(-1)?.content ?? '').toLowerCase();
+      const text = classifiedText(request).toLowerCase();
       if (text.includes('explode')) return { status: 400, body: { error: { message: 'bad request' } } };
       return text.includes('rain') ? answer('weather', 0.9) : answer('(no match)', 0.2);
     });
@@ -68,13 +68,18 @@ describe('GET /metrics', () => {
     const client = await ChatClient.connect(server.url);
     await client.nth('waiting');
     await client.say('will it rain tomorrow?'); // LLM call: match
-    await client.say('will it rain tomorrow?'); // the same text: the answer cache
+    // The same text after the same welcome, in a second conversation: the answer cache. (In the first
+    // conversation it would come after other messages, which the LLM is shown: another question.)
+    const second = await ChatClient.connect(server.url);
+    await second.nth('waiting');
+    await second.say('will it rain tomorrow?');
     await client.say('please explode'); // the LLM refuses the request: an error
     const { series } = await scrape(server);
     client.close();
+    second.close();
 
-    assert.equal(series.get('chatflow_websocket_connections'), 1);
-    assert.equal(series.get('chatflow_turns_total{kind="start"}'), 1);
+    assert.equal(series.get('chatflow_websocket_connections'), 2);
+    assert.equal(series.get('chatflow_turns_total{kind="start"}'), 2);
     assert.equal(series.get('chatflow_turns_total{kind="user_message"}'), 3);
     assert.equal(series.get('chatflow_turn_duration_seconds_count{kind="user_message"}'), 3);
     assert.equal(series.get('chatflow_llm_calls_total'), 2);
@@ -83,9 +88,9 @@ describe('GET /metrics', () => {
     assert.equal(series.get('chatflow_intent_classifications_total'), 3);
     assert.equal(series.get('chatflow_intent_duration_seconds_count{provider="openai",outcome="match"}'), 2);
     assert.equal(series.get('chatflow_intent_duration_seconds_count{provider="openai",outcome="error"}'), 1);
-    // One conversation created (with the welcome), then two writes per intent turn: up to the
+    // Two conversations created (each with the welcome), then two writes per intent turn: up to the
     // classification (before "typing" is shown), and its outcome.
-    assert.equal(series.get('chatflow_store_write_duration_seconds_count{operation="create"}'), 1);
+    assert.equal(series.get('chatflow_store_write_duration_seconds_count{operation="create"}'), 2);
     assert.equal(series.get('chatflow_store_write_duration_seconds_count{operation="append"}'), 6);
     assert.ok((series.get('chatflow_store_write_duration_seconds_sum{operation="append"}') ?? 0) > 0);
   });

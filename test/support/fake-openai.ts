@@ -52,6 +52,9 @@ export interface ChatRequestBody {
       };
     };
   };
+  temperature?: number;
+  seed?: number;
+  max_completion_tokens?: number;
 }
 
 export type Responder = (request: RecordedRequest) => FakeReply;
@@ -76,6 +79,19 @@ export function completion(content: unknown, message: Record<string, unknown> = 
       },
     ],
   };
+}
+
+/**
+ * The text being classified: the `message` of the user-role JSON (which may also carry the conversation
+ * and quick replies, so a fake that matched keywords in the whole content would read earlier turns).
+ */
+export function classifiedText(request: RecordedRequest): string {
+  try {
+    const data = JSON.parse(request.body.messages.at(-1)?.content ?? '{}') as { message?: unknown };
+    return typeof data.message === 'string' ? data.message : '';
+  } catch {
+    return '';
+  }
 }
 
 /** The reply of a model that answers `intent` with `confidence`. */

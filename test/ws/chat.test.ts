@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { answer, FakeOpenAi } from '../support/fake-openai.ts';
+import { answer, classifiedText, FakeOpenAi } from '../support/fake-openai.ts';
 import { examplePath } from '../support/flows.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
@@ -13,7 +13,7 @@ import { ChatClient, type Frame, texts } from '../support/ws-client.ts';
 /** An LLM that answers by keyword, like a model would for the travel intents. */
 function keywordModel(fake: FakeOpenAi): void {
   fake.respondWith((request) => {
-    const user = request.body.messages.at(-1)?.content ?? '';
+    const user = classifiedText(request);
     const text = user.toLowerCase();
     if (text.includes('explode')) return { status: 500, body: { error: { message: 'boom' } } };
     for (const intent of ['weather', 'travel', 'restaurants'])

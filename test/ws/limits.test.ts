@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { FRAME_ERRORS } from '../../src/ws/protocol.ts';
-import { answer, FakeOpenAi } from '../support/fake-openai.ts';
+import { answer, classifiedText, FakeOpenAi } from '../support/fake-openai.ts';
 import { echoFlow } from '../support/flow-texts.ts';
 import { examplePath } from '../support/flows.ts';
 import { makeDataDir, startTestServer, withTestServer } from '../support/server.ts';
@@ -155,7 +155,7 @@ describe('WebSocket handshake and limits', () => {
   test('messages sent during a slow LLM call are queued, not interleaved, not lost', async () => {
     const fake = await FakeOpenAi.start();
     fake.respondWith((request) => {
-      const text = request.body.messages.at(-1)?.content ?? '';
+      const text = classifiedText(request);
       return answer(text.includes('travel') ? 'travel' : 'weather', 0.9, { delayMs: 150 });
     });
     const server = await startTestServer({

@@ -8,10 +8,11 @@
  * error goes to `onError`, else `noMatch`, and leaves the count alone. When another provider answered
  * (a fallback), every `intent.*` event says so, and which provider failed with which code.
  */
+import { ENGINE_LIMITS } from '../../flow/limits.ts';
 import type { Flow, IntentBlock } from '../../flow/types.ts';
-import type { Classification, IntentDefinition } from '../classification.ts';
+import type { Classification, ContextMessage, IntentDefinition } from '../classification.ts';
 import type { FallbackFields, FallbackFrom } from '../history.ts';
-import { goto, record, render, setVariable } from '../turn.ts';
+import { goto, newest, record, render, setVariable } from '../turn.ts';
 import type { Executor, Outcome, Turn } from '../types.ts';
 
 const DEFAULT_INPUT = '{{lastMessage}}';
@@ -28,19 +29,31 @@ export const intentDefinitions = (block: IntentBlock): IntentDefinition[] =>
 export const enterIntent: Executor<IntentBlock> = (block, turn) => {
   turn.state.phase = 'classifying';
   turn.state.blockId = block.id;
+  const text = render(turn, block.input ?? DEFAULT_INPUT);
   turn.effects.push({
     type: 'classify',
     request: {
       flowVersion: turn.state.flowVersion,
       blockId: block.id,
-      text: render(turn, block.input ?? DEFAULT_INPUT),
+      text,
       intents: intentDefinitions(block),
+      context: contextBefore(turn.state.recentMessages),
       quickReplies: turn.state.offeredOptions,
       ...providerOf(block, turn.flow.flow),
     },
   });
   return { kind: 'stop' };
 };
+
+/**
+ * The conversation before the text: the recent messages, without the user's newest one when nothing
+ * came after it. That is the message being classified (the block's input is made from it, directly or
+ * through a variable), whether the block is entered right after it or again on a resume.
+ */
+function contextBefore(recent: readonly ContextMessage[]): ContextMessage[] {
+  const before = recent.at(-1)?.from === 'user' ? recent.slice(0, -1) : recent;
+  return newest(before, { bot: ENGINE_LIMITS.contextBotMessages, user: ENGINE_LIMITS.contextUserMessages });
+}
 
 function providerOf(block: IntentBlock, flow: Flow): { provider?: IntentBlock['provider'] } {
   const provider = block.provider ?? flow.settings?.intent?.provider;

@@ -15,6 +15,7 @@ import type {
 } from '../../engine/index.ts';
 import type { IntentClassifier } from '../port.ts';
 import { buildCertainMatchIndex, type CertainMatchIndex, findCertainIntent } from './certain-match.ts';
+import { type DefaultThreshold, FALLBACK_MIN_CONFIDENCE } from './default-threshold.ts';
 import { OFFLINE_LIMITS } from './limits.ts';
 import { certainIndexBytes, modelBytes } from './memory.ts';
 import { type IntentModel, predict } from './model.ts';
@@ -23,10 +24,11 @@ import { type ModelTrainer, WorkerTrainer } from './trainer.ts';
 export const LOCAL_PROVIDER = 'local';
 
 /**
- * The documented default threshold of this provider (used when neither the block nor the flow sets
- * `minConfidence`), chosen from the bench's no-match measurements (docs/intent-detection.md).
+ * The threshold of a block whose texts are too few to derive one from (default-threshold.ts); a
+ * block with enough examples gets its own, derived at training. Both are used only when neither the
+ * block nor the flow sets `minConfidence`.
  */
-export const DEFAULT_MIN_CONFIDENCE = 0.4;
+export const DEFAULT_MIN_CONFIDENCE = FALLBACK_MIN_CONFIDENCE;
 
 interface BlockEntry {
   /** The intent ids the entry was built for: a request with other intents does not reuse it. */
@@ -104,6 +106,21 @@ export class OfflineIntentClassifier implements IntentClassifier {
     return entry?.model !== undefined && entry.signature === signatureOf(intents);
   }
 
+  /**
+   * The threshold a block's model uses when neither the block nor the flow sets `minConfidence`
+   * (derived from its texts at training), or undefined when the model is not in memory.
+   */
+  defaultThreshold(
+    flowVersion: number,
+    blockId: string,
+    intents: readonly IntentDefinition[],
+  ): DefaultThreshold | undefined {
+    const entry = this.#entries.peek(keyOf(flowVersion, blockId));
+    return entry?.model && entry.signature === signatureOf(intents)
+      ? entry.model.defaultThreshold
+      : undefined;
+  }
+
   async prepare(
     flowVersion: number,
     blocks: readonly { blockId: string; intents: readonly IntentDefinition[] }[],
@@ -159,7 +176,7 @@ export class OfflineIntentClassifier implements IntentClassifier {
         kind: 'match',
         intent: model.intentIds[prediction.bestIntent] as string,
         confidence: prediction.confidence,
-        defaultMinConfidence: DEFAULT_MIN_CONFIDENCE,
+        defaultMinConfidence: model.defaultThreshold.value,
         ...outcome,
         latencyMs,
       };

@@ -2,7 +2,7 @@
  * Sparse features of a normalised text, hashed to 32-bit ids (no vocabulary strings kept in memory):
  * - word features on Porter stems ("arrived" and "arriving" share "arriv"): unigrams, bigrams, and
  *   bigrams with the text's start and end ("<s> why": the first word of a question often carries
- *   the intent);
+ *   the intent), and the synonym group of a word's stem (synonyms.ts: "rain" → the weather group);
  * - character 3- to 5-grams inside each word padded with spaces (" card " → " ca", "car", …), which
  *   carry typos, spelling variants and words the stemmer does not know.
  * The two families are weighted and normalised apart (vectorizer.ts). Measured on Banking77: stems
@@ -11,6 +11,7 @@
  */
 import { stemmer } from 'stemmer';
 import { tokenize } from './normalize.ts';
+import { conceptOf } from './synonyms.ts';
 
 const CHAR_MIN = 3;
 const CHAR_MAX = 5;
@@ -19,6 +20,7 @@ const FNV_PRIME = 0x01000193;
 const WORD_SEED = 0x9e3779b1;
 const BIGRAM_SEED = 0x85ebca77;
 const BOUNDARY = 0x165667b1;
+const CONCEPT_SEED = 0x27d4eb2f;
 /** Stems are memoised (the stemmer is the costliest step per word); the memo is bounded. */
 const MAX_MEMOISED_STEMS = 50_000;
 
@@ -85,16 +87,27 @@ export function isWeak(id: number): boolean {
   return (id & 1) === 1;
 }
 
-const stemIds = new Map<string, number>();
+/** A word's stem id, and the feature id of its synonym group (synonyms.ts), or 0 for none. */
+interface StemInfo {
+  id: number;
+  concept: number;
+}
 
-function stemId(word: string): number {
-  let id = stemIds.get(word);
-  if (id === undefined) {
-    if (stemIds.size >= MAX_MEMOISED_STEMS) stemIds.clear();
-    id = hashString(stemmer(word), WORD_SEED);
-    stemIds.set(word, id);
+const stems = new Map<string, StemInfo>();
+
+function stemInfo(word: string): StemInfo {
+  let info = stems.get(word);
+  if (info === undefined) {
+    if (stems.size >= MAX_MEMOISED_STEMS) stems.clear();
+    const stem = stemmer(word);
+    const group = conceptOf(stem);
+    info = {
+      id: hashString(stem, WORD_SEED),
+      concept: group === undefined ? 0 : mark(mix(Math.imul(group + 1, CONCEPT_SEED)), false),
+    };
+    stems.set(word, info);
   }
-  return id;
+  return info;
 }
 
 function pushCharGrams(out: FeatureIds, word: string, weak: boolean): void {
@@ -117,9 +130,10 @@ export function extractFeatures(normalized: string, out: FeatureIds): FeatureIds
   let previous = BOUNDARY;
   let previousWeak = true;
   for (const token of tokens) {
-    const id = stemId(token);
+    const { id, concept } = stemInfo(token);
     const weak = STOP_WORDS.has(token);
     push(out, mark(mix(id), weak));
+    if (concept !== 0) push(out, concept);
     push(out, mark(pair(previous, id), weak && previousWeak));
     previous = id;
     previousWeak = weak;

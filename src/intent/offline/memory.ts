@@ -4,12 +4,15 @@
  * from the intents alone, without training, so that a flow whose models cannot fit in the model
  * cache is refused at upload (docs/intent-detection.md, Limits).
  */
+
+import { stemmer } from 'stemmer';
 import type { IntentDefinition } from '../../engine/index.ts';
 import type { CertainMatchIndex } from './certain-match.ts';
 import { isStopWord } from './features.ts';
 import { OFFLINE_LIMITS, type OfflineLimits } from './limits.ts';
-import type { IntentModel } from './model.ts';
+import { type IntentModel, textsOf } from './model.ts';
 import { canonicalText, tokenize } from './normalize.ts';
+import { conceptOf } from './synonyms.ts';
 
 /** A JS string's header and its map entry, on top of 2 bytes per UTF-16 code unit (V8, 64-bit). */
 const STRING_OVERHEAD = 64;
@@ -18,17 +21,22 @@ const COLUMN_BYTES = 8;
 /** Character n-grams of 3 to 5 code units, inside each word padded with a space on each side. */
 const CHAR_MIN = 3;
 const CHAR_MAX = 5;
-const DIGIT = /\p{Nd}/gu;
 
 function stringBytes(text: string): number {
   return STRING_OVERHEAD + 2 * text.length;
 }
 
-/** Bytes of a model of `classCount` classes (intents + background) and `columns` features. */
-export function modelLayoutBytes(intentIds: readonly string[], columns: number): number {
+/** Bytes per word of the spelling vocabulary: its hash and its count (4 + 4). */
+const WORD_BYTES = 8;
+
+/**
+ * Bytes of a model of `classCount` classes (intents + background), `columns` features and `words`
+ * distinct training words (the spelling vocabulary).
+ */
+export function modelLayoutBytes(intentIds: readonly string[], columns: number, words: number): number {
   const classCount = intentIds.length + 1;
   const ids = intentIds.reduce((sum, id) => sum + stringBytes(id), 0);
-  return 4 * columns * classCount + 4 * classCount + COLUMN_BYTES * columns + ids;
+  return 4 * columns * classCount + 4 * classCount + COLUMN_BYTES * columns + WORD_BYTES * words + ids;
 }
 
 /** Exact bytes of a trained model's arrays, plus its intent ids. */
@@ -38,7 +46,9 @@ export function modelBytes(model: IntentModel): number {
     softmax.weights.byteLength +
     softmax.bias.byteLength +
     vectorizer.ids.byteLength +
-    vectorizer.idf.byteLength;
+    vectorizer.idf.byteLength +
+    model.spelling.hashes.byteLength +
+    model.spelling.counts.byteLength;
   return arrays + intentIds.reduce((sum, id) => sum + stringBytes(id), 0);
 }
 
@@ -52,11 +62,11 @@ export function certainIndexBytes(index: CertainMatchIndex): number {
 
 /**
  * Distinct features the texts can give, counted on their words: unigrams, bigrams (with
- * the start and end of the text), and character 3–5-grams of each word padded with spaces, each
+ * the start and end of the text), synonym groups, and character 3–5-grams of each word padded with spaces, each
  * with its weak mark (features.ts). Training uses the same words, stemmed and hashed, which can
  * only merge features, never split one: this is an upper bound.
  */
-function distinctFeatures(canonicalTexts: Iterable<string>): number {
+function distinctFeatures(canonicalTexts: Iterable<string>): { features: number; words: number } {
   const words = new Set<string>();
   const pairs = new Set<string>();
   for (const text of canonicalTexts) {
@@ -78,7 +88,12 @@ function distinctFeatures(canonicalTexts: Iterable<string>): number {
       }
     }
   }
-  return words.size + pairs.size + grams.size;
+  const concepts = new Set<number>();
+  for (const word of words) {
+    const concept = conceptOf(stemmer(word));
+    if (concept !== undefined) concepts.add(concept);
+  }
+  return { features: words.size + pairs.size + grams.size + concepts.size, words: words.size };
 }
 
 /**
@@ -97,8 +112,8 @@ export function blockBytesBound(
   for (const intent of intents) {
     const used = (intent.examples ?? []).slice(0, limits.maxExamplesPerIntent).map(canonicalText);
     const description = canonicalText(intent.description);
-    // Training reads texts with every digit → 0 (featureText): that only merges features.
-    for (const text of [description, ...used]) texts.add(text.replace(DIGIT, '0'));
+    // The texts training reads (with a description's related words when examples are few).
+    for (const text of textsOf(intent, limits)) texts.add(text);
     for (const text of used) examples.add(text);
     for (const text of [canonicalText(intent.id), description, ...used]) labels.add(text);
   }
@@ -106,11 +121,13 @@ export function blockBytesBound(
   for (const key of examples) keyBytes += stringBytes(key);
   for (const key of labels) keyBytes += stringBytes(key);
   const maxColumns = Math.floor(limits.maxModelWeights / (intents.length + 1));
-  const columns = Math.min(distinctFeatures(texts), maxColumns);
+  const distinct = distinctFeatures(texts);
+  const columns = Math.min(distinct.features, maxColumns);
   return (
     modelLayoutBytes(
       intents.map((intent) => intent.id),
       columns,
+      distinct.words,
     ) + keyBytes
   );
 }

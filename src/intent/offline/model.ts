@@ -6,9 +6,16 @@
  * no-match possible at all.
  */
 import type { IntentDefinition } from '../../engine/index.ts';
+import {
+  type DefaultThreshold,
+  deriveDefaultThreshold,
+  FALLBACK_MIN_CONFIDENCE,
+} from './default-threshold.ts';
 import { OFFLINE_LIMITS, type OfflineLimits } from './limits.ts';
-import { featureText } from './normalize.ts';
+import { featureText, tokenize } from './normalize.ts';
 import { type SoftmaxModel, scoreInto, softmaxInPlace, trainSoftmax } from './softmax.ts';
+import { buildSpellingVocabulary, correctSpelling, type SpellingVocabulary } from './spelling.ts';
+import { relatedWords } from './synonyms.ts';
 import { fitTransform, type SparseVector, type Vectorizer, vectorize } from './vectorizer.ts';
 
 /** Training settings, chosen on Banking77 (docs/intent-detection.md). */
@@ -24,6 +31,11 @@ export const TRAINING = {
   minEpochs: 3,
   maxEpochs: 20,
   stepsBudget: 40_000,
+  /**
+   * Steps at least, whatever maxEpochs says: a block of a few texts (intents with only a description)
+   * would otherwise stop long before its weights leave zero. Changes only blocks of under 100 texts.
+   */
+  minSteps: 2_000,
   /**
    * Empty vectors labelled "background", per intent (at least one). More makes the background win
    * more often: at 1, "travel offers please" fell to it in the built-in 3-intent travel flow.
@@ -57,6 +69,16 @@ export interface IntentModel {
   readonly vectorizer: Vectorizer;
   /** classCount = intentIds.length + 1; the last class is the background. */
   readonly softmax: SoftmaxModel;
+  /** The training texts' words, for spelling correction (spelling.ts). */
+  readonly spelling: SpellingVocabulary;
+  /** The threshold used when neither the block nor the flow sets `minConfidence` (default-threshold.ts). */
+  readonly defaultThreshold: DefaultThreshold;
+}
+
+/** The model's typed arrays, each owning its whole buffer (the training worker transfers them). */
+export function modelArrays(model: IntentModel): (Float32Array | Int32Array)[] {
+  const { softmax, vectorizer, spelling } = model;
+  return [softmax.weights, softmax.bias, vectorizer.ids, vectorizer.idf, spelling.hashes, spelling.counts];
 }
 
 export interface Prediction {
@@ -68,10 +90,25 @@ export interface Prediction {
   background: boolean;
 }
 
-/** Description, then examples, of one intent: normalised, without empties or repeats. */
-function textsOf(intent: IntentDefinition, limits: OfflineLimits): string[] {
+/** Intents with fewer examples than this get their description expanded (see textsOf). */
+const FEW_EXAMPLES = 3;
+
+/**
+ * Description, then examples, of one intent: normalised, without empties or repeats. An intent with
+ * fewer than FEW_EXAMPLES examples also gets the words related to its description's (synonyms.ts),
+ * one text each: "Give me the weather" brings "forecast", "rain", "sunny", … so that a message that
+ * uses them is not read as out of scope. `expand: false`: the author's texts only.
+ */
+export function textsOf(
+  intent: IntentDefinition,
+  limits: OfflineLimits = OFFLINE_LIMITS,
+  expand = true,
+): string[] {
   const texts = new Set<string>();
-  for (const text of [intent.description, ...(intent.examples ?? []).slice(0, limits.maxExamplesPerIntent)]) {
+  const description = featureText(intent.description);
+  const examples = (intent.examples ?? []).slice(0, limits.maxExamplesPerIntent);
+  const expansion = expand && examples.length < FEW_EXAMPLES ? relatedWords(tokenize(description)) : [];
+  for (const text of [description, ...expansion, ...examples]) {
     const normalized = featureText(text);
     if (normalized !== '') texts.add(normalized);
   }
@@ -86,14 +123,23 @@ export function trainingTexts(
   intents: readonly IntentDefinition[],
   limits: OfflineLimits = OFFLINE_LIMITS,
 ): { texts: string[]; labels: number[] } {
-  const perIntent = intents.map((intent) => textsOf(intent, limits));
+  return inTurns(
+    intents.map((intent) => textsOf(intent, limits)),
+    limits.maxTrainingExamples,
+  );
+}
+
+function inTurns(
+  perIntent: readonly (readonly string[])[],
+  max: number,
+): { texts: string[]; labels: number[] } {
   const rounds = perIntent.reduce((longest, list) => Math.max(longest, list.length), 0);
   const texts: string[] = [];
   const labels: number[] = [];
-  for (let round = 0; round < rounds && texts.length < limits.maxTrainingExamples; round++) {
+  for (let round = 0; round < rounds && texts.length < max; round++) {
     perIntent.forEach((list, label) => {
       const text = list[round];
-      if (text === undefined || texts.length >= limits.maxTrainingExamples) return;
+      if (text === undefined || texts.length >= max) return;
       texts.push(text);
       labels.push(label);
     });
@@ -105,24 +151,45 @@ export function trainIntentModel(
   intents: readonly IntentDefinition[],
   limits: OfflineLimits = OFFLINE_LIMITS,
 ): IntentModel {
-  const { texts, labels } = trainingTexts(intents, limits);
-  const maxColumns = Math.floor(limits.maxModelWeights / (intents.length + 1));
-  const { vectorizer, vectors: xs } = fitTransform(texts, maxColumns, {
-    labels,
-    classCount: intents.length,
+  const perIntent = intents.map((intent) => textsOf(intent, limits));
+  const { texts, labels } = inTurns(perIntent, limits.maxTrainingExamples);
+  const intentIds = intents.map((i) => i.id);
+  const model = trainOn(texts, labels, intentIds, limits, TRAINING.stepsBudget);
+  // Derived from the author's texts only: related words are one-word texts, no sample of messages.
+  const authored = intents.map((intent) => textsOf(intent, limits, false));
+  const defaultThreshold = deriveDefaultThreshold(authored, (foldTexts, foldLabels, intentCount, steps) => {
+    const foldModel = trainOn(foldTexts, foldLabels, intentIds.slice(0, intentCount), limits, steps);
+    return { predict: (text) => predict(foldModel, text) };
   });
-  const background = intents.length;
+  return { ...model, defaultThreshold };
+}
+
+/** A model of `intentIds` trained on normalised texts (labels index intentIds), with `stepsBudget` SGD steps. */
+function trainOn(
+  texts: readonly string[],
+  textLabels: readonly number[],
+  intentIds: readonly string[],
+  limits: OfflineLimits,
+  stepsBudget: number,
+): IntentModel {
+  const labels = [...textLabels];
+  const intentCount = intentIds.length;
+  const spelling = buildSpellingVocabulary(texts);
+  const maxColumns = Math.floor(limits.maxModelWeights / (intentCount + 1));
+  const { vectorizer, vectors: xs } = fitTransform(texts, maxColumns, { labels, classCount: intentCount });
+  const background = intentCount;
   const empty: SparseVector = { indices: new Int32Array(0), values: new Float32Array(0) };
-  const backgroundCount = Math.max(1, Math.round(intents.length * TRAINING.backgroundPerIntent));
+  const backgroundCount = Math.max(1, Math.round(intentCount * TRAINING.backgroundPerIntent));
   for (let i = 0; i < backgroundCount; i++) {
     xs.push(empty);
     labels.push(background);
   }
-  const epochs = Math.min(
-    TRAINING.maxEpochs,
-    Math.max(TRAINING.minEpochs, Math.ceil(TRAINING.stepsBudget / Math.max(1, xs.length))),
+  const perText = (steps: number) => Math.ceil(steps / Math.max(1, xs.length));
+  const epochs = Math.max(
+    Math.min(TRAINING.maxEpochs, Math.max(TRAINING.minEpochs, perText(stepsBudget))),
+    perText(TRAINING.minSteps),
   );
-  const softmax = trainSoftmax(xs, Int32Array.from(labels), intents.length + 1, vectorizer.columnCount, {
+  const softmax = trainSoftmax(xs, Int32Array.from(labels), intentCount + 1, vectorizer.columnCount, {
     epochs,
     averagedEpochs: Math.ceil(epochs / 2),
     learningRate: TRAINING.learningRate,
@@ -130,8 +197,9 @@ export function trainIntentModel(
     labelSmoothing: TRAINING.labelSmoothing,
     seed: TRAINING.seed,
   });
-  discountPrior(softmax.bias, labels, intents.length);
-  return { intentIds: intents.map((i) => i.id), vectorizer, softmax };
+  discountPrior(softmax.bias, labels, intentCount);
+  const defaultThreshold = { value: FALLBACK_MIN_CONFIDENCE, derived: false };
+  return { intentIds: [...intentIds], vectorizer, softmax, spelling, defaultThreshold };
 }
 
 /** bias[c] -= priorDiscount × ln(texts of c / mean texts per intent), for the intents (not the background). */
@@ -146,7 +214,7 @@ function discountPrior(bias: Float32Array, labels: readonly number[], intentCoun
 }
 
 export function vectorizeText(model: IntentModel, text: string): SparseVector {
-  return vectorize(model.vectorizer, featureText(text));
+  return vectorize(model.vectorizer, correctSpelling(model.spelling, featureText(text)));
 }
 
 /** Probability of each intent, then of the background class (last). */

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { IntentDefinition } from '../../engine/index.ts';
-import { trainIntentModel } from './model.ts';
+import { modelArrays, trainIntentModel } from './model.ts';
 
 export interface TrainingJob {
   id: number;
@@ -15,10 +15,7 @@ export interface TrainingJob {
 parentPort?.on('message', (job: TrainingJob) => {
   try {
     const model = trainIntentModel(job.intents);
-    const { softmax, vectorizer } = model;
-    const transfer = [softmax.weights, softmax.bias, vectorizer.ids, vectorizer.idf].map(
-      (array) => array.buffer as ArrayBuffer,
-    );
+    const transfer = modelArrays(model).map((array) => array.buffer as ArrayBuffer);
     parentPort?.postMessage({ id: job.id, model }, transfer);
   } catch (error) {
     parentPort?.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) });
