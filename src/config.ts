@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { INTENT_PROVIDERS } from './flow/schema.ts';
 import type { IntentProviderName } from './flow/types.ts';
+import { parseTrustProxy, type TrustProxy } from './http/client-address.ts';
 import { INTENT_TIMEOUT, OPENAI_DEFAULTS } from './intent/defaults.ts';
 import type { WsLimits } from './ws/limits.ts';
 
@@ -102,6 +103,14 @@ const envSchema = z.object({
   WS_MAX_CONNECTIONS: integer(1, 1_000_000, CONFIG_DEFAULTS.WS_MAX_CONNECTIONS),
   WS_PING_INTERVAL_MS: integer(100, 3_600_000, CONFIG_DEFAULTS.WS_PING_INTERVAL_MS),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS),
+  TRUST_PROXY: z
+    .string()
+    .transform((value, ctx) => {
+      const parsed = parseTrustProxy(value);
+      if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+      return 'error' in parsed ? ({ kind: 'off' } as const) : parsed;
+    })
+    .default({ kind: 'off' }),
 });
 
 /** The names of every variable the product reads (docs/configuration.md lists exactly these). */
@@ -127,6 +136,8 @@ export interface Config {
   maxBodyBytes: number;
   ws: WsLimits;
   shutdownTimeoutMs: number;
+  /** Which proxies' X-Forwarded-For is believed (off by default): the client address of limits and logs. */
+  trustProxy: TrustProxy;
 }
 
 export interface ConfigProblem {
@@ -190,5 +201,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       pingIntervalMs: e.WS_PING_INTERVAL_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    trustProxy: e.TRUST_PROXY,
   };
 }
