@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { INTENT_PROVIDERS } from './flow/schema.ts';
 import type { IntentProviderName } from './flow/types.ts';
 import { parseTrustProxy, type TrustProxy } from './http/client-address.ts';
+import { BUDGET_DEFAULTS, type BudgetLimits } from './intent/budget.ts';
 import { INTENT_TIMEOUT, OPENAI_DEFAULTS } from './intent/defaults.ts';
 import type { WsLimits } from './ws/limits.ts';
 
@@ -22,6 +23,11 @@ export const CONFIG_DEFAULTS = {
   INTENT_TIMEOUT_MS: INTENT_TIMEOUT.defaultMs,
   /** Memory of the offline intent models kept at once (docs/intent-detection.md, Limits). */
   INTENT_MODEL_CACHE_MB: 256,
+  /** The LLM budget (docs/intent-detection.md, Budget); 0 = unlimited. */
+  LLM_BUDGET_PER_CONVERSATION: BUDGET_DEFAULTS.perConversation,
+  LLM_BUDGET_PER_ADDRESS_PER_HOUR: BUDGET_DEFAULTS.perAddressPerHour,
+  LLM_BUDGET_PER_MINUTE: BUDGET_DEFAULTS.perMinute,
+  LLM_BUDGET_PER_DAY: BUDGET_DEFAULTS.perDay,
   LOG_LEVEL: 'info',
   MAX_BODY_BYTES: 5 * 1024 * 1024,
   WS_MAX_FRAME_BYTES: 16_384,
@@ -93,6 +99,10 @@ const envSchema = z.object({
   INTENT_PROVIDER: z.enum(INTENT_PROVIDERS).default(CONFIG_DEFAULTS.INTENT_PROVIDER),
   INTENT_TIMEOUT_MS: integer(INTENT_TIMEOUT.minMs, INTENT_TIMEOUT.maxMs, CONFIG_DEFAULTS.INTENT_TIMEOUT_MS),
   INTENT_MODEL_CACHE_MB: integer(1, 1_048_576, CONFIG_DEFAULTS.INTENT_MODEL_CACHE_MB),
+  LLM_BUDGET_PER_CONVERSATION: integer(0, 1_000_000_000, CONFIG_DEFAULTS.LLM_BUDGET_PER_CONVERSATION),
+  LLM_BUDGET_PER_ADDRESS_PER_HOUR: integer(0, 1_000_000_000, CONFIG_DEFAULTS.LLM_BUDGET_PER_ADDRESS_PER_HOUR),
+  LLM_BUDGET_PER_MINUTE: integer(0, 1_000_000_000, CONFIG_DEFAULTS.LLM_BUDGET_PER_MINUTE),
+  LLM_BUDGET_PER_DAY: integer(0, 1_000_000_000, CONFIG_DEFAULTS.LLM_BUDGET_PER_DAY),
   LOG_LEVEL: z.enum(LOG_LEVELS).default(CONFIG_DEFAULTS.LOG_LEVEL),
   ALLOWED_ORIGINS: originList,
   MAX_BODY_BYTES: integer(1_024, 1024 * 1024 * 1024, CONFIG_DEFAULTS.MAX_BODY_BYTES),
@@ -130,6 +140,8 @@ export interface Config {
   intent: { provider: IntentProviderName; timeoutMs: number };
   /** INTENT_MODEL_CACHE_MB in bytes: the offline models' cache, and the most one flow's models may need. */
   intentModelCacheBytes: number;
+  /** Ceilings on LLM classifications (0 = unlimited). */
+  llmBudget: BudgetLimits;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Normalised origins (see normaliseOrigin); empty = allow every Origin. */
   allowedOrigins: string[];
@@ -189,6 +201,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
     intent: { provider: e.INTENT_PROVIDER, timeoutMs: e.INTENT_TIMEOUT_MS },
     intentModelCacheBytes: e.INTENT_MODEL_CACHE_MB * 1024 * 1024,
+    llmBudget: {
+      perConversation: e.LLM_BUDGET_PER_CONVERSATION,
+      perAddressPerHour: e.LLM_BUDGET_PER_ADDRESS_PER_HOUR,
+      perMinute: e.LLM_BUDGET_PER_MINUTE,
+      perDay: e.LLM_BUDGET_PER_DAY,
+    },
     logLevel: e.LOG_LEVEL,
     allowedOrigins: e.ALLOWED_ORIGINS,
     maxBodyBytes: e.MAX_BODY_BYTES,

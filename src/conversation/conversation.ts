@@ -98,6 +98,8 @@ export class Conversation {
   private evicted = false;
   private readonly deps: ConversationDeps;
   private outbox: Outbox | null = null;
+  /** The address of the channel that last held the conversation (kept after it goes: a turn may still run). */
+  private clientAddress: string | undefined;
   private readonly mailbox: Input[] = [];
   private running: Promise<void> | null = null;
   /** A store failure cut the last turn after its first segment: finish it before the next message. */
@@ -126,6 +128,7 @@ export class Conversation {
   /** Events now go to `outbox`. */
   attach(outbox: Outbox): void {
     this.outbox = outbox;
+    this.clientAddress = outbox.clientAddress;
   }
 
   detach(outbox: Outbox): void {
@@ -294,9 +297,11 @@ export class Conversation {
     const started = this.deps.now().getTime();
     const timer = performance.now();
     try {
+      const clientAddress = this.clientAddress;
       const result = await this.deps.classifier.classify({
         ...request,
         signal: AbortSignal.timeout(this.deps.intentTimeoutMs),
+        caller: { conversationId: this.id, ...(clientAddress === undefined ? {} : { clientAddress }) },
       });
       this.deps.observer?.classified?.(result.provider, result.kind, secondsSince(timer));
       return result;

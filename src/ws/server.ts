@@ -19,6 +19,8 @@ export interface ChatServerOptions {
   /** Normalised `scheme://host[:port]` origins; empty allows every Origin. */
   allowedOrigins: readonly string[];
   logger: Logger;
+  /** The client address of an upgrade request (clientAddressResolver(TRUST_PROXY)). */
+  clientAddressOf?: (request: IncomingMessage) => string;
 }
 
 export interface ChatServer {
@@ -75,8 +77,8 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     session?.unbind();
   }
 
-  function accept(ws: WebSocket, socket: Duplex, query: URLSearchParams): void {
-    const session = new Session(ws, socket, limits, runtime);
+  function accept(ws: WebSocket, socket: Duplex, query: URLSearchParams, clientAddress?: string): void {
+    const session = new Session(ws, socket, limits, runtime, clientAddress);
     sessions.set(ws, session);
     ws.on('error', onError);
     ws.on('pong', onPong);
@@ -94,7 +96,8 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     if (!originAllowed(request, options.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
     if (sessions.size >= limits.maxConnections) return refuse(socket, 503, 'Service Unavailable');
     const query = url.searchParams;
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, socket, query));
+    const clientAddress = options.clientAddressOf?.(request);
+    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, socket, query, clientAddress));
   });
 
   async function open(session: Session, query: URLSearchParams): Promise<void> {

@@ -79,8 +79,17 @@ export class Session implements Outbox {
   private closed = false;
   private readonly runtime: ConversationRuntime;
   alive = true;
+  /** The client's address (TRUST_PROXY decides whose X-Forwarded-For is believed). */
+  readonly clientAddress: string | undefined;
 
-  constructor(socket: WebSocket, transport: Duplex, limits: WsLimits, runtime: ConversationRuntime) {
+  constructor(
+    socket: WebSocket,
+    transport: Duplex,
+    limits: WsLimits,
+    runtime: ConversationRuntime,
+    clientAddress?: string,
+  ) {
+    this.clientAddress = clientAddress;
     this.socket = socket;
     this.transport = transport;
     this.limits = limits;
