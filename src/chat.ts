@@ -6,6 +6,7 @@ import { type Cluster, joinCluster } from './conversation/cluster.ts';
 import { createFlowCatalog, type FlowCatalog } from './conversation/flow-catalog.ts';
 import type { ConversationObserver } from './conversation/observer.ts';
 import { ConversationRuntime } from './conversation/runtime.ts';
+import { clientAddressResolver } from './http/client-address.ts';
 import type { IntentClassifier } from './intent/port.ts';
 import type { Store } from './store/store.ts';
 import { attachChatServer, type ChatServer } from './ws/server.ts';
@@ -55,6 +56,7 @@ export async function startChat(options: {
     runtime,
     limits: config.ws,
     allowedOrigins: config.allowedOrigins,
+    clientAddressOf: clientAddressResolver(config.trustProxy),
     logger,
   });
   return {
