@@ -22,9 +22,11 @@ export class AddressEntry {
   /** When it last took a handshake or a message (for forgetting idle addresses). */
   lastSeen: number;
   /** Messages across the address's sockets; null when WS_ADDRESS_RATE_PER_SEC is 0. */
-  readonly messages: RateLimiter | null;
+  private readonly messages: RateLimiter | null;
+  private readonly now: () => number;
 
   constructor(limits: WsLimits, now: () => number) {
+    this.now = now;
     this.handshakeTokens = limits.handshakesPerMinute;
     this.lastRefill = now();
     this.lastSeen = this.lastRefill;
@@ -32,6 +34,13 @@ export class AddressEntry {
       limits.addressRatePerSec === 0
         ? null
         : new RateLimiter(limits.addressRatePerSec, limits.addressRateBurst, now);
+  }
+
+  /** A message from one of the address's sockets: false when the address is over its shared rate. */
+  takeMessage(): boolean {
+    if (!this.messages) return true;
+    this.lastSeen = this.now();
+    return this.messages.take() === 'allow';
   }
 }
 
@@ -112,13 +121,6 @@ export class AddressLimits {
     const cap = this.limits.maxConnectionsPerAddress;
     if (cap > 0 && entry.sockets >= cap) return { ok: false, reason: 'TOO_MANY_CONNECTIONS' };
     return { ok: true, entry };
-  }
-
-  /** A message from one of the entry's sockets: false when the address is over its shared rate. */
-  takeMessage(entry: AddressEntry): boolean {
-    if (!entry.messages) return true;
-    entry.lastSeen = this.now();
-    return entry.messages.take() === 'allow';
   }
 
   /** Forgets the idle addresses whose counters have refilled (called at each heartbeat). */

@@ -105,7 +105,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     clientAddress: string,
     client: AddressEntry,
   ): void {
-    const session = new Session(ws, socket, limits, runtime, clientAddress, client, addresses);
+    const session = new Session(ws, socket, limits, runtime, clientAddress, client);
     client.sockets++;
     sessions.set(ws, session);
     logger.debug({ clientAddress }, 'WebSocket connected');

@@ -8,7 +8,7 @@ import type { WebSocket } from 'ws';
 import type { Conversation } from '../conversation/conversation.ts';
 import type { Outbox, OutboxEvent } from '../conversation/outbox.ts';
 import type { ConversationRuntime } from '../conversation/runtime.ts';
-import type { AddressEntry, AddressLimits } from './address-limits.ts';
+import type { AddressEntry } from './address-limits.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
 import { CLOSE_CODES, errorFrame, parseClientFrame, type ServerFrame, type UserMessage } from './protocol.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -83,7 +83,6 @@ export class Session implements Outbox {
   readonly clientAddress: string;
   /** The counters shared by every socket of the client's address. */
   readonly client: AddressEntry;
-  private readonly addresses: AddressLimits;
   /** performance.now() of the last frame the client sent (or of the connection): the idle timeout counts from it. */
   private lastFrameAt = performance.now();
   alive = true;
@@ -95,7 +94,6 @@ export class Session implements Outbox {
     runtime: ConversationRuntime,
     clientAddress: string,
     client: AddressEntry,
-    addresses: AddressLimits,
   ) {
     this.socket = socket;
     this.transport = transport;
@@ -103,7 +101,6 @@ export class Session implements Outbox {
     this.runtime = runtime;
     this.clientAddress = clientAddress;
     this.client = client;
-    this.addresses = addresses;
     this.rate = new RateLimiter(limits.ratePerSec, limits.rateBurst);
   }
 
@@ -190,7 +187,7 @@ export class Session implements Outbox {
       return;
     }
     // Then the rate shared by every socket of the client's address: more sockets do not mean more messages.
-    if (decision === 'limited' || !this.addresses.takeMessage(this.client)) {
+    if (decision === 'limited' || !this.client.takeMessage()) {
       this.send(errorFrame('RATE_LIMITED'));
       return;
     }
