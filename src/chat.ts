@@ -56,8 +56,8 @@ export async function startChat(options: {
     runtime,
     limits: config.ws,
     allowedOrigins: config.allowedOrigins,
-    logger,
     clientAddressOf: clientAddressResolver(config.trustProxy),
+    logger,
   });
   return {
     catalog,

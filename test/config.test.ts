@@ -32,6 +32,11 @@ describe('loadConfig', () => {
       rateBurst: 20,
       maxConnections: CONFIG_DEFAULTS.WS_MAX_CONNECTIONS,
       pingIntervalMs: CONFIG_DEFAULTS.WS_PING_INTERVAL_MS,
+      maxConnectionsPerAddress: 20,
+      handshakesPerMinute: 60,
+      addressRatePerSec: 20,
+      addressRateBurst: 40,
+      idleTimeoutMs: 600_000,
     });
     assert.equal(config.shutdownTimeoutMs, CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS);
   });
@@ -91,6 +96,8 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'loud',
         MAX_BODY_BYTES: '5MB',
         WS_RATE_BURST: '0',
+        WS_ADDRESS_RATE_BURST: '0',
+        WS_IDLE_TIMEOUT_MS: '10m',
         DATABASE_URL: 'mysql://x',
         OPENAI_BASE_URL: 'not a url',
         ALLOWED_ORIGINS: 'https://ok.example, https://bad.example/path',
@@ -105,6 +112,8 @@ describe('loadConfig', () => {
         'MAX_BODY_BYTES',
         'OPENAI_BASE_URL',
         'PORT',
+        'WS_ADDRESS_RATE_BURST',
+        'WS_IDLE_TIMEOUT_MS',
         'WS_RATE_BURST',
       ],
     );

@@ -38,8 +38,8 @@ export type OutboxEvent =
 
 /** Where a conversation's events go: the channel currently holding it. */
 export interface Outbox {
-  /** The client's address (per-address limits such as the LLM budget), when the channel knows it. */
-  readonly clientAddress?: string | undefined;
+  /** The client's address, when the channel knows it (per-address limits and logs; never shown to users). */
+  readonly clientAddress?: string;
   /** One batch (e.g. what one stored segment of a turn reveals): the channel may deliver it in one write. */
   emit(events: readonly OutboxEvent[]): void;
 }

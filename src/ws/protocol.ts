@@ -67,9 +67,31 @@ export const CLOSE_CODES = {
   tooBig: 1009,
   internalError: 1011,
   resumeRefused: 4401,
+  /** The client sent no message for WS_IDLE_TIMEOUT_MS (answering pings does not count). */
+  idle: 4408,
   /** The conversation was resumed on another socket. */
   takenOver: 4409,
 } as const;
+
+/**
+ * Handshakes refused with plain HTTP before any upgrade: the status, and the JSON body's
+ * `{"error":{"code","message"}}` (docs/websocket-protocol.md, Limits; a test keeps the two in sync).
+ */
+export const HANDSHAKE_REFUSALS = {
+  NOT_FOUND: { status: 404, message: 'the WebSocket endpoint is /ws' },
+  FORBIDDEN: { status: 403, message: 'this Origin is not allowed' },
+  TOO_MANY_HANDSHAKES: {
+    status: 429,
+    message: 'too many connection attempts from this address; retry after Retry-After seconds',
+  },
+  TOO_MANY_CONNECTIONS: {
+    status: 429,
+    message: 'too many open connections from this address; close one first',
+  },
+  UNAVAILABLE: { status: 503, message: 'the server has no connection slot free; retry later' },
+} as const;
+
+export type HandshakeRefusal = keyof typeof HANDSHAKE_REFUSALS;
 
 /** Client → server frames. */
 

@@ -1,14 +1,22 @@
 /**
  * The WebSocket chat endpoint (`/ws`, docs/websocket-protocol.md), on the same HTTP server as the REST API.
- * Handshake checks (path, Origin, connection count) answer with plain HTTP before any upgrade.
+ * Handshake checks (path, Origin, per-address handshake rate and sockets, connection count) answer with
+ * plain HTTP before any upgrade.
  */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ConversationRuntime } from '../conversation/runtime.ts';
+import { type AddressEntry, AddressLimits } from './address-limits.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
-import { CLOSE_CODES, errorFrame, parseLastSeq } from './protocol.ts';
+import {
+  CLOSE_CODES,
+  errorFrame,
+  HANDSHAKE_REFUSALS,
+  type HandshakeRefusal,
+  parseLastSeq,
+} from './protocol.ts';
 import { CLOSE_REASONS, Session } from './session.ts';
 
 export const WS_PATH = '/ws';
@@ -18,24 +26,35 @@ export interface ChatServerOptions {
   limits: WsLimits;
   /** Normalised `scheme://host[:port]` origins; empty allows every Origin. */
   allowedOrigins: readonly string[];
+  /** The client address of an upgrade request (clientAddressResolver(TRUST_PROXY)): per-address limits and logs. */
+  clientAddressOf: (request: IncomingMessage) => string;
   logger: Logger;
-  /** The client address of an upgrade request (clientAddressResolver(TRUST_PROXY)). */
-  clientAddressOf?: (request: IncomingMessage) => string;
 }
 
 export interface ChatServer {
   readonly connections: number;
+  /** Client addresses whose per-address counters are held (bounded; see AddressLimits). */
+  readonly trackedAddresses: number;
   /** Closes every socket with 1001 and stops accepting. */
   close(): Promise<void>;
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  const body = JSON.stringify({
-    error: { code: status === 403 ? 'FORBIDDEN' : 'UNAVAILABLE', message: text },
-  });
+const REASON_PHRASES: Record<number, string> = {
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+function refuse(socket: Duplex, refusal: HandshakeRefusal, headers: Record<string, string> = {}): void {
+  const { status, message } = HANDSHAKE_REFUSALS[refusal];
+  const body = JSON.stringify({ error: { code: refusal, message } });
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${REASON_PHRASES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 
@@ -48,7 +67,8 @@ function originAllowed(request: IncomingMessage, allowed: readonly string[]): bo
 }
 
 export function attachChatServer(http: HttpServer, options: ChatServerOptions): ChatServer {
-  const { runtime, limits, logger } = options;
+  const { runtime, limits, logger, clientAddressOf } = options;
+  const addresses = new AddressLimits(limits);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxFrameBytes,
@@ -74,12 +94,21 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
   function onClose(this: WebSocket): void {
     const session = sessions.get(this);
     sessions.delete(this);
+    if (session) session.client.sockets--;
     session?.unbind();
   }
 
-  function accept(ws: WebSocket, socket: Duplex, query: URLSearchParams, clientAddress?: string): void {
-    const session = new Session(ws, socket, limits, runtime, clientAddress);
+  function accept(
+    ws: WebSocket,
+    socket: Duplex,
+    query: URLSearchParams,
+    clientAddress: string,
+    client: AddressEntry,
+  ): void {
+    const session = new Session(ws, socket, limits, runtime, clientAddress, client);
+    client.sockets++;
     sessions.set(ws, session);
+    logger.debug({ clientAddress }, 'WebSocket connected');
     ws.on('error', onError);
     ws.on('pong', onPong);
     ws.on('message', onMessage);
@@ -92,12 +121,20 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     const url = URL.canParse(request.url ?? '', 'http://localhost')
       ? new URL(request.url ?? '', 'http://localhost')
       : null;
-    if (url?.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
-    if (!originAllowed(request, options.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
-    if (sessions.size >= limits.maxConnections) return refuse(socket, 503, 'Service Unavailable');
+    if (url?.pathname !== WS_PATH) return refuse(socket, 'NOT_FOUND');
+    if (!originAllowed(request, options.allowedOrigins)) return refuse(socket, 'FORBIDDEN');
+    const clientAddress = clientAddressOf(request);
+    const admission = addresses.admit(clientAddress);
+    if (!admission.ok) {
+      logger.debug({ clientAddress, reason: admission.reason }, 'WebSocket handshake refused');
+      return admission.reason === 'TOO_MANY_HANDSHAKES'
+        ? refuse(socket, admission.reason, { 'Retry-After': String(admission.retryAfterSeconds) })
+        : refuse(socket, admission.reason);
+    }
+    if (sessions.size >= limits.maxConnections) return refuse(socket, 'UNAVAILABLE');
     const query = url.searchParams;
-    const clientAddress = options.clientAddressOf?.(request);
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, socket, query, clientAddress));
+    const client = admission.entry;
+    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, socket, query, clientAddress, client));
   });
 
   async function open(session: Session, query: URLSearchParams): Promise<void> {
@@ -139,13 +176,18 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
   }
 
   const heartbeat = setInterval(() => {
-    for (const session of sessions.values()) session.heartbeat();
+    const now = performance.now();
+    for (const session of sessions.values()) session.heartbeat(now);
+    addresses.sweep();
   }, limits.pingIntervalMs);
   heartbeat.unref();
 
   return {
     get connections() {
       return sessions.size;
+    },
+    get trackedAddresses() {
+      return addresses.size;
     },
     async close() {
       clearInterval(heartbeat);

@@ -8,6 +8,7 @@ import type { WebSocket } from 'ws';
 import type { Conversation } from '../conversation/conversation.ts';
 import type { Outbox, OutboxEvent } from '../conversation/outbox.ts';
 import type { ConversationRuntime } from '../conversation/runtime.ts';
+import type { AddressEntry } from './address-limits.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
 import { CLOSE_CODES, errorFrame, parseClientFrame, type ServerFrame, type UserMessage } from './protocol.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -78,22 +79,28 @@ export class Session implements Outbox {
   private pending: UserMessage[] | null = [];
   private closed = false;
   private readonly runtime: ConversationRuntime;
+  /** The client's address (TRUST_PROXY decides whether X-Forwarded-For is believed): the runtime may read it. */
+  readonly clientAddress: string;
+  /** The counters shared by every socket of the client's address. */
+  readonly client: AddressEntry;
+  /** performance.now() of the last frame the client sent (or of the connection): the idle timeout counts from it. */
+  private lastFrameAt = performance.now();
   alive = true;
-  /** The client's address (TRUST_PROXY decides whose X-Forwarded-For is believed). */
-  readonly clientAddress: string | undefined;
 
   constructor(
     socket: WebSocket,
     transport: Duplex,
     limits: WsLimits,
     runtime: ConversationRuntime,
-    clientAddress?: string,
+    clientAddress: string,
+    client: AddressEntry,
   ) {
-    this.clientAddress = clientAddress;
     this.socket = socket;
     this.transport = transport;
     this.limits = limits;
     this.runtime = runtime;
+    this.clientAddress = clientAddress;
+    this.client = client;
     this.rate = new RateLimiter(limits.ratePerSec, limits.rateBurst);
   }
 
@@ -131,10 +138,17 @@ export class Session implements Outbox {
     }
   }
 
-  /** Called every heartbeat interval: a peer that did not answer the last ping is gone. */
-  heartbeat(): void {
+  /**
+   * Called every heartbeat interval: a peer that did not answer the last ping is gone; one that sent no
+   * message for WS_IDLE_TIMEOUT_MS is closed (4408), however well it answers pings.
+   */
+  heartbeat(now: number): void {
     if (!this.alive) {
       this.socket.terminate();
+      return;
+    }
+    if (this.limits.idleTimeoutMs > 0 && now - this.lastFrameAt >= this.limits.idleTimeoutMs) {
+      this.close(CLOSE_CODES.idle, 'idle timeout');
       return;
     }
     this.alive = false;
@@ -162,6 +176,7 @@ export class Session implements Outbox {
   }
 
   onFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    this.lastFrameAt = performance.now();
     if (isBinary) {
       this.close(CLOSE_CODES.unsupportedData, 'binary frames are not supported');
       return;
@@ -171,7 +186,8 @@ export class Session implements Outbox {
       this.close(CLOSE_CODES.policyViolation, 'rate limit exceeded repeatedly');
       return;
     }
-    if (decision === 'limited') {
+    // Then the rate shared by every socket of the client's address: more sockets do not mean more messages.
+    if (decision === 'limited' || !this.client.takeMessage()) {
       this.send(errorFrame('RATE_LIMITED'));
       return;
     }

@@ -14,6 +14,8 @@ const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000];
 
 const CLOSE_ENDED = 1000;
 const CLOSE_RESUME_REFUSED = 4401;
+/** No message for the server's idle timeout: not reconnected on its own, or an idle tab would never let go. */
+const CLOSE_IDLE = 4408;
 const CLOSE_TAKEN_OVER = 4409;
 /** Our own close code (4000–4999 are the application's): "reconnect and resume". */
 const CLOSE_RECONNECT = 4000;
@@ -241,6 +243,14 @@ export class ChatConnection {
     }
     if (code === CLOSE_TAKEN_OVER) {
       this.#listener.status('elsewhere');
+      return;
+    }
+    if (code === CLOSE_IDLE) {
+      this.#listener.notice(
+        'Disconnected after a long pause. Reconnect to go on with the conversation.',
+        'info',
+      );
+      this.#listener.status('offline');
       return;
     }
     const delay = RECONNECT_DELAYS_MS[this.#attempt];
