@@ -284,7 +284,7 @@ describe('sqlite store: migrations', () => {
   test('a later migration is applied on reopen of an older database', async () => {
     await withRawDatabase((db) => {
       const next = {
-        version: MIGRATIONS.length + 1,
+        version: (MIGRATIONS.at(-1)?.version ?? 0) + 1,
         name: 'add notes',
         sql: 'CREATE TABLE notes (x TEXT) STRICT',
       };
@@ -297,7 +297,7 @@ describe('sqlite store: migrations', () => {
   test('a migration that fails is rolled back whole and not recorded', async () => {
     await withRawDatabase((db) => {
       const broken = {
-        version: MIGRATIONS.length + 1,
+        version: (MIGRATIONS.at(-1)?.version ?? 0) + 1,
         name: 'broken',
         sql: 'CREATE TABLE half_done (x TEXT); INSERT INTO no_such_table VALUES (1);',
       };
