@@ -31,6 +31,10 @@ export const CONFIG_DEFAULTS = {
   WS_MAX_CONNECTIONS: 10_000,
   WS_PING_INTERVAL_MS: 30_000,
   SHUTDOWN_TIMEOUT_MS: 10_000,
+  /** Conversations with no user message are deleted this long after their last activity (0: kept). */
+  UNANSWERED_TTL_MINUTES: 10,
+  /** Conversations are deleted this long after their last activity (0: kept forever, the default). */
+  RETENTION_DAYS: 0,
 } as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -103,6 +107,12 @@ const envSchema = z.object({
   WS_MAX_CONNECTIONS: integer(1, 1_000_000, CONFIG_DEFAULTS.WS_MAX_CONNECTIONS),
   WS_PING_INTERVAL_MS: integer(100, 3_600_000, CONFIG_DEFAULTS.WS_PING_INTERVAL_MS),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS),
+  UNANSWERED_TTL_MINUTES: integer(0, 525_600, CONFIG_DEFAULTS.UNANSWERED_TTL_MINUTES),
+  RETENTION_DAYS: integer(0, 36_500, CONFIG_DEFAULTS.RETENTION_DAYS),
+  CHAT_USER_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)')
+    .optional(),
   TRUST_PROXY: z
     .string()
     .transform((value, ctx) => {
@@ -138,6 +148,10 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Which proxies' X-Forwarded-For is believed (off by default): the client address of limits and logs. */
   trustProxy: TrustProxy;
+  /** What the janitor deletes, in minutes / days after a conversation's last activity; 0 is off. */
+  retention: { unansweredTtlMinutes: number; retentionDays: number };
+  /** CHAT_USER_SECRET: the key of signed user ids at connect; undefined refuses them. */
+  chatUserSecret: string | undefined;
 }
 
 export interface ConfigProblem {
@@ -202,5 +216,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
+    retention: { unansweredTtlMinutes: e.UNANSWERED_TTL_MINUTES, retentionDays: e.RETENTION_DAYS },
+    chatUserSecret: e.CHAT_USER_SECRET,
   };
 }

@@ -10,6 +10,7 @@ import type { ConversationRuntime } from '../conversation/runtime.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
 import { CLOSE_CODES, errorFrame, parseLastSeq } from './protocol.ts';
 import { CLOSE_REASONS, Session } from './session.ts';
+import { verifyUserQuery } from './user-signature.ts';
 
 export const WS_PATH = '/ws';
 
@@ -19,6 +20,9 @@ export interface ChatServerOptions {
   /** Normalised `scheme://host[:port]` origins; empty allows every Origin. */
   allowedOrigins: readonly string[];
   logger: Logger;
+  /** CHAT_USER_SECRET: verifies the signed user id a handshake may carry; unset refuses any. */
+  userSecret?: string | undefined;
+  now?: () => Date;
 }
 
 export interface ChatServer {
@@ -27,9 +31,14 @@ export interface ChatServer {
   close(): Promise<void>;
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
+function refuse(
+  socket: Duplex,
+  status: number,
+  text: string,
+  error?: { code: string; message: string },
+): void {
   const body = JSON.stringify({
-    error: { code: status === 403 ? 'FORBIDDEN' : 'UNAVAILABLE', message: text },
+    error: error ?? { code: status === 403 ? 'FORBIDDEN' : 'UNAVAILABLE', message: text },
   });
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
@@ -75,15 +84,17 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     session?.unbind();
   }
 
-  function accept(ws: WebSocket, socket: Duplex, query: URLSearchParams): void {
+  function accept(ws: WebSocket, socket: Duplex, query: URLSearchParams, userId: string | undefined): void {
     const session = new Session(ws, socket, limits, runtime);
     sessions.set(ws, session);
     ws.on('error', onError);
     ws.on('pong', onPong);
     ws.on('message', onMessage);
     ws.on('close', onClose);
-    void open(session, query);
+    void open(session, query, userId);
   }
+  const now = options.now ?? (() => new Date());
+  const STATUS_TEXT = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden' } as const;
 
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', onUpgradeSocketError);
@@ -94,10 +105,17 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     if (!originAllowed(request, options.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
     if (sessions.size >= limits.maxConnections) return refuse(socket, 503, 'Service Unavailable');
     const query = url.searchParams;
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, socket, query));
+    const user = verifyUserQuery(query, options.userSecret, Math.floor(now().getTime() / 1_000));
+    if (!user.ok) {
+      return refuse(socket, user.status, STATUS_TEXT[user.status], {
+        code: user.code,
+        message: user.message,
+      });
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, socket, query, user.userId));
   });
 
-  async function open(session: Session, query: URLSearchParams): Promise<void> {
+  async function open(session: Session, query: URLSearchParams, userId: string | undefined): Promise<void> {
     const conversationId = query.get('conversationId');
     const lastSeq = parseLastSeq(query.get('lastSeq'));
     if (conversationId !== null && !lastSeq.ok) {
@@ -107,7 +125,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     }
     const result =
       conversationId === null
-        ? await runtime.start(session)
+        ? await runtime.start(session, userId === undefined ? {} : { userId })
         : await runtime.resume(
             conversationId,
             query.get('resumeToken') ?? '',

@@ -8,11 +8,11 @@
  * Every method goes through `#call`, so a database that cannot be used (locked past busy_timeout,
  * I/O error, disk full, closed) rejects with StoreUnavailableError, as the PostgreSQL store does.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { HistoryEvent } from '../../engine/index.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { secureDataDir, secureFile } from '../file-modes.ts';
 import type {
   ActivateResult,
   AppendResult,
@@ -68,8 +68,12 @@ export interface SqliteStoreOptions {
 
 /** Opens (creating if needed) `<dataDir>/chatflow.db`, sets the pragmas, and runs pending migrations. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  await mkdir(options.dataDir, { recursive: true });
-  const db = new DatabaseSync(join(options.dataDir, SQLITE_FILE_NAME), {
+  await secureDataDir(options.dataDir);
+  const file = join(options.dataDir, SQLITE_FILE_NAME);
+  // 0600 before SQLite opens it: the -wal and -shm files it creates then get the same mode.
+  await secureFile(file, { create: true });
+  for (const suffix of ['-wal', '-shm']) await secureFile(`${file}${suffix}`, { create: false });
+  const db = new DatabaseSync(file, {
     timeout: options.busyTimeoutMs ?? SQLITE_LIMITS.busyTimeoutMs,
     enableForeignKeyConstraints: true,
   });
