@@ -14,8 +14,11 @@ import type { ExpiryCriteria, Store } from '../store/store.ts';
 export const JANITOR_DEFAULTS = {
   /** How often a sweep starts. */
   intervalMs: 60_000,
-  /** Conversations deleted per transaction. */
-  batchSize: 200,
+  /**
+   * Conversations deleted per transaction: small, so a turn waits for one short batch at most
+   * (bench/retention-sweep.ts on 1M events: p99 of concurrent turns 35 ms with 25, 206 ms with 200).
+   */
+  batchSize: 25,
 } as const;
 
 export interface JanitorOptions {
