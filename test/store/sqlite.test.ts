@@ -311,6 +311,35 @@ describe('sqlite store: migrations', () => {
     });
   });
 
+  test('migration 4 marks the conversations that already hold a user message as answered', async () => {
+    await withDataDir(async (dataDir) => {
+      const db = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME));
+      try {
+        runMigrations(
+          db,
+          MIGRATIONS.filter((m) => m.version < 4),
+        );
+        db.exec(`INSERT INTO flow_versions VALUES (1, 'f', '{}', '${at(0)}')`);
+        for (const id of ['talked', 'silent']) {
+          db.exec(`INSERT INTO conversations (id, flow_version, status, state, resume_token_hash, started_at,
+                     updated_at, event_count) VALUES ('${id}', 1, 'active', '{}', 'h', '${at(0)}', '${at(0)}', 1)`);
+        }
+        db.exec(`INSERT INTO events VALUES ('talked', 1, 'message.user', '{"text":"hi"}', '${at(0)}')`);
+        db.exec(`INSERT INTO events VALUES ('silent', 1, 'message.bot', '{"text":"hi"}', '${at(0)}')`);
+      } finally {
+        db.close();
+      }
+      const store = await openSqliteStore({ dataDir });
+      try {
+        assert.equal(await store.deleteExpiredConversations({ unansweredBefore: at(10), limit: 10 }), 1);
+        assert.equal(await store.getConversation('silent'), null);
+        assert.equal((await store.getConversation('talked'))?.userId, null);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   test('a database migrated by a newer release is refused, not corrupted', async () => {
     await withRawDatabase(async (db, dataDir) => {
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
