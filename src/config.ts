@@ -42,6 +42,10 @@ export const CONFIG_DEFAULTS = {
   WS_ADDRESS_RATE_BURST: 40,
   WS_IDLE_TIMEOUT_MS: 600_000,
   SHUTDOWN_TIMEOUT_MS: 10_000,
+  /** Conversations with no user message are deleted this long after their last activity (0: kept). */
+  UNANSWERED_TTL_MINUTES: 10,
+  /** Conversations are deleted this long after their last activity (0: kept forever, the default). */
+  RETENTION_DAYS: 0,
 } as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -123,6 +127,12 @@ const envSchema = z.object({
   WS_ADDRESS_RATE_BURST: integer(1, 1_000_000, CONFIG_DEFAULTS.WS_ADDRESS_RATE_BURST),
   WS_IDLE_TIMEOUT_MS: integer(0, 86_400_000, CONFIG_DEFAULTS.WS_IDLE_TIMEOUT_MS),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS),
+  UNANSWERED_TTL_MINUTES: integer(0, 525_600, CONFIG_DEFAULTS.UNANSWERED_TTL_MINUTES),
+  RETENTION_DAYS: integer(0, 36_500, CONFIG_DEFAULTS.RETENTION_DAYS),
+  CHAT_USER_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)')
+    .optional(),
   TRUST_PROXY: z
     .string()
     .transform((value, ctx) => {
@@ -160,6 +170,10 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Which proxies' X-Forwarded-For is believed (off by default): the client address of limits and logs. */
   trustProxy: TrustProxy;
+  /** What the janitor deletes, in minutes / days after a conversation's last activity; 0 is off. */
+  retention: { unansweredTtlMinutes: number; retentionDays: number };
+  /** CHAT_USER_SECRET: the key of signed user ids at connect; undefined refuses them. */
+  chatUserSecret: string | undefined;
 }
 
 export interface ConfigProblem {
@@ -235,5 +249,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
+    retention: { unansweredTtlMinutes: e.UNANSWERED_TTL_MINUTES, retentionDays: e.RETENTION_DAYS },
+    chatUserSecret: e.CHAT_USER_SECRET,
   };
 }

@@ -2,7 +2,6 @@
  * The composition root: configuration → logger → store → HTTP server → listen, and a graceful shutdown
  * on SIGTERM/SIGINT. `startServer` is what the tests use in-process; running this file starts the product.
  */
-import { mkdir } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -20,6 +19,7 @@ import type { IntentRouterStats } from './intent/router.ts';
 import { createIntentStack } from './intent/router-factory.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
+import { secureDataDir } from './store/file-modes.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 
@@ -35,6 +35,8 @@ export interface StartOptions {
   groupCommit?: boolean;
   /** The built playground; defaults to web/dist. */
   webRoot?: string;
+  /** How often the janitor deletes expired conversations (default 60 s; tests shorten it). */
+  janitorIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -111,7 +113,8 @@ function urlOf(address: AddressInfo): string {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  await mkdir(config.dataDir, { recursive: true });
+  const dataDir = await secureDataDir(config.dataDir);
+  if (dataDir.warning) logger.warn({ dataDir: config.dataDir }, dataDir.warning);
   const admin = await resolveAdminToken({ configured: config.adminToken, dataDir: config.dataDir });
   announceToken(logger, admin);
 
@@ -164,6 +167,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger,
       classifier,
       observer: metrics.observer,
+      ...(options.janitorIntervalMs === undefined ? {} : { janitorIntervalMs: options.janitorIntervalMs }),
     });
     const running = chat;
     metrics.setSources({

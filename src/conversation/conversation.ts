@@ -44,7 +44,8 @@ export interface ConversationDeps {
  */
 type TurnOutcome = 'completed' | 'not_stored' | 'interrupted' | 'stopped';
 
-type WriteOutcome = 'ok' | 'duplicate' | 'fenced' | 'failed';
+/** `deleted`: the conversation is no longer stored (erased by an admin, or expired by the janitor). */
+type WriteOutcome = 'ok' | 'duplicate' | 'fenced' | 'deleted' | 'failed';
 
 const secondsSince = (startedMs: number) => (performance.now() - startedMs) / 1_000;
 
@@ -93,6 +94,8 @@ export class Conversation {
   private persisted: boolean;
   /** Needed only to create the stored conversation: dropped once it exists (memory per idle conversation). */
   private resumeTokenHash: string | null;
+  /** The signed external user id, stored with the conversation when it is created. */
+  private userId: string | undefined;
   /** Ownership epoch (fencing token): our writes are refused once another channel claimed the conversation. */
   readonly epoch: number;
   private evicted = false;
@@ -115,12 +118,14 @@ export class Conversation {
     resumeTokenHash: string;
     epoch: number;
     deps: ConversationDeps;
+    userId?: string;
   }) {
     this.id = init.id;
     this.flow = init.flow;
     this.state = init.state;
     this.persisted = init.persisted;
     this.resumeTokenHash = init.persisted ? null : init.resumeTokenHash;
+    this.userId = init.persisted ? undefined : init.userId;
     this.epoch = init.epoch;
     this.deps = init.deps;
   }
@@ -265,6 +270,11 @@ export class Conversation {
       await this.replayReplyTo(clientMessageId);
     } else if (written === 'fenced') {
       this.evict();
+    } else if (written === 'deleted') {
+      // Erased or expired while it was open: nothing more can be stored, so nothing more is processed.
+      this.evicted = true;
+      this.mailbox.length = 0;
+      this.fail('CONVERSATION_DELETED', { fatal: true });
     } else {
       return this.storeFailed(segment);
     }
@@ -336,12 +346,14 @@ export class Conversation {
             state,
             status,
             at,
+            ...(this.userId === undefined ? {} : { userId: this.userId }),
           },
           events,
         );
         observe('create');
         this.persisted = true;
         this.resumeTokenHash = null;
+        this.userId = undefined;
         this.lastSeq = events.length;
         return 'ok';
       }
@@ -360,7 +372,7 @@ export class Conversation {
         this.lastSeq = written.lastSeq;
         return 'ok';
       }
-      return written.reason === 'not_found' ? 'failed' : written.reason;
+      return written.reason === 'not_found' ? 'deleted' : written.reason;
     } catch (err) {
       observe(this.persisted ? 'append' : 'create');
       this.deps.onError(err, this.id, 'store write');

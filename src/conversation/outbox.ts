@@ -13,7 +13,8 @@ export type FailureCode =
   | 'TURN_INTERRUPTED'
   | 'FLOW_UNAVAILABLE'
   | 'NOT_WAITING'
-  | 'SERVER_SHUTTING_DOWN';
+  | 'SERVER_SHUTTING_DOWN'
+  | 'CONVERSATION_DELETED';
 
 export type BotMessage = Extract<HistoryEvent, { type: 'message.bot' }>['data'];
 

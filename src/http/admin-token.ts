@@ -40,7 +40,7 @@ export async function resolveAdminToken(options: {
   const existing = await readExisting(path);
   if (existing !== null) return { token: existing, source: 'file', path };
 
-  await mkdir(options.dataDir, { recursive: true });
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(TOKEN_BYTES).toString('base64url');
   try {
     // 'wx': never overwrite a token another process wrote meanwhile.

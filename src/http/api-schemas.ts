@@ -117,6 +117,10 @@ const historyEvent = z.discriminatedUnion('type', [
 export const conversationResponse = conversationSummary.extend({ events: z.array(historyEvent) });
 
 /** Component name → schema, in the order the OpenAPI document lists them. */
+export const userErasureResponse = z
+  .object({ deletedConversations: z.int().min(0) })
+  .meta({ description: "How many of the user's conversations were deleted, with their histories" });
+
 export const RESPONSE_SCHEMAS = {
   Error: errorResponse,
   Health: healthResponse,
@@ -127,4 +131,5 @@ export const RESPONSE_SCHEMAS = {
   ValidationReport: validateResponse,
   ConversationPage: conversationsResponse,
   Conversation: conversationResponse,
+  UserErasure: userErasureResponse,
 } as const;

@@ -47,6 +47,8 @@ export interface ConversationRecord extends ConversationSummary {
    * elsewhere can never write into it again.
    */
   epoch: number;
+  /** The signed external user id given at connect (null when none was given). */
+  userId: string | null;
 }
 
 export type StoredEvent = HistoryEvent & {
@@ -64,6 +66,8 @@ export interface NewConversation {
   state: unknown;
   status: ConversationStatus;
   at: string;
+  /** The external user id the embedding site signed at connect; erasure by user finds it. */
+  userId?: string;
 }
 
 export interface TurnWrite {
@@ -82,6 +86,17 @@ export interface TurnWrite {
 export type AppendResult =
   | { ok: true; lastSeq: number }
   | { ok: false; reason: 'duplicate' | 'not_found' | 'fenced' };
+
+/**
+ * What the janitor deletes in one batch: conversations with no user message whose last activity is
+ * before `unansweredBefore`, and conversations whose last activity is before `inactiveBefore`. Each
+ * criterion is off when absent. `limit` (≥ 1) bounds the conversations deleted by one call.
+ */
+export interface ExpiryCriteria {
+  unansweredBefore?: string;
+  inactiveBefore?: string;
+  limit: number;
+}
 
 export interface Page<T> {
   items: T[];
@@ -157,6 +172,16 @@ export interface Store {
   getReplyTo(conversationId: string, clientMessageId: string, limit: number): Promise<StoredBotMessage[]>;
   /** Newest first. `cursor` is opaque, from a previous page; a bad cursor throws InvalidCursorError. */
   listConversations(options: { limit: number; cursor?: string }): Promise<Page<ConversationSummary>>;
+
+  /** Deletes the conversation with its whole history, atomically. False when no such conversation. */
+  deleteConversation(id: string): Promise<boolean>;
+  /** Deletes every conversation stored with this user id, with their histories; returns how many. */
+  deleteUserConversations(userId: string): Promise<number>;
+  /**
+   * Deletes at most `criteria.limit` expired conversations (see ExpiryCriteria), oldest activity first,
+   * with their histories, in one transaction; returns how many. Call again until it returns < limit.
+   */
+  deleteExpiredConversations(criteria: ExpiryCriteria): Promise<number>;
 }
 
 export class InvalidCursorError extends Error {

@@ -48,6 +48,8 @@ export const FRAME_ERRORS = {
   FLOW_UNAVAILABLE: 'no flow is available to start a conversation',
   NOT_WAITING: 'the bot is not waiting for a message; reconnect to resume',
   SERVER_SHUTTING_DOWN: 'the server is shutting down; nothing was processed: reconnect to resume',
+  CONVERSATION_DELETED:
+    'this conversation was deleted (erased, or expired unanswered); nothing was processed: connect again to start a new one',
 } as const;
 
 export type FrameErrorCode = keyof typeof FRAME_ERRORS;

@@ -18,6 +18,7 @@ import {
   parseLastSeq,
 } from './protocol.ts';
 import { CLOSE_REASONS, Session } from './session.ts';
+import { verifyUserQuery } from './user-signature.ts';
 
 export const WS_PATH = '/ws';
 
@@ -29,6 +30,9 @@ export interface ChatServerOptions {
   /** The client address of an upgrade request (clientAddressResolver(TRUST_PROXY)): per-address limits and logs. */
   clientAddressOf: (request: IncomingMessage) => string;
   logger: Logger;
+  /** CHAT_USER_SECRET: verifies the signed user id a handshake may carry; unset refuses any. */
+  userSecret?: string | undefined;
+  now?: () => Date;
 }
 
 export interface ChatServer {
@@ -40,15 +44,22 @@ export interface ChatServer {
 }
 
 const REASON_PHRASES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
   429: 'Too Many Requests',
   503: 'Service Unavailable',
 };
 
-function refuse(socket: Duplex, refusal: HandshakeRefusal, headers: Record<string, string> = {}): void {
-  const { status, message } = HANDSHAKE_REFUSALS[refusal];
-  const body = JSON.stringify({ error: { code: refusal, message } });
+/** Answers a refused upgrade with an HTTP status and a JSON error body, and closes the socket. */
+function respond(
+  socket: Duplex,
+  status: number,
+  error: { code: string; message: string },
+  headers: Record<string, string> = {},
+): void {
+  const body = JSON.stringify({ error });
   const extra = Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
@@ -56,6 +67,11 @@ function refuse(socket: Duplex, refusal: HandshakeRefusal, headers: Record<strin
     `HTTP/1.1 ${status} ${REASON_PHRASES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+}
+
+function refuse(socket: Duplex, refusal: HandshakeRefusal, headers: Record<string, string> = {}): void {
+  const { status, message } = HANDSHAKE_REFUSALS[refusal];
+  respond(socket, status, { code: refusal, message }, headers);
 }
 
 function originAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {
@@ -104,6 +120,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     query: URLSearchParams,
     clientAddress: string,
     client: AddressEntry,
+    userId: string | undefined,
   ): void {
     const session = new Session(ws, socket, limits, runtime, clientAddress, client);
     client.sockets++;
@@ -113,8 +130,9 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     ws.on('pong', onPong);
     ws.on('message', onMessage);
     ws.on('close', onClose);
-    void open(session, query);
+    void open(session, query, userId);
   }
+  const now = options.now ?? (() => new Date());
 
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', onUpgradeSocketError);
@@ -134,10 +152,16 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     if (sessions.size >= limits.maxConnections) return refuse(socket, 'UNAVAILABLE');
     const query = url.searchParams;
     const client = admission.entry;
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, socket, query, clientAddress, client));
+    const user = verifyUserQuery(query, options.userSecret, Math.floor(now().getTime() / 1_000));
+    if (!user.ok) {
+      return respond(socket, user.status, { code: user.code, message: user.message });
+    }
+    wss.handleUpgrade(request, socket, head, (ws) =>
+      accept(ws, socket, query, clientAddress, client, user.userId),
+    );
   });
 
-  async function open(session: Session, query: URLSearchParams): Promise<void> {
+  async function open(session: Session, query: URLSearchParams, userId: string | undefined): Promise<void> {
     const conversationId = query.get('conversationId');
     const lastSeq = parseLastSeq(query.get('lastSeq'));
     if (conversationId !== null && !lastSeq.ok) {
@@ -147,7 +171,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     }
     const result =
       conversationId === null
-        ? await runtime.start(session)
+        ? await runtime.start(session, userId === undefined ? {} : { userId })
         : await runtime.resume(
             conversationId,
             query.get('resumeToken') ?? '',

@@ -17,6 +17,7 @@ export const CLOSE_REASONS = {
   takenOver: 'resumed elsewhere',
   ended: 'conversation ended',
   storageUnavailable: 'storage unavailable',
+  deleted: 'conversation deleted',
 } as const;
 
 /** The frame that shows a domain event to the client (none for a takeover: the socket just closes). */
@@ -63,6 +64,8 @@ function frameOf(event: OutboxEvent): ServerFrame | null {
 function closeOf(event: OutboxEvent): { code: number; reason: string } | null {
   if (event.type === 'ended') return { code: CLOSE_CODES.normal, reason: CLOSE_REASONS.ended };
   if (event.type === 'taken_over') return { code: CLOSE_CODES.takenOver, reason: CLOSE_REASONS.takenOver };
+  if (event.type === 'failed' && event.code === 'CONVERSATION_DELETED')
+    return { code: CLOSE_CODES.normal, reason: CLOSE_REASONS.deleted };
   if (event.type === 'failed' && event.fatal)
     return { code: CLOSE_CODES.internalError, reason: CLOSE_REASONS.storageUnavailable };
   return null;

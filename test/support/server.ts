@@ -64,7 +64,7 @@ export interface ApiResponse {
   status: number;
   headers: Headers;
   text: string;
-  /** The parsed body (every response of this API is JSON; its shape was checked against the OpenAPI document). */
+  /** The parsed body (every response of this API is JSON but 204's; its shape was checked against the OpenAPI document). */
   // biome-ignore lint/suspicious/noExplicitAny: tests read fields of bodies already validated by the schema
   json: any;
 }
@@ -102,7 +102,9 @@ export class ApiClient {
     });
     const text = await response.text();
     validator.check({ method, path, status: response.status, headers: response.headers, text });
-    return { status: response.status, headers: response.headers, text, json: JSON.parse(text) };
+    // Every body is JSON, except none at all (204 No Content).
+    const json = response.status === 204 ? undefined : JSON.parse(text);
+    return { status: response.status, headers: response.headers, text, json };
   }
 
   get(path: string, options?: RequestOptions) {

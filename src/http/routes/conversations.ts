@@ -2,7 +2,7 @@
 import type { Request, Response, Server } from 'restify';
 import type { z } from 'zod';
 import { CONVERSATION_PAGE } from '../../admin/conversation-history.ts';
-import type { conversationResponse, conversationsResponse } from '../api-schemas.ts';
+import type { conversationResponse, conversationsResponse, userErasureResponse } from '../api-schemas.ts';
 import { ApiError } from '../errors.ts';
 import { sendJson } from '../respond.ts';
 import type { RouteContext } from './context.ts';
@@ -57,6 +57,28 @@ export function registerConversationRoutes(server: Server, ctx: RouteContext): v
       const conversation = await history.get(id);
       if (conversation === null) throw new ApiError('NOT_FOUND', 'no such conversation');
       const answer: z.infer<typeof conversationResponse> = conversation;
+      sendJson(res, 200, answer);
+    },
+  );
+
+  // Scope: history:delete (to be attached once admin scopes exist; today the admin token suffices).
+  server.del(
+    '/api/conversations/:id',
+    requireAdmin,
+    async function deleteConversation(req: Request, res: Response) {
+      const deleted = await history.delete(req.params.id ?? '');
+      if (!deleted) throw new ApiError('NOT_FOUND', 'no such conversation');
+      res.sendRaw(204, '');
+    },
+  );
+
+  // Scope: history:delete. A GDPR erasure request: every conversation stored with this signed user id.
+  server.del(
+    '/api/users/:userId/conversations',
+    requireAdmin,
+    async function eraseUserConversations(req: Request, res: Response) {
+      const deletedConversations = await history.deleteUser(req.params.userId ?? '');
+      const answer: z.infer<typeof userErasureResponse> = { deletedConversations };
       sendJson(res, 200, answer);
     },
   );

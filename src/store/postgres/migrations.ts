@@ -76,6 +76,22 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'conversation ownership epoch (fencing token)',
     sql: 'ALTER TABLE conversations ADD COLUMN epoch integer NOT NULL DEFAULT 1 CHECK (epoch > 0);',
   },
+  // Version 3 is the admin-auth migration (another branch); this one is numbered after it.
+  {
+    version: 4,
+    name: 'retention: external user id, answered flag, expiry indexes',
+    sql: `
+      -- text: a user id is printable ASCII (checked at connect), so it never holds U+0000.
+      ALTER TABLE conversations ADD COLUMN user_id text COLLATE "C";
+      -- true once the conversation holds a user message: the janitor expires the others after UNANSWERED_TTL_MINUTES.
+      ALTER TABLE conversations ADD COLUMN answered boolean NOT NULL DEFAULT false;
+      UPDATE conversations c SET answered = true
+       WHERE EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = c.id AND e.type = 'message.user');
+      CREATE INDEX conversations_by_user ON conversations (user_id) WHERE user_id IS NOT NULL;
+      CREATE INDEX conversations_unanswered ON conversations (updated_at) WHERE NOT answered;
+      CREATE INDEX conversations_by_activity ON conversations (updated_at);
+    `,
+  },
 ];
 
 /** Key of the advisory lock around a migration run: "chatflow" in ASCII, so it is recognisable in pg_locks. */

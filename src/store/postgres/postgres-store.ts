@@ -17,6 +17,7 @@ import type {
   ConversationRecord,
   ConversationSummary,
   CreateFlowVersionResult,
+  ExpiryCriteria,
   FlowVersionMeta,
   FlowVersionRecord,
   NewConversation,
@@ -278,8 +279,9 @@ export class PostgresStore implements Store {
     await inTransaction(this.#pool, async (query) => {
       await query(
         `INSERT INTO conversations
-           (id, flow_version, status, state, resume_token_hash, started_at, updated_at, event_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`,
+           (id, flow_version, status, state, resume_token_hash, started_at, updated_at, event_count,
+            user_id, answered)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)`,
         [
           conversation.id,
           conversation.flowVersion,
@@ -288,6 +290,8 @@ export class PostgresStore implements Store {
           conversation.resumeTokenHash,
           at,
           events.length,
+          conversation.userId ?? null,
+          serialised.types.includes('message.user'),
         ],
       );
       await insertEvents(query, conversation.id, 0, serialised, at);
@@ -297,7 +301,7 @@ export class PostgresStore implements Store {
   async getConversation(id: string): Promise<ConversationRecord | null> {
     if (!isStorableKey(id)) return null;
     const { rows } = await this.#query(
-      `SELECT ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch FROM conversations WHERE id = $1`,
+      `SELECT ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch, user_id FROM conversations WHERE id = $1`,
       [id],
     );
     return rows[0] ? toConversationRecord(rows[0]) : null;
@@ -307,7 +311,7 @@ export class PostgresStore implements Store {
     if (!isStorableKey(id)) return null;
     const { rows } = await this.#query(
       `UPDATE conversations SET epoch = epoch + 1 WHERE id = $1
-       RETURNING ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch`,
+       RETURNING ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch, user_id`,
       [id],
     );
     return rows[0] ? toConversationRecord(rows[0]) : null;
@@ -327,6 +331,7 @@ export class PostgresStore implements Store {
       at: timestampParam(write.at),
       types: events.types,
       data: events.data,
+      answers: events.types.includes('message.user'),
     });
   }
 
@@ -388,5 +393,65 @@ export class PostgresStore implements Store {
     const nextCursor =
       rows.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : null;
     return { items, nextCursor };
+  }
+
+  async deleteConversation(id: string): Promise<boolean> {
+    if (!isStorableKey(id)) return false;
+    return (await this.#deleteWhere('id = $1', [id])) > 0;
+  }
+
+  async deleteUserConversations(userId: string): Promise<number> {
+    if (!isStorableKey(userId)) return 0;
+    return this.#deleteWhere('user_id = $1', [userId]);
+  }
+
+  async deleteExpiredConversations(criteria: ExpiryCriteria): Promise<number> {
+    const { limit } = criteria;
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError('limit must be an integer ≥ 1');
+    const unanswered =
+      criteria.unansweredBefore === undefined ? null : timestampParam(criteria.unansweredBefore);
+    const inactive = criteria.inactiveBefore === undefined ? null : timestampParam(criteria.inactiveBefore);
+    if (unanswered === null && inactive === null) return 0;
+    // Each criterion is its own index scan (the partial index of unanswered ones, the activity index).
+    // A row a turn is writing right now is skipped (SKIP LOCKED): a later sweep takes it.
+    return this.#deleteWhere(
+      `id IN (
+         (SELECT id FROM conversations
+           WHERE $1::timestamptz IS NOT NULL AND NOT answered AND updated_at < $1::timestamptz
+           ORDER BY updated_at LIMIT $3)
+         UNION
+         (SELECT id FROM conversations
+           WHERE $2::timestamptz IS NOT NULL AND updated_at < $2::timestamptz
+           ORDER BY updated_at LIMIT $3)
+       )`,
+      [unanswered, inactive, limit],
+      { limit: '$3', skipLocked: true },
+    );
+  }
+
+  /**
+   * Deletes the conversations matching `where`, their events and idempotency records, in one
+   * transaction; returns how many. The conversation rows are locked first (in id order, as appends lock
+   * them), so no turn can add an event meanwhile; each DELETE after that is a statement of its own,
+   * hence sees everything committed before the lock was granted.
+   */
+  #deleteWhere(
+    where: string,
+    values: unknown[],
+    options: { limit?: string; skipLocked?: boolean } = {},
+  ): Promise<number> {
+    return inTransaction(this.#pool, async (query) => {
+      const { rows } = await query<{ id: string }>(
+        `SELECT id FROM conversations WHERE ${where} ORDER BY id
+         ${options.limit ? `LIMIT ${options.limit}` : ''} FOR UPDATE${options.skipLocked ? ' SKIP LOCKED' : ''}`,
+        values,
+      );
+      const ids = rows.map((row) => row.id);
+      if (ids.length === 0) return 0;
+      await query('DELETE FROM events WHERE conversation_id = ANY($1::text[])', [ids]);
+      await query('DELETE FROM client_message_ids WHERE conversation_id = ANY($1::text[])', [ids]);
+      const deleted = await query('DELETE FROM conversations WHERE id = ANY($1::text[])', [ids]);
+      return deleted.rowCount ?? 0;
+    });
   }
 }

@@ -59,6 +59,7 @@ const conversationRow = summaryRow.extend({
   state: z.json(),
   resume_token_hash: z.string(),
   epoch: positive,
+  user_id: z.string().nullable(),
 });
 const eventRow = z.object({ seq: positive, type: z.string(), data: z.json(), at: iso });
 
@@ -94,6 +95,7 @@ export function toConversationRecord(row: unknown): ConversationRecord {
     state: parsed.state,
     resumeTokenHash: parsed.resume_token_hash,
     epoch: parsed.epoch,
+    userId: parsed.user_id,
   };
 }
 

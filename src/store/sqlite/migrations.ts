@@ -65,6 +65,21 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'conversation ownership epoch (fencing token)',
     sql: 'ALTER TABLE conversations ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1 CHECK (epoch > 0);',
   },
+  // Version 3 is the admin-auth migration (another branch); this one is numbered after it.
+  {
+    version: 4,
+    name: 'retention: external user id, answered flag, expiry indexes',
+    sql: `
+      ALTER TABLE conversations ADD COLUMN user_id TEXT;
+      -- 1 once the conversation holds a user message: the janitor expires the others after UNANSWERED_TTL_MINUTES.
+      ALTER TABLE conversations ADD COLUMN answered INTEGER NOT NULL DEFAULT 0 CHECK (answered IN (0, 1));
+      UPDATE conversations SET answered = 1
+       WHERE EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = conversations.id AND e.type = 'message.user');
+      CREATE INDEX conversations_by_user ON conversations (user_id) WHERE user_id IS NOT NULL;
+      CREATE INDEX conversations_unanswered ON conversations (updated_at) WHERE answered = 0;
+      CREATE INDEX conversations_by_activity ON conversations (updated_at);
+    `,
+  },
 ];
 
 /** Applies every migration not yet applied, in order. Returns the versions it applied. */

@@ -26,6 +26,9 @@ export const WORKER_METHODS = [
   'getBotMessagesAfter',
   'getReplyTo',
   'listConversations',
+  'deleteConversation',
+  'deleteUserConversations',
+  'deleteExpiredConversations',
 ] as const;
 
 export type WorkerMethod = (typeof WORKER_METHODS)[number];

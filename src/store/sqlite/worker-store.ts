@@ -16,6 +16,7 @@ import {
   type ConversationRecord,
   type ConversationSummary,
   type CreateFlowVersionResult,
+  type ExpiryCriteria,
   type FlowVersionMeta,
   type FlowVersionRecord,
   type NewConversation,
@@ -226,5 +227,17 @@ export class SqliteWorkerStore implements Store {
 
   listConversations(options: { limit: number; cursor?: string }): Promise<Page<ConversationSummary>> {
     return this.#call('listConversations', [options]);
+  }
+
+  deleteConversation(id: string): Promise<boolean> {
+    return this.#call('deleteConversation', [id]);
+  }
+
+  deleteUserConversations(userId: string): Promise<number> {
+    return this.#call('deleteUserConversations', [userId]);
+  }
+
+  deleteExpiredConversations(criteria: ExpiryCriteria): Promise<number> {
+    return this.#call('deleteExpiredConversations', [criteria]);
   }
 }
