@@ -76,6 +76,29 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'conversation ownership epoch (fencing token)',
     sql: 'ALTER TABLE conversations ADD COLUMN epoch integer NOT NULL DEFAULT 1 CHECK (epoch > 0);',
   },
+  {
+    version: 3,
+    name: 'scoped admin tokens and the audit log',
+    sql: `
+      CREATE TABLE admin_tokens (
+        name       text COLLATE "C" PRIMARY KEY,
+        token_hash text NOT NULL UNIQUE, -- hex SHA-256 of the secret; the secret is never stored
+        scopes     text[] NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+
+      -- Written by requests from outside: the route and target may hold any text but U+0000 (refused before).
+      CREATE TABLE audit_log (
+        id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at      timestamptz NOT NULL,
+        actor   text NOT NULL,
+        address text NOT NULL,
+        action  text NOT NULL,
+        route   text NOT NULL,
+        target  text
+      );
+    `,
+  },
 ];
 
 /** Key of the advisory lock around a migration run: "chatflow" in ASCII, so it is recognisable in pg_locks. */

@@ -26,6 +26,12 @@ export const WORKER_METHODS = [
   'getBotMessagesAfter',
   'getReplyTo',
   'listConversations',
+  'createAdminToken',
+  'listAdminTokens',
+  'findAdminToken',
+  'revokeAdminToken',
+  'appendAudit',
+  'listAudit',
 ] as const;
 
 export type WorkerMethod = (typeof WORKER_METHODS)[number];
