@@ -32,32 +32,27 @@ export function parsePageQuery(search: URLSearchParams): { limit: number; cursor
 }
 
 export function registerConversationRoutes(server: Server, ctx: RouteContext): void {
-  const { history, requireAdmin } = ctx;
+  const { history, auth } = ctx;
+  const read = auth.requireScope('history:read');
 
-  server.get(
-    '/api/conversations',
-    requireAdmin,
-    async function listConversations(req: Request, res: Response) {
-      const page = await history.list(parsePageQuery(req.getUrl().searchParams));
-      if (!page.ok)
-        throw new ApiError('BAD_REQUEST', 'cursor is not valid (use nextCursor from a previous page)');
-      const answer: z.infer<typeof conversationsResponse> = {
-        conversations: page.conversations,
-        nextCursor: page.nextCursor,
-      };
-      sendJson(res, 200, answer);
-    },
-  );
+  server.get('/api/conversations', read, async function listConversations(req: Request, res: Response) {
+    const page = await history.list(parsePageQuery(req.getUrl().searchParams));
+    if (!page.ok)
+      throw new ApiError('BAD_REQUEST', 'cursor is not valid (use nextCursor from a previous page)');
+    await auth.audit(req, 'history.list');
+    const answer: z.infer<typeof conversationsResponse> = {
+      conversations: page.conversations,
+      nextCursor: page.nextCursor,
+    };
+    sendJson(res, 200, answer);
+  });
 
-  server.get(
-    '/api/conversations/:id',
-    requireAdmin,
-    async function getConversation(req: Request, res: Response) {
-      const id = req.params.id ?? '';
-      const conversation = await history.get(id);
-      if (conversation === null) throw new ApiError('NOT_FOUND', 'no such conversation');
-      const answer: z.infer<typeof conversationResponse> = conversation;
-      sendJson(res, 200, answer);
-    },
-  );
+  server.get('/api/conversations/:id', read, async function getConversation(req: Request, res: Response) {
+    const id = req.params.id ?? '';
+    const conversation = await history.get(id);
+    if (conversation === null) throw new ApiError('NOT_FOUND', 'no such conversation');
+    await auth.audit(req, 'history.read', id);
+    const answer: z.infer<typeof conversationResponse> = conversation;
+    sendJson(res, 200, answer);
+  });
 }
