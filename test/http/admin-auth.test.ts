@@ -30,7 +30,8 @@ async function createToken(api: ApiClient, name: string, scopes: string[]): Prom
 describe('ADMIN_TOKEN at start-up', () => {
   test('a token shorter than 32 characters stops the server with exit 78, naming the variable only', async () => {
     for (const token of ['a', '7391', 'change-me-please', 'x'.repeat(ADMIN_TOKEN_MIN_CHARS - 1)]) {
-      const run = await runChatflow(['serve'], { ADMIN_TOKEN: token, PORT: '0', DATA_DIR: '/nonexistent/x' });
+      const env = { ADMIN_TOKEN: token, PORT: '0', DATA_DIR: '/nonexistent/x' };
+      const run = await runChatflow(['serve'], env, { timeoutMs: 20_000 });
       assert.equal(run.code, EX_CONFIG, token);
       assert.match(run.stderr, /ADMIN_TOKEN: must be at least 32 characters/);
       if (token.length > 1) assert.ok(!run.stderr.includes(token), 'the value is never echoed');
