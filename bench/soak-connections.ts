@@ -61,7 +61,7 @@ async function startServerChild(dataDir: string): Promise<{ child: ChildProcess;
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
-      ADMIN_TOKEN: 'soak-admin-token-0123456789',
+      ADMIN_TOKEN: 'soak-admin-token-0123456789-abcdefghij',
       LOG_LEVEL: 'warn',
       WS_RATE_PER_SEC: '0',
       // Every client runs on 127.0.0.1: one address, so no per-address limit either.

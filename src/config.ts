@@ -46,7 +46,11 @@ export const CONFIG_DEFAULTS = {
   UNANSWERED_TTL_MINUTES: 10,
   /** Conversations are deleted this long after their last activity (0: kept forever, the default). */
   RETENTION_DAYS: 0,
+  ADMIN_AUTH_FAILURES_PER_MIN: 10,
 } as const;
+
+/** The shortest ADMIN_TOKEN accepted: a short token is found by brute force (7391: in under a second). */
+export const ADMIN_TOKEN_MIN_CHARS = 32;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -100,8 +104,13 @@ const envSchema = z.object({
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
   SQLITE_WORKER: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
-  ADMIN_TOKEN: bearerTokenValue.optional(),
+  ADMIN_TOKEN: bearerTokenValue
+    .refine((token) => !/^[\x21-\x7e]+$/.test(token) || token.length >= ADMIN_TOKEN_MIN_CHARS, {
+      message: `must be at least ${ADMIN_TOKEN_MIN_CHARS} characters (e.g. openssl rand -hex 32), or unset to generate one`,
+    })
+    .optional(),
   METRICS_TOKEN: bearerTokenValue.optional(),
+  ADMIN_AUTH_FAILURES_PER_MIN: integer(1, 1_000_000, CONFIG_DEFAULTS.ADMIN_AUTH_FAILURES_PER_MIN),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: httpUrl.optional(),
   OPENAI_MODEL: z.string().default(CONFIG_DEFAULTS.OPENAI_MODEL),
@@ -174,6 +183,8 @@ export interface Config {
   retention: { unansweredTtlMinutes: number; retentionDays: number };
   /** CHAT_USER_SECRET: the key of signed user ids at connect; undefined refuses them. */
   chatUserSecret: string | undefined;
+  /** Wrong admin tokens a client address may send per minute before it is refused (429) for the rest of it. */
+  adminAuthFailuresPerMin: number;
 }
 
 export interface ConfigProblem {
@@ -251,5 +262,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     trustProxy: e.TRUST_PROXY,
     retention: { unansweredTtlMinutes: e.UNANSWERED_TTL_MINUTES, retentionDays: e.RETENTION_DAYS },
     chatUserSecret: e.CHAT_USER_SECRET,
+    adminAuthFailuresPerMin: e.ADMIN_AUTH_FAILURES_PER_MIN,
   };
 }

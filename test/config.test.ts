@@ -54,7 +54,7 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       DATA_DIR: '/var/lib/chatflow',
       DATABASE_URL: 'postgres://u:p@db:5432/chatflow',
-      ADMIN_TOKEN: 'a-very-secret-token',
+      ADMIN_TOKEN: 'a-very-secret-token-0123456789abcdef',
       OPENAI_API_KEY: 'sk-test',
       OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1',
       OPENAI_MODEL: 'llama3',

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { TOKENS_USAGE } from './tokens.ts';
 import { EXIT, formatReport, validateFlowText } from './validate.ts';
 
 export const USAGE = {
@@ -19,6 +20,8 @@ Commands:
                     how well an intent block understands labelled texts (accuracy, thresholds)
   serve             start the server (configured by environment variables, see docs/configuration.md)
   bench             run the load benchmark and print the results table
+  tokens create|list|revoke
+                    scoped admin tokens, through a running server's admin API
 
 Run "chatflow <command> --help" for the options of a command.
 `,
@@ -55,6 +58,7 @@ Starts the Chatflow server, like "npm start". Every setting is an environment va
 (PORT, HOST, DATA_DIR, DATABASE_URL, ADMIN_TOKEN, ...; see docs/configuration.md).
 Stops gracefully on SIGTERM or SIGINT.
 `,
+  tokens: TOKENS_USAGE,
 } as const;
 
 type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
@@ -133,11 +137,17 @@ function benchCommand(args: string[], out: Out): Promise<number> {
   });
 }
 
+async function tokensCommand(args: string[], out: Out): Promise<number> {
+  const { tokensCommand: run } = await import('./tokens.ts');
+  return run(args, out);
+}
+
 const COMMANDS: Record<string, (args: string[], out: Out) => Promise<number>> = {
   validate: validateCommand,
   eval: evalCommand,
   serve: serveCommand,
   bench: benchCommand,
+  tokens: tokensCommand,
 };
 
 export async function runCli(argv: string[], out: Out = processOut): Promise<number> {

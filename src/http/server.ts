@@ -9,7 +9,8 @@ import type { FlowService } from '../admin/flow-versions.ts';
 import type { Config } from '../config.ts';
 import { flowJsonSchema } from '../flow/json-schema.ts';
 import type { Store } from '../store/store.ts';
-import { requireAdminToken } from './auth.ts';
+import { createAdminAuth, isQuietRequest } from './admin-auth.ts';
+import { clientAddressResolver } from './client-address.ts';
 import { toApiError } from './errors.ts';
 import { preGuards } from './guards.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -18,10 +19,11 @@ import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerFlowRoutes } from './routes/flows.ts';
 import { type MetricsEndpoint, registerMetricsRoute } from './routes/metrics.ts';
 import { registerSystemRoutes } from './routes/system.ts';
+import { registerAuditRoute, registerTokenRoutes } from './routes/tokens.ts';
 import { DEFAULT_WEB_ROOT, loadWebBundle, registerStaticRoutes } from './static.ts';
 
 export interface HttpServerOptions {
-  config: Pick<Config, 'maxBodyBytes'>;
+  config: Pick<Config, 'maxBodyBytes' | 'trustProxy' | 'adminAuthFailuresPerMin'>;
   store: Store;
   logger: Logger;
   adminToken: string;
@@ -41,7 +43,8 @@ function logRequest(req: Request, res: Response): void {
   const line = { method: req.method, url: req.url, status: res.statusCode };
   // Probes at debug: at info they would bury the requests that matter (a failed ping is warned anyway).
   const path = req.url?.split('?', 1)[0] ?? '';
-  if (PROBE_PATHS.has(path)) req.log.debug(line, 'request done');
+  // Probes, and refused authentications already summed up by the auth layer (admin-auth.ts).
+  if (PROBE_PATHS.has(path) || isQuietRequest(req)) req.log.debug(line, 'request done');
   else req.log.info(line, 'request done');
 }
 
@@ -51,12 +54,22 @@ export function createHttpServer(options: HttpServerOptions): Server {
   // Content-Length guard then refuses. The 100 is sent by readBody, once a handler reads the body.
   const server = restify.createServer({ name: '', log: logger, strictNext: false, noWriteContinue: true });
 
+  const clientAddressOf = clientAddressResolver(options.config.trustProxy);
+  const auth = createAdminAuth({
+    adminToken: options.adminToken,
+    store,
+    logger,
+    clientAddressOf,
+    failuresPerMinute: options.config.adminAuthFailuresPerMin,
+  });
   const context = {
     flows: options.flows,
     history: createHistoryService({ store }),
     store,
     maxBodyBytes: options.config.maxBodyBytes,
-    requireAdmin: requireAdminToken(options.adminToken),
+    requireAdmin: auth.requireScope('admin'),
+    auth,
+    clientAddressOf,
   };
 
   server.pre(...preGuards({ logger, maxBodyBytes: options.config.maxBodyBytes }));
@@ -66,7 +79,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
   });
   registerFlowRoutes(server, context);
   registerConversationRoutes(server, context);
-  if (options.metrics) registerMetricsRoute(server, options.metrics);
+  registerTokenRoutes(server, context);
+  registerAuditRoute(server, context);
+  if (options.metrics) registerMetricsRoute(server, options.metrics, auth);
   registerStaticRoutes(server, loadWebBundle(options.webRoot ?? DEFAULT_WEB_ROOT, logger));
 
   // Every error — thrown by our handlers or made by Restify's router — leaves in our error format.

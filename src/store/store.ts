@@ -127,6 +127,38 @@ export interface StoreNotifications {
   notify(channel: string, payload: string): Promise<void>;
 }
 
+/** A named admin-API token as stored: only the SHA-256 hash of the secret is kept. */
+export interface AdminTokenRecord {
+  name: string;
+  /** The scopes it grants (strings: the store does not interpret them). */
+  scopes: string[];
+  createdAt: string;
+}
+
+export interface NewAdminToken extends AdminTokenRecord {
+  /** hex SHA-256 of the secret. */
+  tokenHash: string;
+}
+
+/** One entry of the audit log: who did what, from where, when. */
+export interface AuditEntry {
+  /** Increasing with every entry (the page order). */
+  id: number;
+  at: string;
+  /** The token's name, or "admin" for the bootstrap ADMIN_TOKEN. */
+  actor: string;
+  /** The client address (after TRUST_PROXY). */
+  address: string;
+  /** e.g. `flow.upload`, `history.read`, `token.create`. */
+  action: string;
+  /** Method and path of the request, e.g. `POST /api/flow/versions/3/activate`. */
+  route: string;
+  /** What the action was about (a version, a conversation id, a token name), or null. */
+  target: string | null;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id'>;
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Present when instances can message each other through the database (PostgreSQL); absent on SQLite. */
@@ -182,6 +214,18 @@ export interface Store {
    * with their histories, in one transaction; returns how many. Call again until it returns < limit.
    */
   deleteExpiredConversations(criteria: ExpiryCriteria): Promise<number>;
+  /** Stores a named token; false (nothing written) when the name is taken. */
+  createAdminToken(token: NewAdminToken): Promise<boolean>;
+  /** Every named token, by name. */
+  listAdminTokens(): Promise<AdminTokenRecord[]>;
+  /** The token whose secret hashes to `tokenHash`, or null. */
+  findAdminToken(tokenHash: string): Promise<AdminTokenRecord | null>;
+  /** Deletes the named token; false when there was none. */
+  revokeAdminToken(name: string): Promise<boolean>;
+  /** Appends one audit entry; resolves to its id. */
+  appendAudit(entry: NewAuditEntry): Promise<number>;
+  /** Newest first. `cursor` is opaque, from a previous page; a bad cursor throws InvalidCursorError. */
+  listAudit(options: { limit: number; cursor?: string }): Promise<Page<AuditEntry>>;
 }
 
 export class InvalidCursorError extends Error {

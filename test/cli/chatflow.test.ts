@@ -129,7 +129,7 @@ describe('chatflow serve', () => {
           PORT: '0',
           HOST: '127.0.0.1',
           DATA_DIR: dataDir,
-          ADMIN_TOKEN: 'cli-test-token',
+          ADMIN_TOKEN: 'cli-test-token-0123456789abcdef0123456',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -1191,5 +1191,103 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
         });
       });
     });
+
+    describe('admin tokens', () => {
+      test('create, find by hash, list by name, revoke; a taken name is refused', async () => {
+        await withStore(async (store) => {
+          const ops = {
+            name: 'ops',
+            tokenHash: 'a'.repeat(64),
+            scopes: ['flows:read', 'metrics'],
+            createdAt: at(1),
+          };
+          assert.equal(await store.createAdminToken(ops), true);
+          const ci = { name: 'ci', tokenHash: 'b'.repeat(64), scopes: [], createdAt: at(2) };
+          assert.equal(await store.createAdminToken(ci), true);
+          assert.equal(
+            await store.createAdminToken({ ...ops, tokenHash: 'c'.repeat(64), scopes: ['history:read'] }),
+            false,
+          );
+          assert.deepEqual(await store.findAdminToken('a'.repeat(64)), {
+            name: 'ops',
+            scopes: ['flows:read', 'metrics'],
+            createdAt: at(1),
+          });
+          assert.equal(await store.findAdminToken('c'.repeat(64)), null);
+          assert.deepEqual(
+            (await store.listAdminTokens()).map((t) => [t.name, t.scopes, t.createdAt]),
+            [
+              ['ci', [], at(2)],
+              ['ops', ['flows:read', 'metrics'], at(1)],
+            ],
+          );
+          assert.equal(await store.revokeAdminToken('ops'), true);
+          assert.equal(await store.revokeAdminToken('ops'), false);
+          assert.equal(await store.findAdminToken('a'.repeat(64)), null);
+          assert.deepEqual(
+            (await store.listAdminTokens()).map((t) => t.name),
+            ['ci'],
+          );
+        });
+      });
+    });
+
+    describe('audit log', () => {
+      const entry = (n: number, target: string | null = `v${n}`) => ({
+        at: at(n),
+        actor: n % 2 === 0 ? 'admin' : 'ci',
+        address: `10.0.0.${n}`,
+        action: 'flow.activate',
+        route: `POST /api/flow/versions/${n}/activate`,
+        target,
+      });
+
+      test('entries come back newest first, in pages that neither skip nor repeat', async () => {
+        await withStore(async (store) => {
+          const ids: number[] = [];
+          for (let n = 1; n <= 5; n += 1)
+            ids.push(await store.appendAudit(entry(n, n === 3 ? null : `v${n}`)));
+          assert.deepEqual(
+            ids,
+            [...ids].sort((a, b) => a - b),
+          );
+          assert.equal(new Set(ids).size, 5);
+          const first = await store.listAudit({ limit: 2 });
+          assert.deepEqual(first.items, [
+            { id: ids[4], ...entry(5) },
+            { id: ids[3], ...entry(4) },
+          ]);
+          assert.ok(first.nextCursor);
+          const second = await store.listAudit({ limit: 2, cursor: first.nextCursor });
+          assert.deepEqual(
+            second.items.map((e) => [e.id, e.target]),
+            [
+              [ids[2], null],
+              [ids[1], 'v2'],
+            ],
+          );
+          const third = await store.listAudit({ limit: 2, cursor: second.nextCursor ?? '' });
+          assert.deepEqual(
+            third.items.map((e) => e.id),
+            [ids[0]],
+          );
+          assert.equal(third.nextCursor, null);
+        });
+      });
+
+      test('an empty log is one empty page; a cursor not issued by the store is refused', async () => {
+        await withStore(async (store) => {
+          assert.deepEqual(await store.listAudit({ limit: 10 }), { items: [], nextCursor: null });
+          for (const bad of [
+            '',
+            'nope!',
+            Buffer.from('{"a":0}').toString('base64url'),
+            Buffer.from('[]').toString('base64url'),
+          ]) {
+            await assert.rejects(store.listAudit({ limit: 10, cursor: bad }), InvalidCursorError, bad);
+          }
+        });
+      });
+    });
   });
 }

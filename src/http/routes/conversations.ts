@@ -32,52 +32,48 @@ export function parsePageQuery(search: URLSearchParams): { limit: number; cursor
 }
 
 export function registerConversationRoutes(server: Server, ctx: RouteContext): void {
-  const { history, requireAdmin } = ctx;
+  const { history, auth } = ctx;
+  const read = auth.requireScope('history:read');
 
-  server.get(
-    '/api/conversations',
-    requireAdmin,
-    async function listConversations(req: Request, res: Response) {
-      const page = await history.list(parsePageQuery(req.getUrl().searchParams));
-      if (!page.ok)
-        throw new ApiError('BAD_REQUEST', 'cursor is not valid (use nextCursor from a previous page)');
-      const answer: z.infer<typeof conversationsResponse> = {
-        conversations: page.conversations,
-        nextCursor: page.nextCursor,
-      };
-      sendJson(res, 200, answer);
-    },
-  );
+  server.get('/api/conversations', read, async function listConversations(req: Request, res: Response) {
+    const page = await history.list(parsePageQuery(req.getUrl().searchParams));
+    if (!page.ok)
+      throw new ApiError('BAD_REQUEST', 'cursor is not valid (use nextCursor from a previous page)');
+    await auth.audit(req, 'history.list');
+    const answer: z.infer<typeof conversationsResponse> = {
+      conversations: page.conversations,
+      nextCursor: page.nextCursor,
+    };
+    sendJson(res, 200, answer);
+  });
 
-  server.get(
-    '/api/conversations/:id',
-    requireAdmin,
-    async function getConversation(req: Request, res: Response) {
-      const id = req.params.id ?? '';
-      const conversation = await history.get(id);
-      if (conversation === null) throw new ApiError('NOT_FOUND', 'no such conversation');
-      const answer: z.infer<typeof conversationResponse> = conversation;
-      sendJson(res, 200, answer);
-    },
-  );
+  server.get('/api/conversations/:id', read, async function getConversation(req: Request, res: Response) {
+    const id = req.params.id ?? '';
+    const conversation = await history.get(id);
+    if (conversation === null) throw new ApiError('NOT_FOUND', 'no such conversation');
+    await auth.audit(req, 'history.read', id);
+    const answer: z.infer<typeof conversationResponse> = conversation;
+    sendJson(res, 200, answer);
+  });
 
-  // Scope: history:delete (to be attached once admin scopes exist; today the admin token suffices).
-  server.del(
-    '/api/conversations/:id',
-    requireAdmin,
-    async function deleteConversation(req: Request, res: Response) {
-      const deleted = await history.delete(req.params.id ?? '');
-      if (!deleted) throw new ApiError('NOT_FOUND', 'no such conversation');
-      res.sendRaw(204, '');
-    },
-  );
+  const erase = auth.requireScope('history:delete');
 
-  // Scope: history:delete. A GDPR erasure request: every conversation stored with this signed user id.
+  server.del('/api/conversations/:id', erase, async function deleteConversation(req: Request, res: Response) {
+    const id = req.params.id ?? '';
+    const deleted = await history.delete(id);
+    if (!deleted) throw new ApiError('NOT_FOUND', 'no such conversation');
+    await auth.audit(req, 'history.delete', id);
+    res.sendRaw(204, '');
+  });
+
+  // A GDPR erasure request: every conversation stored with this signed user id.
   server.del(
     '/api/users/:userId/conversations',
-    requireAdmin,
+    erase,
     async function eraseUserConversations(req: Request, res: Response) {
-      const deletedConversations = await history.deleteUser(req.params.userId ?? '');
+      const userId = req.params.userId ?? '';
+      const deletedConversations = await history.deleteUser(userId);
+      await auth.audit(req, 'history.delete_user', userId);
       const answer: z.infer<typeof userErasureResponse> = { deletedConversations };
       sendJson(res, 200, answer);
     },

@@ -76,7 +76,29 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'conversation ownership epoch (fencing token)',
     sql: 'ALTER TABLE conversations ADD COLUMN epoch integer NOT NULL DEFAULT 1 CHECK (epoch > 0);',
   },
-  // Version 3 is the admin-auth migration (another branch); this one is numbered after it.
+  {
+    version: 3,
+    name: 'scoped admin tokens and the audit log',
+    sql: `
+      CREATE TABLE admin_tokens (
+        name       text COLLATE "C" PRIMARY KEY,
+        token_hash text NOT NULL UNIQUE, -- hex SHA-256 of the secret; the secret is never stored
+        scopes     text[] NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+
+      -- Written by requests from outside: the route and target may hold any text but U+0000 (refused before).
+      CREATE TABLE audit_log (
+        id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at      timestamptz NOT NULL,
+        actor   text NOT NULL,
+        address text NOT NULL,
+        action  text NOT NULL,
+        route   text NOT NULL,
+        target  text
+      );
+    `,
+  },
   {
     version: 4,
     name: 'retention: external user id, answered flag, expiry indexes',

@@ -9,17 +9,21 @@
  */
 import { Client, type Pool } from 'pg';
 import type { HistoryEvent } from '../../engine/index.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor } from '../cursor.ts';
 import { SchemaTooNewError } from '../migration.ts';
 import type {
   ActivateResult,
+  AdminTokenRecord,
   AppendResult,
+  AuditEntry,
   ConversationRecord,
   ConversationSummary,
   CreateFlowVersionResult,
   ExpiryCriteria,
   FlowVersionMeta,
   FlowVersionRecord,
+  NewAdminToken,
+  NewAuditEntry,
   NewConversation,
   Page,
   Store,
@@ -40,6 +44,8 @@ import {
   isStorableInteger,
   isStorableKey,
   timestampParam,
+  toAdminToken,
+  toAuditEntry,
   toConversationRecord,
   toConversationSummary,
   toFlowVersionMeta,
@@ -453,5 +459,77 @@ export class PostgresStore implements Store {
       const deleted = await query('DELETE FROM conversations WHERE id = ANY($1::text[])', [ids]);
       return deleted.rowCount ?? 0;
     });
+  }
+
+  async createAdminToken(token: NewAdminToken): Promise<boolean> {
+    if (!isStorableKey(token.name) || !token.scopes.every(isStorableKey)) {
+      throw new RangeError('a token name or scope cannot contain U+0000');
+    }
+    const { rowCount } = await this.#query(
+      `INSERT INTO admin_tokens (name, token_hash, scopes, created_at) VALUES ($1, $2, $3::text[], $4)
+       ON CONFLICT DO NOTHING`,
+      [token.name, token.tokenHash, token.scopes, timestampParam(token.createdAt)],
+    );
+    return rowCount === 1;
+  }
+
+  async listAdminTokens(): Promise<AdminTokenRecord[]> {
+    const { rows } = await this.#query('SELECT name, scopes, created_at FROM admin_tokens ORDER BY name');
+    return rows.map(toAdminToken);
+  }
+
+  async findAdminToken(tokenHash: string): Promise<AdminTokenRecord | null> {
+    if (!isStorableKey(tokenHash)) return null;
+    const { rows } = await this.#query(
+      'SELECT name, scopes, created_at FROM admin_tokens WHERE token_hash = $1',
+      [tokenHash],
+    );
+    return rows[0] ? toAdminToken(rows[0]) : null;
+  }
+
+  async revokeAdminToken(name: string): Promise<boolean> {
+    if (!isStorableKey(name)) return false;
+    const { rowCount } = await this.#query('DELETE FROM admin_tokens WHERE name = $1', [name]);
+    return rowCount === 1;
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<number> {
+    // Route and target come from the request: U+0000 (which TEXT refuses) is kept visible as U+FFFD.
+    const text = (value: string) => value.replaceAll('\u0000', '\ufffd');
+    const { rows } = await this.#query<{ id: string }>(
+      `INSERT INTO audit_log (at, actor, address, action, route, target) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING id`,
+      [
+        timestampParam(entry.at),
+        text(entry.actor),
+        text(entry.address),
+        text(entry.action),
+        text(entry.route),
+        entry.target === null ? null : text(entry.target),
+      ],
+    );
+    const id = Number(rows[0]?.id);
+    if (!Number.isSafeInteger(id)) throw new TypeError('INSERT … RETURNING returned no id');
+    return id;
+  }
+
+  async listAudit(options: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
+    const { limit } = options;
+    const { maxPageSize } = this.#limits;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxPageSize) {
+      throw new RangeError(`limit must be an integer from 1 to ${maxPageSize}`);
+    }
+    const after = options.cursor === undefined ? undefined : decodeAuditCursor(options.cursor);
+    const columns = 'id, at, actor, address, action, route, target';
+    const { rows } =
+      after === undefined
+        ? await this.#query(`SELECT ${columns} FROM audit_log ORDER BY id DESC LIMIT $1`, [limit + 1])
+        : await this.#query(`SELECT ${columns} FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2`, [
+            after,
+            limit + 1,
+          ]);
+    const items = rows.slice(0, limit).map(toAuditEntry);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeAuditCursor(last.id) : null };
   }
 }

@@ -65,7 +65,28 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'conversation ownership epoch (fencing token)',
     sql: 'ALTER TABLE conversations ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1 CHECK (epoch > 0);',
   },
-  // Version 3 is the admin-auth migration (another branch); this one is numbered after it.
+  {
+    version: 3,
+    name: 'scoped admin tokens and the audit log',
+    sql: `
+      CREATE TABLE admin_tokens (
+        name       TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE, -- hex SHA-256 of the secret; the secret is never stored
+        scopes     TEXT NOT NULL,        -- JSON array of strings
+        created_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE audit_log (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at      TEXT NOT NULL,
+        actor   TEXT NOT NULL,
+        address TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        route   TEXT NOT NULL,
+        target  TEXT
+      ) STRICT;
+    `,
+  },
   {
     version: 4,
     name: 'retention: external user id, answered flag, expiry indexes',

@@ -11,11 +11,13 @@
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { HistoryEvent } from '../../engine/index.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor } from '../cursor.ts';
 import { secureDataDir, secureFile } from '../file-modes.ts';
 import type {
   ActivateResult,
+  AdminTokenRecord,
   AppendResult,
+  AuditEntry,
   ConversationRecord,
   ConversationStatus,
   ConversationSummary,
@@ -23,6 +25,8 @@ import type {
   ExpiryCriteria,
   FlowVersionMeta,
   FlowVersionRecord,
+  NewAdminToken,
+  NewAuditEntry,
   NewConversation,
   Page,
   Store,
@@ -135,6 +139,29 @@ function toStoredEvent(row: Row): StoredEvent {
 }
 
 const SUMMARY_COLUMNS = 'id, flow_version, status, started_at, updated_at, event_count';
+const AUDIT_COLUMNS = 'id, at, actor, address, action, route, target';
+
+function toAdminToken(row: Row): AdminTokenRecord {
+  const scopes = jsonColumn(row, 'scopes');
+  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
+    throw new TypeError('column scopes: not a JSON array of strings');
+  }
+  return { name: textColumn(row, 'name'), scopes, createdAt: textColumn(row, 'created_at') };
+}
+
+function toAuditEntry(row: Row): AuditEntry {
+  const target = row.target;
+  if (target !== null && typeof target !== 'string') throw new TypeError('column target: not text');
+  return {
+    id: integerColumn(row, 'id'),
+    at: textColumn(row, 'at'),
+    actor: textColumn(row, 'actor'),
+    address: textColumn(row, 'address'),
+    action: textColumn(row, 'action'),
+    route: textColumn(row, 'route'),
+    target,
+  };
+}
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -165,7 +192,14 @@ export class SqliteStore implements Store {
     | 'inactiveBefore'
     | 'deleteEvents'
     | 'deleteClientMessageIds'
-    | 'deleteConversation',
+    | 'deleteConversation'
+    | 'insertToken'
+    | 'listTokens'
+    | 'findToken'
+    | 'deleteToken'
+    | 'insertAudit'
+    | 'auditFirstPage'
+    | 'auditPageAfter',
     StatementSync
   >;
 
@@ -236,6 +270,19 @@ export class SqliteStore implements Store {
       deleteEvents: prepare('DELETE FROM events WHERE conversation_id = ?'),
       deleteClientMessageIds: prepare('DELETE FROM client_message_ids WHERE conversation_id = ?'),
       deleteConversation: prepare('DELETE FROM conversations WHERE id = ?'),
+      insertToken: prepare(
+        `INSERT INTO admin_tokens (name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+      ),
+      listTokens: prepare('SELECT name, scopes, created_at FROM admin_tokens ORDER BY name'),
+      findToken: prepare('SELECT name, scopes, created_at FROM admin_tokens WHERE token_hash = ?'),
+      deleteToken: prepare('DELETE FROM admin_tokens WHERE name = ?'),
+      insertAudit: prepare(
+        `INSERT INTO audit_log (at, actor, address, action, route, target) VALUES (?, ?, ?, ?, ?, ?)
+         RETURNING id`,
+      ),
+      auditFirstPage: prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?`),
+      auditPageAfter: prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`),
     };
   }
 
@@ -444,6 +491,62 @@ export class SqliteStore implements Store {
       const nextCursor =
         rows.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : null;
       return { items, nextCursor };
+    });
+  }
+
+  createAdminToken(token: NewAdminToken): Promise<boolean> {
+    return this.#call(
+      () =>
+        this.#sql.insertToken.run(token.name, token.tokenHash, JSON.stringify(token.scopes), token.createdAt)
+          .changes === 1,
+    );
+  }
+
+  listAdminTokens(): Promise<AdminTokenRecord[]> {
+    return this.#call(() => this.#sql.listTokens.all().map(toAdminToken));
+  }
+
+  findAdminToken(tokenHash: string): Promise<AdminTokenRecord | null> {
+    return this.#call(() => {
+      const row = this.#sql.findToken.get(tokenHash);
+      return row ? toAdminToken(row) : null;
+    });
+  }
+
+  revokeAdminToken(name: string): Promise<boolean> {
+    return this.#call(() => this.#sql.deleteToken.run(name).changes === 1);
+  }
+
+  appendAudit(entry: NewAuditEntry): Promise<number> {
+    return this.#call(() =>
+      integerColumn(
+        this.#sql.insertAudit.get(
+          entry.at,
+          entry.actor,
+          entry.address,
+          entry.action,
+          entry.route,
+          entry.target,
+        ) ?? {},
+        'id',
+      ),
+    );
+  }
+
+  listAudit(options: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
+    return this.#call(() => {
+      const { limit } = options;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > SQLITE_LIMITS.maxPageSize) {
+        throw new RangeError(`limit must be an integer from 1 to ${SQLITE_LIMITS.maxPageSize}`);
+      }
+      const after = options.cursor === undefined ? undefined : decodeAuditCursor(options.cursor);
+      const rows =
+        after === undefined
+          ? this.#sql.auditFirstPage.all(limit + 1)
+          : this.#sql.auditPageAfter.all(after, limit + 1);
+      const items = rows.slice(0, limit).map(toAuditEntry);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > limit && last ? encodeAuditCursor(last.id) : null };
     });
   }
 

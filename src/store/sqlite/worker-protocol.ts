@@ -29,6 +29,12 @@ export const WORKER_METHODS = [
   'deleteConversation',
   'deleteUserConversations',
   'deleteExpiredConversations',
+  'createAdminToken',
+  'listAdminTokens',
+  'findAdminToken',
+  'revokeAdminToken',
+  'appendAudit',
+  'listAudit',
 ] as const;
 
 export type WorkerMethod = (typeof WORKER_METHODS)[number];
