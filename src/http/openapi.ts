@@ -276,6 +276,15 @@ export function buildOpenApiDocument(): Json {
             ...errors(...AUTH, 'NOT_FOUND', STORE),
           },
         },
+        delete: {
+          summary: 'Delete one conversation with its whole history',
+          ...secured('history:delete'),
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '204': { description: 'Deleted' },
+            ...errors(...AUTH, 'NOT_FOUND', STORE),
+          },
+        },
       },
       '/api/tokens': {
         post: {
@@ -337,24 +346,15 @@ export function buildOpenApiDocument(): Json {
             ...errors('BAD_REQUEST', ...AUTH, STORE),
           },
         },
-        delete: {
-          summary: 'Delete one conversation with its whole history',
-          ...secured,
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: {
-            '204': { description: 'Deleted' },
-            ...errors('UNAUTHORIZED', 'NOT_FOUND', STORE),
-          },
-        },
       },
       '/api/users/{userId}/conversations': {
         delete: {
           summary: 'Erase every conversation of a signed user id (a GDPR erasure request)',
-          ...secured,
+          ...secured('history:delete'),
           parameters: [{ name: 'userId', in: 'path', required: true, schema: { type: 'string' } }],
           responses: {
             '200': json('How many were deleted (0 when the user has none)', ref('UserErasure')),
-            ...errors('UNAUTHORIZED', STORE),
+            ...errors(...AUTH, STORE),
           },
         },
       },
