@@ -7,7 +7,11 @@ import { StoreUnavailableError } from '../store/store.ts';
 
 export const ERROR_CATALOGUE = {
   UNAUTHORIZED: { status: 401, meaning: 'missing or wrong `Authorization: Bearer <token>`' },
-  INVALID_JSON: { status: 400, meaning: 'the body is not valid JSON (or is empty)' },
+  INVALID_JSON: {
+    status: 400,
+    meaning:
+      'the body is not valid JSON (or is empty); the message gives its line and column, never its text',
+  },
   BAD_REQUEST: {
     status: 400,
     meaning: 'a malformed header, parameter or query (`If-Match`, `limit`, `cursor`, `Host`, ...)',

@@ -45,6 +45,18 @@ function logRequest(req: Request, res: Response): void {
   else req.log.info(line, 'request done');
 }
 
+/**
+ * Admin answers hold flows and transcripts: no cache (browser, proxy) may keep them, and no browser may
+ * sniff them into something other than JSON.
+ */
+function apiHeaders(req: Request, res: Response, next: () => void): void {
+  if (req.url === '/api' || req.url?.startsWith('/api/') || req.url?.startsWith('/api?')) {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+  }
+  next();
+}
+
 export function createHttpServer(options: HttpServerOptions): Server {
   const { logger, store } = options;
   // `Expect: 100-continue`: Restify would send 100 Continue before the guards run, inviting a body the
@@ -59,7 +71,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     requireAdmin: requireAdminToken(options.adminToken),
   };
 
-  server.pre(...preGuards({ logger, maxBodyBytes: options.config.maxBodyBytes }));
+  server.pre(apiHeaders, ...preGuards({ logger, maxBodyBytes: options.config.maxBodyBytes }));
   registerSystemRoutes(server, context, {
     openapiJson: JSON.stringify(buildOpenApiDocument()),
     flowSchemaJson: JSON.stringify(flowJsonSchema()),
