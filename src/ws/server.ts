@@ -9,6 +9,7 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ConversationRuntime } from '../conversation/runtime.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
 import { CLOSE_CODES, errorFrame, parseLastSeq } from './protocol.ts';
+import { ResumeFrameGate, type ResumeRequest, resumesByFrame } from './resume-frame.ts';
 import { CLOSE_REASONS, Session } from './session.ts';
 
 export const WS_PATH = '/ws';
@@ -67,11 +68,13 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     if (session) session.alive = true;
   }
   function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    if (resumeGate.take(this, data, isBinary)) return;
     sessions.get(this)?.onFrame(data, isBinary);
   }
   function onClose(this: WebSocket): void {
     const session = sessions.get(this);
     sessions.delete(this);
+    resumeGate.forget(this);
     session?.unbind();
   }
 
@@ -82,7 +85,8 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     ws.on('pong', onPong);
     ws.on('message', onMessage);
     ws.on('close', onClose);
-    void open(session, query);
+    if (resumesByFrame(query)) resumeGate.expect(ws, session);
+    else void openByQuery(session, query);
   }
 
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -97,23 +101,29 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     wss.handleUpgrade(request, socket, head, (ws) => accept(ws, socket, query));
   });
 
-  async function open(session: Session, query: URLSearchParams): Promise<void> {
+  function openByQuery(session: Session, query: URLSearchParams): Promise<void> {
     const conversationId = query.get('conversationId');
+    if (conversationId === null) return open(session, null);
     const lastSeq = parseLastSeq(query.get('lastSeq'));
-    if (conversationId !== null && !lastSeq.ok) {
+    if (!lastSeq.ok) {
       session.send(errorFrame('INVALID_LAST_SEQ'));
       session.close(CLOSE_CODES.policyViolation, 'invalid lastSeq');
-      return;
+      return Promise.resolve();
     }
+    return open(session, {
+      conversationId,
+      resumeToken: query.get('resumeToken') ?? '',
+      ...(lastSeq.lastSeq === undefined ? {} : { lastSeq: lastSeq.lastSeq }),
+    });
+  }
+  const resumeGate = new ResumeFrameGate((session, request) => void open(session, request));
+
+  /** Starts a conversation (`resume` null) or resumes one, by query or by frame alike. */
+  async function open(session: Session, resume: ResumeRequest | null): Promise<void> {
     const result =
-      conversationId === null
+      resume === null
         ? await runtime.start(session)
-        : await runtime.resume(
-            conversationId,
-            query.get('resumeToken') ?? '',
-            session,
-            lastSeq.ok ? lastSeq.lastSeq : undefined,
-          );
+        : await runtime.resume(resume.conversationId, resume.resumeToken, session, resume.lastSeq);
     if (result.ok) {
       session.bind(result.conversation);
       return;
@@ -146,6 +156,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     },
     async close() {
       clearInterval(heartbeat);
+      resumeGate.close();
       for (const session of sessions.values()) session.close(CLOSE_CODES.goingAway, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
