@@ -31,17 +31,20 @@ export const CONFIG_DEFAULTS = {
   WS_MAX_CONNECTIONS: 10_000,
   WS_PING_INTERVAL_MS: 30_000,
   SHUTDOWN_TIMEOUT_MS: 10_000,
+  /** A client gets this long to send a request's headers (Node's own default: 60 s). */
+  HTTP_HEADERS_TIMEOUT_MS: 10_000,
+  /** ...and this long for the whole request, body included (Node's: 300 s); 5 MiB at ~100 kB/s. */
+  HTTP_REQUEST_TIMEOUT_MS: 60_000,
+  /** Open TCP connections on top of WS_MAX_CONNECTIONS, for HTTP requests (the default HTTP_MAX_CONNECTIONS). */
+  HTTP_CONNECTIONS_ABOVE_WS: 1_000,
 } as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const integer = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.int().min(min).max(max))
-    .default(fallback);
+const wholeNumber = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.int().min(min).max(max));
+
+const integer = (min: number, max: number, fallback: number) => wholeNumber(min, max).default(fallback);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
@@ -79,6 +82,7 @@ const bearerTokenValue = z.string().regex(/^[\x21-\x7e]+$/, 'must be printable A
 
 const envSchema = z.object({
   PORT: integer(0, 65_535, CONFIG_DEFAULTS.PORT),
+  ADMIN_PORT: wholeNumber(0, 65_535).optional(),
   HOST: z.string().default(CONFIG_DEFAULTS.HOST),
   DATA_DIR: z.string().default(CONFIG_DEFAULTS.DATA_DIR),
   DATABASE_URL: z
@@ -103,6 +107,9 @@ const envSchema = z.object({
   WS_MAX_CONNECTIONS: integer(1, 1_000_000, CONFIG_DEFAULTS.WS_MAX_CONNECTIONS),
   WS_PING_INTERVAL_MS: integer(100, 3_600_000, CONFIG_DEFAULTS.WS_PING_INTERVAL_MS),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS),
+  HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000, CONFIG_DEFAULTS.HTTP_HEADERS_TIMEOUT_MS),
+  HTTP_REQUEST_TIMEOUT_MS: integer(100, 3_600_000, CONFIG_DEFAULTS.HTTP_REQUEST_TIMEOUT_MS),
+  HTTP_MAX_CONNECTIONS: wholeNumber(1, 2_000_000).optional(),
   TRUST_PROXY: z
     .string()
     .transform((value, ctx) => {
@@ -116,8 +123,17 @@ const envSchema = z.object({
 /** The names of every variable the product reads (docs/configuration.md lists exactly these). */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
 
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Open TCP connections of a listener (WebSocket ones included); more are closed at once. */
+  maxConnections: number;
+}
+
 export interface Config {
   port: number;
+  /** When set, /api, /metrics and /openapi.json are served on this port only, not on PORT. */
+  adminPort: number | undefined;
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
@@ -136,6 +152,7 @@ export interface Config {
   maxBodyBytes: number;
   ws: WsLimits;
   shutdownTimeoutMs: number;
+  http: HttpLimits;
   /** Which proxies' X-Forwarded-For is believed (off by default): the client address of limits and logs. */
   trustProxy: TrustProxy;
 }
@@ -178,8 +195,26 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     );
   }
   const e = parsed.data;
+  const problems: ConfigProblem[] = [];
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push({
+      variable: 'HTTP_HEADERS_TIMEOUT_MS',
+      message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
+    });
+  }
+  if (e.HTTP_MAX_CONNECTIONS !== undefined && e.HTTP_MAX_CONNECTIONS <= e.WS_MAX_CONNECTIONS) {
+    problems.push({
+      variable: 'HTTP_MAX_CONNECTIONS',
+      message: 'must be above WS_MAX_CONNECTIONS (WebSocket connections count too)',
+    });
+  }
+  if (e.ADMIN_PORT !== undefined && e.ADMIN_PORT !== 0 && e.ADMIN_PORT === e.PORT) {
+    problems.push({ variable: 'ADMIN_PORT', message: 'must differ from PORT' });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: e.PORT,
+    adminPort: e.ADMIN_PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
@@ -201,6 +236,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       pingIntervalMs: e.WS_PING_INTERVAL_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      maxConnections:
+        e.HTTP_MAX_CONNECTIONS ?? e.WS_MAX_CONNECTIONS + CONFIG_DEFAULTS.HTTP_CONNECTIONS_ABOVE_WS,
+    },
     trustProxy: e.TRUST_PROXY,
   };
 }

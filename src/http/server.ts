@@ -2,6 +2,7 @@
  * The Restify server of the admin API. Returns the Restify server unstarted; its `server.server` is the
  * node:http server the WebSocket layer attaches to.
  */
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import restify, { type Request, type Response, type Server } from 'restify';
 import { createHistoryService } from '../admin/conversation-history.ts';
@@ -31,6 +32,11 @@ export interface HttpServerOptions {
   metrics?: MetricsEndpoint;
   /** The built playground (index.html and assets/); defaults to web/dist. */
   webRoot?: string;
+  /**
+   * Which routes: `everything` (the default), `public` (probes, the flow schema, the playground: what
+   * PORT serves when ADMIN_PORT is set) or `admin` (probes, /api, /metrics, /openapi.json).
+   */
+  serves?: 'everything' | 'public' | 'admin';
 }
 
 /** Probes that orchestrators (Docker, Kubernetes, load balancers) send every few seconds. */
@@ -57,6 +63,15 @@ function apiHeaders(req: Request, res: Response, next: () => void): void {
   next();
 }
 
+function refuseUpgrade(_req: unknown, socket: Duplex): void {
+  const body = JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no WebSocket on the admin port' } });
+  socket.on('error', () => {});
+  socket.end(
+    `HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
 export function createHttpServer(options: HttpServerOptions): Server {
   const { logger, store } = options;
   // `Expect: 100-continue`: Restify would send 100 Continue before the guards run, inviting a body the
@@ -72,14 +87,22 @@ export function createHttpServer(options: HttpServerOptions): Server {
   };
 
   server.pre(apiHeaders, ...preGuards({ logger, maxBodyBytes: options.config.maxBodyBytes }));
+  const admin = options.serves !== 'public';
   registerSystemRoutes(server, context, {
-    openapiJson: JSON.stringify(buildOpenApiDocument()),
+    ...(admin ? { openapiJson: JSON.stringify(buildOpenApiDocument()) } : {}),
     flowSchemaJson: JSON.stringify(flowJsonSchema()),
   });
-  registerFlowRoutes(server, context);
-  registerConversationRoutes(server, context);
-  if (options.metrics) registerMetricsRoute(server, options.metrics);
-  registerStaticRoutes(server, loadWebBundle(options.webRoot ?? DEFAULT_WEB_ROOT, logger));
+  if (admin) {
+    registerFlowRoutes(server, context);
+    registerConversationRoutes(server, context);
+    if (options.metrics) registerMetricsRoute(server, options.metrics);
+  }
+  if (options.serves !== 'admin') {
+    registerStaticRoutes(server, loadWebBundle(options.webRoot ?? DEFAULT_WEB_ROOT, logger));
+  } else {
+    // No chat here: an upgrade request would otherwise reach Restify, which leaves it hanging.
+    server.server.on('upgrade', refuseUpgrade);
+  }
 
   // Every error — thrown by our handlers or made by Restify's router — leaves in our error format.
   server.on('restifyError', (req, res, err, callback) => {
