@@ -4,7 +4,10 @@
  * Real server, real `ws` clients, real SQLite, the offline classifier on the travel flow.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
+import type { WebSocket } from 'ws';
+import { ResumeFrameGate } from '../../src/ws/resume-frame.ts';
+import type { Session } from '../../src/ws/session.ts';
 import { examplePath } from '../support/flows.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { ChatClient, type Frame } from '../support/ws-client.ts';
@@ -154,5 +157,56 @@ describe('resume by frame', () => {
     assert.equal(client.frames[0]?.type, 'conversation');
     assert.equal(client.frames[0]?.conversationId, id);
     client.close();
+  });
+});
+
+describe('ResumeFrameGate', () => {
+  /** A session that records what the gate sends and how it closes (the gate only calls these two). */
+  function recordingSession() {
+    const sent: unknown[] = [];
+    let onClose: (close: { code: number; reason: string }) => void = () => {};
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+      onClose = resolve;
+    });
+    const session = {
+      send: (frame: unknown) => sent.push(frame),
+      close: (code: number, reason: string) => onClose({ code, reason }),
+    } as unknown as Session;
+    return { session, sent, closed };
+  }
+
+  test('a socket that sends no resume frame in time gets RESUME_REFUSED and 1008', async (t) => {
+    t.after(() => mock.timers.reset());
+    mock.timers.enable({ apis: ['setTimeout'] });
+    const gate = new ResumeFrameGate(() => assert.fail('nothing to resume'), 10_000);
+    const { session, sent, closed } = recordingSession();
+    const ws = {} as WebSocket;
+    gate.expect(ws, session);
+    mock.timers.tick(9_999);
+    assert.deepEqual(sent, [], 'not before the deadline');
+    mock.timers.tick(1);
+    assert.deepEqual(await closed, { code: 1008, reason: 'no resume frame' });
+    assert.deepEqual(sent, [
+      { type: 'error', code: 'RESUME_REFUSED', message: 'no resume frame came in time' },
+    ]);
+    assert.equal(gate.take(ws, Buffer.from('{}'), false), false, 'forgotten after the timeout');
+  });
+
+  test('the frame in time cancels the deadline and resumes', (t) => {
+    t.after(() => mock.timers.reset());
+    mock.timers.enable({ apis: ['setTimeout'] });
+    let resumed: unknown;
+    const gate = new ResumeFrameGate((_session, request) => {
+      resumed = request;
+    }, 10_000);
+    const { session, sent } = recordingSession();
+    const ws = {} as WebSocket;
+    gate.expect(ws, session);
+    const frame = { type: 'resume', conversationId: 'c', resumeToken: 't', lastSeq: 2 };
+    assert.equal(gate.take(ws, Buffer.from(JSON.stringify(frame)), false), true);
+    assert.deepEqual(resumed, { conversationId: 'c', resumeToken: 't', lastSeq: 2 });
+    // Past the deadline, nothing was sent: the timer was cleared.
+    mock.timers.tick(1_000);
+    assert.deepEqual(sent, []);
   });
 });
