@@ -47,6 +47,12 @@ export const CONFIG_DEFAULTS = {
   /** Conversations are deleted this long after their last activity (0: kept forever, the default). */
   RETENTION_DAYS: 0,
   ADMIN_AUTH_FAILURES_PER_MIN: 10,
+  /** A client gets this long to send a request's headers (Node's own default: 60 s). */
+  HTTP_HEADERS_TIMEOUT_MS: 10_000,
+  /** ...and this long for the whole request, body included (Node's: 300 s); 5 MiB at ~100 kB/s. */
+  HTTP_REQUEST_TIMEOUT_MS: 60_000,
+  /** Open TCP connections on top of WS_MAX_CONNECTIONS, for HTTP requests (the default HTTP_MAX_CONNECTIONS). */
+  HTTP_CONNECTIONS_ABOVE_WS: 1_000,
 } as const;
 
 /** The shortest ADMIN_TOKEN accepted: a short token is found by brute force (7391: in under a second). */
@@ -54,13 +60,10 @@ export const ADMIN_TOKEN_MIN_CHARS = 32;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const integer = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.int().min(min).max(max))
-    .default(fallback);
+const wholeNumber = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.int().min(min).max(max));
+
+const integer = (min: number, max: number, fallback: number) => wholeNumber(min, max).default(fallback);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
@@ -98,6 +101,7 @@ const bearerTokenValue = z.string().regex(/^[\x21-\x7e]+$/, 'must be printable A
 
 const envSchema = z.object({
   PORT: integer(0, 65_535, CONFIG_DEFAULTS.PORT),
+  ADMIN_PORT: wholeNumber(0, 65_535).optional(),
   HOST: z.string().default(CONFIG_DEFAULTS.HOST),
   DATA_DIR: z.string().default(CONFIG_DEFAULTS.DATA_DIR),
   DATABASE_URL: z
@@ -142,6 +146,9 @@ const envSchema = z.object({
     .string()
     .min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)')
     .optional(),
+  HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000, CONFIG_DEFAULTS.HTTP_HEADERS_TIMEOUT_MS),
+  HTTP_REQUEST_TIMEOUT_MS: integer(100, 3_600_000, CONFIG_DEFAULTS.HTTP_REQUEST_TIMEOUT_MS),
+  HTTP_MAX_CONNECTIONS: wholeNumber(1, 2_000_000).optional(),
   TRUST_PROXY: z
     .string()
     .transform((value, ctx) => {
@@ -155,8 +162,17 @@ const envSchema = z.object({
 /** The names of every variable the product reads (docs/configuration.md lists exactly these). */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
 
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Open TCP connections of a listener (WebSocket ones included); more are closed at once. */
+  maxConnections: number;
+}
+
 export interface Config {
   port: number;
+  /** When set, /api, /metrics and /openapi.json are served on this port only, not on PORT. */
+  adminPort: number | undefined;
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
@@ -177,6 +193,7 @@ export interface Config {
   maxBodyBytes: number;
   ws: WsLimits;
   shutdownTimeoutMs: number;
+  http: HttpLimits;
   /** Which proxies' X-Forwarded-For is believed (off by default): the client address of limits and logs. */
   trustProxy: TrustProxy;
   /** What the janitor deletes, in minutes / days after a conversation's last activity; 0 is off. */
@@ -225,8 +242,26 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     );
   }
   const e = parsed.data;
+  const problems: ConfigProblem[] = [];
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push({
+      variable: 'HTTP_HEADERS_TIMEOUT_MS',
+      message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
+    });
+  }
+  if (e.HTTP_MAX_CONNECTIONS !== undefined && e.HTTP_MAX_CONNECTIONS <= e.WS_MAX_CONNECTIONS) {
+    problems.push({
+      variable: 'HTTP_MAX_CONNECTIONS',
+      message: 'must be above WS_MAX_CONNECTIONS (WebSocket connections count too)',
+    });
+  }
+  if (e.ADMIN_PORT !== undefined && e.ADMIN_PORT !== 0 && e.ADMIN_PORT === e.PORT) {
+    problems.push({ variable: 'ADMIN_PORT', message: 'must differ from PORT' });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: e.PORT,
+    adminPort: e.ADMIN_PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
@@ -259,6 +294,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       idleTimeoutMs: e.WS_IDLE_TIMEOUT_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      maxConnections:
+        e.HTTP_MAX_CONNECTIONS ?? e.WS_MAX_CONNECTIONS + CONFIG_DEFAULTS.HTTP_CONNECTIONS_ABOVE_WS,
+    },
     trustProxy: e.TRUST_PROXY,
     retention: { unansweredTtlMinutes: e.UNANSWERED_TTL_MINUTES, retentionDays: e.RETENTION_DAYS },
     chatUserSecret: e.CHAT_USER_SECRET,

@@ -39,6 +39,34 @@ describe('loadConfig', () => {
       idleTimeoutMs: 600_000,
     });
     assert.equal(config.shutdownTimeoutMs, CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS);
+    assert.equal(config.adminPort, undefined);
+    assert.deepEqual(config.http, {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 60_000,
+      maxConnections: 11_000,
+    });
+  });
+
+  test('HTTP limits and ADMIN_PORT: read, derived, and checked against each other', () => {
+    const config = loadConfig({
+      ADMIN_PORT: '9000',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '5000',
+      WS_MAX_CONNECTIONS: '50',
+    });
+    assert.equal(config.adminPort, 9000);
+    assert.deepEqual(config.http, { headersTimeoutMs: 2000, requestTimeoutMs: 5000, maxConnections: 1050 });
+    assert.equal(
+      loadConfig({ HTTP_MAX_CONNECTIONS: '20000', WS_MAX_CONNECTIONS: '50' }).http.maxConnections,
+      20_000,
+    );
+    assert.deepEqual(problems({ HTTP_HEADERS_TIMEOUT_MS: '70000' }), ['HTTP_HEADERS_TIMEOUT_MS']);
+    assert.deepEqual(problems({ HTTP_MAX_CONNECTIONS: '10000' }), ['HTTP_MAX_CONNECTIONS']);
+    assert.deepEqual(problems({ ADMIN_PORT: '3000' }), ['ADMIN_PORT']);
+    assert.deepEqual(problems({ ADMIN_PORT: '70000', HTTP_REQUEST_TIMEOUT_MS: '5' }), [
+      'ADMIN_PORT',
+      'HTTP_REQUEST_TIMEOUT_MS',
+    ]);
   });
 
   test('SQLITE_WORKER: 0 (the default) or 1 puts the SQLite connection in a worker thread', () => {

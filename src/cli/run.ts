@@ -19,6 +19,7 @@ Commands:
   eval <flow> --block <id> <data.csv>
                     how well an intent block understands labelled texts (accuracy, thresholds)
   serve             start the server (configured by environment variables, see docs/configuration.md)
+  token             print the generated admin token (DATA_DIR/admin-token)
   bench             run the load benchmark and print the results table
   tokens create|list|revoke
                     scoped admin tokens, through a running server's admin API
@@ -59,6 +60,17 @@ Starts the Chatflow server, like "npm start". Every setting is an environment va
 Stops gracefully on SIGTERM or SIGINT.
 `,
   tokens: TOKENS_USAGE,
+  token: `Usage: chatflow token [--data-dir <dir>]
+
+Prints the admin token the server generated at its first start (ADMIN_TOKEN unset) and keeps in
+<dir>/admin-token; <dir> is DATA_DIR (default ./data). The server prints a generated token only
+when its output is a terminal; otherwise its log names the file and this command.
+Exit code: 0 printed, 1 no token file yet, 2 usage or read error.
+
+Options:
+  --data-dir <dir>  the data directory (default: $DATA_DIR, else ./data)
+  --help            this text
+`,
 } as const;
 
 type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
@@ -117,6 +129,11 @@ async function serveCommand(args: string[], out: Out): Promise<number> {
   return EXIT.valid;
 }
 
+async function tokenCommand(args: string[], out: Out): Promise<number> {
+  const { tokenCommand: run } = await import('./token.ts');
+  return run(args, out, USAGE.token);
+}
+
 /** The bench is a separate entry, run as a child: it ships with the source checkout, not with the product. */
 const BENCH_ENTRY = fileURLToPath(new URL('../../bench/load.ts', import.meta.url));
 
@@ -146,6 +163,7 @@ const COMMANDS: Record<string, (args: string[], out: Out) => Promise<number>> = 
   validate: validateCommand,
   eval: evalCommand,
   serve: serveCommand,
+  token: tokenCommand,
   bench: benchCommand,
   tokens: tokensCommand,
 };

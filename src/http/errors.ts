@@ -11,7 +11,11 @@ export const ERROR_CATALOGUE = {
     status: 403,
     meaning: "the token is right but lacks the route's scope (token routes need the `ADMIN_TOKEN` itself)",
   },
-  INVALID_JSON: { status: 400, meaning: 'the body is not valid JSON (or is empty)' },
+  INVALID_JSON: {
+    status: 400,
+    meaning:
+      'the body is not valid JSON (or is empty); the message gives its line and column, never its text',
+  },
   BAD_REQUEST: {
     status: 400,
     meaning: 'a malformed header, parameter or query (`If-Match`, `limit`, `cursor`, `Host`, ...)',

@@ -107,6 +107,45 @@ const messageFrame = z.object({
 
 export type UserMessage = { text: string; clientMessageId?: string };
 
+/**
+ * `/ws?resume`: the connection's first frame is the resume, so the token stays out of URLs (which
+ * proxies and access logs record). Same meaning as the query form: `lastSeq` asks for a replay.
+ */
+export type ResumeFrame = { type: 'resume'; conversationId: string; resumeToken: string; lastSeq?: number };
+
+/** The query flag of a connection whose first frame is a `resume` frame. */
+export const RESUME_BY_FRAME_FLAG = 'resume';
+
+const resumeFrame = z.object({
+  type: z.literal('resume'),
+  conversationId: z.string(),
+  resumeToken: z.string(),
+  lastSeq: z.unknown().optional(),
+});
+
+export type ParsedResume =
+  | { ok: true; resume: { conversationId: string; resumeToken: string; lastSeq?: number } }
+  | { ok: false; code: FrameErrorCode; message?: string };
+
+/**
+ * The first frame of a `/ws?resume` connection. A frame that names no conversation or token is
+ * refused as a resume with a wrong token is (RESUME_REFUSED: nothing tells which part was wrong).
+ */
+export function parseResumeFrame(data: string): ParsedResume {
+  const read = readFrame(data, 'resume', ' first on /ws?resume');
+  if (!read.ok) return read;
+  const parsed = resumeFrame.safeParse(read.frame);
+  if (!parsed.success) return { ok: false, code: 'RESUME_REFUSED' };
+  const { conversationId, resumeToken, lastSeq } = parsed.data;
+  if (lastSeq !== undefined && !(Number.isSafeInteger(lastSeq) && (lastSeq as number) >= 0)) {
+    return { ok: false, code: 'INVALID_LAST_SEQ' };
+  }
+  return {
+    ok: true,
+    resume: { conversationId, resumeToken, ...(lastSeq === undefined ? {} : { lastSeq: lastSeq as number }) },
+  };
+}
+
 export type ParsedFrame =
   | { ok: true; message: UserMessage }
   | { ok: false; code: FrameErrorCode; message?: string };
@@ -117,7 +156,12 @@ const codePoints = (text: string): number => {
   return count;
 };
 
-export function parseClientFrame(data: string, maxTextChars: number): ParsedFrame {
+/** The frame as JSON, when it is JSON and of the `expected` type. */
+function readFrame(
+  data: string,
+  expected: 'message' | 'resume',
+  where = '',
+): { ok: true; frame: unknown } | { ok: false; code: FrameErrorCode; message?: string } {
   let frame: unknown;
   try {
     frame = JSON.parse(data);
@@ -125,14 +169,20 @@ export function parseClientFrame(data: string, maxTextChars: number): ParsedFram
     return { ok: false, code: 'INVALID_JSON' };
   }
   const type = typeof frame === 'object' && frame !== null ? (frame as { type?: unknown }).type : undefined;
-  if (type !== 'message') {
+  if (type !== expected) {
     return {
       ok: false,
       code: 'UNKNOWN_TYPE',
-      message: `unknown frame type ${JSON.stringify(type ?? null)}; expected "message"`,
+      message: `unknown frame type ${JSON.stringify(type ?? null)}; expected "${expected}"${where}`,
     };
   }
-  const parsed = messageFrame.safeParse(frame);
+  return { ok: true, frame };
+}
+
+export function parseClientFrame(data: string, maxTextChars: number): ParsedFrame {
+  const read = readFrame(data, 'message');
+  if (!read.ok) return read;
+  const parsed = messageFrame.safeParse(read.frame);
   if (!parsed.success || parsed.data.text.trim() === '') return { ok: false, code: 'INVALID_MESSAGE' };
   const { text, clientMessageId } = parsed.data;
   if (text.length > maxTextChars && codePoints(text) > maxTextChars) {

@@ -17,6 +17,7 @@ import {
   type HandshakeRefusal,
   parseLastSeq,
 } from './protocol.ts';
+import { ResumeFrameGate, type ResumeRequest, resumesByFrame } from './resume-frame.ts';
 import { CLOSE_REASONS, Session } from './session.ts';
 import { verifyUserQuery } from './user-signature.ts';
 
@@ -105,12 +106,14 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     if (session) session.alive = true;
   }
   function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    if (resumeGate.take(this, data, isBinary)) return;
     sessions.get(this)?.onFrame(data, isBinary);
   }
   function onClose(this: WebSocket): void {
     const session = sessions.get(this);
     sessions.delete(this);
     if (session) session.client.sockets--;
+    resumeGate.forget(this);
     session?.unbind();
   }
 
@@ -130,7 +133,8 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     ws.on('pong', onPong);
     ws.on('message', onMessage);
     ws.on('close', onClose);
-    void open(session, query, userId);
+    if (resumesByFrame(query)) resumeGate.expect(ws, session);
+    else void openByQuery(session, query, userId);
   }
   const now = options.now ?? (() => new Date());
 
@@ -161,23 +165,30 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     );
   });
 
-  async function open(session: Session, query: URLSearchParams, userId: string | undefined): Promise<void> {
+  /** `userId`: the signed user id of the handshake, kept on a new conversation. */
+  function openByQuery(session: Session, query: URLSearchParams, userId: string | undefined): Promise<void> {
     const conversationId = query.get('conversationId');
+    if (conversationId === null) return open(session, null, userId);
     const lastSeq = parseLastSeq(query.get('lastSeq'));
-    if (conversationId !== null && !lastSeq.ok) {
+    if (!lastSeq.ok) {
       session.send(errorFrame('INVALID_LAST_SEQ'));
       session.close(CLOSE_CODES.policyViolation, 'invalid lastSeq');
-      return;
+      return Promise.resolve();
     }
+    return open(session, {
+      conversationId,
+      resumeToken: query.get('resumeToken') ?? '',
+      ...(lastSeq.lastSeq === undefined ? {} : { lastSeq: lastSeq.lastSeq }),
+    });
+  }
+  const resumeGate = new ResumeFrameGate((session, request) => void open(session, request));
+
+  /** Starts a conversation (`resume` null) or resumes one, by query or by frame alike. */
+  async function open(session: Session, resume: ResumeRequest | null, userId?: string): Promise<void> {
     const result =
-      conversationId === null
+      resume === null
         ? await runtime.start(session, userId === undefined ? {} : { userId })
-        : await runtime.resume(
-            conversationId,
-            query.get('resumeToken') ?? '',
-            session,
-            lastSeq.ok ? lastSeq.lastSeq : undefined,
-          );
+        : await runtime.resume(resume.conversationId, resume.resumeToken, session, resume.lastSeq);
     if (result.ok) {
       session.bind(result.conversation);
       return;
@@ -215,6 +226,7 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     },
     async close() {
       clearInterval(heartbeat);
+      resumeGate.close();
       for (const session of sessions.values()) session.close(CLOSE_CODES.goingAway, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

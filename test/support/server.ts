@@ -51,7 +51,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
   return {
     ...running,
     dataDir,
-    api: new ApiClient(running.url, running.adminToken),
+    api: new ApiClient(running.adminUrl, running.adminToken),
     async stop() {
       try {
         await running.close();

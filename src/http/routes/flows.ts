@@ -23,9 +23,9 @@ function conflict(current: number | null): ApiError {
   );
 }
 
-/** The stored bytes, exactly as uploaded. */
+/** The stored bytes, exactly as uploaded (`Cache-Control: no-store`, as every /api answer). */
 function sendFlow(res: Response, raw: string, version: number): void {
-  sendRawJson(res, 200, raw, { ETag: versionEtag(version), 'Cache-Control': 'no-cache' });
+  sendRawJson(res, 200, raw, { ETag: versionEtag(version) });
 }
 
 export function registerFlowRoutes(server: Server, ctx: RouteContext): void {

@@ -6,7 +6,7 @@
  * which the server never processes twice (it replays the reply instead).
  */
 import type { ServerFrame } from '../../../src/ws/protocol.ts';
-import { chatUrl, isNewMessage, parseResume, type Resume } from './resume.ts';
+import { chatUrl, isNewMessage, parseResume, type Resume, resumeFrame } from './resume.ts';
 
 const RESUME_KEY = 'chatflow.chat.resume';
 /** Delays before each reconnection attempt; after the last one the user is asked to reconnect. */
@@ -135,10 +135,12 @@ export class ChatConnection {
 
   #open(): void {
     clearTimeout(this.#timer);
-    const url = chatUrl(location.href, readResume());
+    const resume = readResume();
     this.#listener.status(this.#attempt === 0 ? 'connecting' : 'reconnecting');
-    const socket = new WebSocket(url);
+    const socket = new WebSocket(chatUrl(location.href, resume));
     this.#socket = socket;
+    // The resume goes in the first frame, not in the URL that proxies and access logs record.
+    if (resume) socket.onopen = () => socket.send(JSON.stringify(resumeFrame(resume)));
     socket.onmessage = (event) => {
       if (typeof event.data !== 'string') return;
       let frame: unknown;
