@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.ts';
 import { ADMIN_TOKEN_FILE } from '../../src/http/admin-token.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer } from '../../src/main.ts';
-import { runChatflow } from '../support/cli.ts';
+import { runChatflow, runChatflowInProcess } from '../support/cli.ts';
 import { makeDataDir } from '../support/server.ts';
 
 /** Starts a server with no ADMIN_TOKEN in a fresh DATA_DIR; returns its log lines and the token file's content. */
@@ -70,7 +70,7 @@ describe('chatflow token', () => {
       stdout: 'abc-123_XYZ\n',
       stderr: '',
     });
-    const byOption = await runChatflow(['token', '--data-dir', dataDir], { DATA_DIR: '/nonexistent' });
+    const byOption = await runChatflowInProcess(['token', '--data-dir', dataDir]);
     assert.equal(byOption.stdout, 'abc-123_XYZ\n');
   });
 
@@ -92,7 +92,7 @@ describe('chatflow token', () => {
     const unreadable = await runChatflow(['token'], { DATA_DIR: dataDir });
     assert.equal(unreadable.code, 2);
     assert.match(unreadable.stderr, /cannot read .*admin-token: EISDIR/);
-    const extra = await runChatflow(['token', 'extra']);
+    const extra = await runChatflowInProcess(['token', 'extra']);
     assert.equal(extra.code, 2);
     assert.match(extra.stderr, /Usage: chatflow token/);
   });

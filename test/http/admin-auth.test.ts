@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { ADMIN_TOKEN_MIN_CHARS, ConfigError, EX_CONFIG, loadConfig } from '../../src/config.ts';
 import { SCOPES } from '../../src/http/admin-auth.ts';
 import { createLogger } from '../../src/logger.ts';
-import { runChatflow } from '../support/cli.ts';
+import { runChatflow, runChatflowInProcess } from '../support/cli.ts';
 import { flowText } from '../support/flow-texts.ts';
 import { type ApiClient, startTestServer, TEST_TOKEN, type TestServer } from '../support/server.ts';
 
@@ -296,7 +296,15 @@ describe('chatflow tokens', () => {
     const token = created.stdout.trim().split('\n').at(-1) ?? '';
     assert.equal((await server.api.get('/api/conversations', { token })).status, 200);
 
-    const listed = await runChatflow(['tokens', 'list', '--server', server.url, '--token', TEST_TOKEN]);
+    // The command's entry in this process where nothing comes from the environment (see runChatflowInProcess).
+    const listed = await runChatflowInProcess([
+      'tokens',
+      'list',
+      '--server',
+      server.url,
+      '--token',
+      TEST_TOKEN,
+    ]);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /^grafana\tmetrics,history:read\t\d{4}-/m);
 
