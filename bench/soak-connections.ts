@@ -61,9 +61,15 @@ async function startServerChild(dataDir: string): Promise<{ child: ChildProcess;
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
-      ADMIN_TOKEN: 'soak-admin-token-0123456789',
+      ADMIN_TOKEN: 'soak-admin-token-0123456789-abcdefghij',
       LOG_LEVEL: 'warn',
       WS_RATE_PER_SEC: '0',
+      // Every client runs on 127.0.0.1: one address, so no per-address limit either.
+      WS_MAX_CONNECTIONS_PER_ADDRESS: '0',
+      WS_HANDSHAKES_PER_MINUTE: '0',
+      WS_ADDRESS_RATE_PER_SEC: '0',
+      // The sockets are held without a message for as long as the soak runs.
+      WS_IDLE_TIMEOUT_MS: '0',
       WS_MAX_CONNECTIONS: String(CONNECTIONS + 100),
     },
     execArgv: ['--expose-gc'],

@@ -4,8 +4,10 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { type Cluster, joinCluster } from './conversation/cluster.ts';
 import { createFlowCatalog, type FlowCatalog } from './conversation/flow-catalog.ts';
+import { Janitor } from './conversation/janitor.ts';
 import type { ConversationObserver } from './conversation/observer.ts';
 import { ConversationRuntime } from './conversation/runtime.ts';
+import { clientAddressResolver } from './http/client-address.ts';
 import type { IntentClassifier } from './intent/port.ts';
 import type { Store } from './store/store.ts';
 import { attachChatServer, type ChatServer } from './ws/server.ts';
@@ -16,6 +18,8 @@ export interface Chat {
   server: ChatServer;
   /** Present on PostgreSQL: the instances sharing the database. */
   cluster: Cluster | undefined;
+  /** Deletes expired conversations (UNANSWERED_TTL_MINUTES, RETENTION_DAYS) periodically. */
+  janitor: Janitor;
   /** A version was uploaded or activated here: every instance drops its current-version pointer. */
   onFlowActivated(version: number): Promise<void>;
   /** Waits for in-flight turns (up to `timeoutMs`), then closes every socket with 1001. */
@@ -29,6 +33,8 @@ export async function startChat(options: {
   logger: Logger;
   classifier: IntentClassifier;
   observer?: ConversationObserver;
+  /** How often the janitor sweeps (tests shorten it). */
+  janitorIntervalMs?: number;
 }): Promise<Chat> {
   const { config, logger, store, classifier } = options;
   const catalog = createFlowCatalog({ store, classifier });
@@ -55,9 +61,20 @@ export async function startChat(options: {
     runtime,
     limits: config.ws,
     allowedOrigins: config.allowedOrigins,
+    clientAddressOf: clientAddressResolver(config.trustProxy),
     logger,
+    userSecret: config.chatUserSecret,
   });
+  const janitor = new Janitor({
+    store,
+    ...config.retention,
+    ...(options.janitorIntervalMs === undefined ? {} : { intervalMs: options.janitorIntervalMs }),
+    onError: (err) => logger.warn({ err }, 'janitor: could not delete expired conversations'),
+    onSwept: (deleted) => logger.info({ deleted }, 'janitor: deleted expired conversations'),
+  });
+  janitor.start();
   return {
+    janitor,
     catalog,
     runtime,
     server,
@@ -69,6 +86,7 @@ export async function startChat(options: {
       await catalog.version(version);
     },
     async close(timeoutMs) {
+      await janitor.stop();
       const drained = await runtime.drain(timeoutMs);
       if (!drained) logger.warn('shutdown: some turns were still running when the timeout expired');
       await server.close();

@@ -2,7 +2,6 @@
  * The composition root: configuration → logger → store → HTTP server → listen, and a graceful shutdown
  * on SIGTERM/SIGINT. `startServer` is what the tests use in-process; running this file starts the product.
  */
-import { mkdir } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -14,12 +13,14 @@ import { type Chat, startChat } from './chat.ts';
 import { type Config, ConfigError, EX_CONFIG, loadConfig } from './config.ts';
 import { DEFAULT_FLOW_PATH, readDefaultFlow } from './default-flow.ts';
 import { type ResolvedAdminToken, resolveAdminToken } from './http/admin-token.ts';
+import { applyHttpLimits } from './http/connection-limits.ts';
 import { createHttpServer } from './http/server.ts';
 import type { IntentClassifier } from './intent/port.ts';
 import type { IntentRouterStats } from './intent/router.ts';
 import { createIntentStack } from './intent/router-factory.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
+import { secureDataDir } from './store/file-modes.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 
@@ -35,11 +36,20 @@ export interface StartOptions {
   groupCommit?: boolean;
   /** The built playground; defaults to web/dist. */
   webRoot?: string;
+  /** How often the janitor deletes expired conversations (default 60 s; tests shorten it). */
+  janitorIntervalMs?: number;
+  /**
+   * Print a generated admin token into the log (main() passes whether stdout is a terminal). Off by
+   * default: a log shipped elsewhere is read by others; the log then names the file and `chatflow token`.
+   */
+  showGeneratedToken?: boolean;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** Where /api, /metrics and /openapi.json are served: `url`, or the ADMIN_PORT listener's URL. */
+  adminUrl: string;
   adminToken: string;
   /** The Restify server; `restify.server` is the node:http server (for the WebSocket layer). */
   restify: Server;
@@ -50,13 +60,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function announceToken(logger: Logger, admin: ResolvedAdminToken): void {
-  if (admin.source === 'generated') {
-    // The one place a secret is printed, on purpose: the operator needs it to use the admin API.
+function announceToken(logger: Logger, admin: ResolvedAdminToken, show: boolean): void {
+  if (admin.source === 'generated' && show) {
+    // Printed only to a terminal, on purpose: the operator at it needs the token to use the admin API.
     logger.warn(
       { adminTokenFile: admin.path },
       `ADMIN_TOKEN is not set: generated an admin token and saved it to ${admin.path}. ` +
         `Use "Authorization: Bearer ${admin.token}" for /api requests. This is the only time it is printed.`,
+    );
+  } else if (admin.source === 'generated') {
+    // Not a terminal: this log may be collected and read by others, so it gets where the token is, not the token.
+    logger.warn(
+      { adminTokenFile: admin.path },
+      `ADMIN_TOKEN is not set: generated an admin token and saved it to ${admin.path}. ` +
+        `Print it with "chatflow token" (same DATA_DIR; in Docker: docker compose exec chatflow chatflow token).`,
     );
   } else if (admin.source === 'file') {
     logger.info(
@@ -111,9 +128,10 @@ function urlOf(address: AddressInfo): string {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  await mkdir(config.dataDir, { recursive: true });
+  const dataDir = await secureDataDir(config.dataDir);
+  if (dataDir.warning) logger.warn({ dataDir: config.dataDir }, dataDir.warning);
   const admin = await resolveAdminToken({ configured: config.adminToken, dataDir: config.dataDir });
-  announceToken(logger, admin);
+  announceToken(logger, admin, options.showGeneratedToken ?? false);
 
   const store = await openStore({
     dataDir: config.dataDir,
@@ -145,16 +163,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
 
     const metrics = createMetrics();
-    const restify = createHttpServer({
-      config,
-      store,
-      logger,
-      adminToken: admin.token,
-      flows,
-      metrics: { ...metrics, token: config.metricsToken },
-      ...(options.webRoot ? { webRoot: options.webRoot } : {}),
-    });
-    restify.on('error', (err) => logger.error({ err }, 'HTTP server error'));
+    const httpServer = (serves: 'everything' | 'public' | 'admin') => {
+      const server = createHttpServer({
+        config,
+        store,
+        logger,
+        adminToken: admin.token,
+        flows,
+        metrics: { ...metrics, token: config.metricsToken },
+        ...(options.webRoot ? { webRoot: options.webRoot } : {}),
+        serves,
+      });
+      server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
+      applyHttpLimits(server.server, config.http, logger);
+      return server;
+    };
+    // ADMIN_PORT: the admin API on a listener of its own, which the public port does not serve.
+    const restify = httpServer(config.adminPort === undefined ? 'everything' : 'public');
+    const adminRestify = config.adminPort === undefined ? undefined : httpServer('admin');
     const classifier = options.classifier ?? createIntentStack(config, logger);
     intents = classifier;
     chat = await startChat({
@@ -164,6 +190,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger,
       classifier,
       observer: metrics.observer,
+      ...(options.janitorIntervalMs === undefined ? {} : { janitorIntervalMs: options.janitorIntervalMs }),
     });
     const running = chat;
     metrics.setSources({
@@ -174,26 +201,54 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const address = await listen(restify.server, config.port, config.host);
     const url = urlOf(address);
     logger.info({ url, store: store.kind }, `Chatflow listening on ${url}`);
+    let adminUrl = url;
+    if (adminRestify && config.adminPort !== undefined) {
+      try {
+        adminUrl = urlOf(await listen(adminRestify.server, config.adminPort, config.host));
+      } catch (err) {
+        await closeHttp(restify.server, 0);
+        throw err;
+      }
+      logger.info({ adminUrl }, `admin API (/api, /metrics, /openapi.json) listening on ${adminUrl}`);
+    }
 
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
         const http = closeHttp(restify.server, config.shutdownTimeoutMs);
+        const adminHttp = adminRestify && closeHttp(adminRestify.server, config.shutdownTimeoutMs);
         await chat.close(config.shutdownTimeoutMs);
         await http;
+        await adminHttp;
         await store.close();
       })();
       return closing;
     };
-    return { url, port: address.port, adminToken: admin.token, restify, store, logger, chat, close };
+    return {
+      url,
+      port: address.port,
+      adminUrl,
+      adminToken: admin.token,
+      restify,
+      store,
+      logger,
+      chat,
+      close,
+    };
   } catch (err) {
     await store.close();
     throw err;
   }
 }
 
+export interface MainOptions {
+  /** Whether stdout is a terminal (a generated admin token is printed only then); injectable for tests. */
+  stdoutIsTerminal?: boolean;
+}
+
 /** The process entry point (also `chatflow serve`): exit 78 on bad configuration, 0 after a graceful shutdown. */
-export async function main(): Promise<void> {
+export async function main(options: MainOptions = {}): Promise<void> {
+  const showGeneratedToken = options.stdoutIsTerminal ?? process.stdout.isTTY === true;
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -233,7 +288,7 @@ export async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
 
   try {
-    running = await startServer(config, { logger });
+    running = await startServer(config, { logger, showGeneratedToken });
   } catch (err) {
     logger.fatal({ err }, 'could not start');
     process.exit(1);

@@ -32,8 +32,41 @@ describe('loadConfig', () => {
       rateBurst: 20,
       maxConnections: CONFIG_DEFAULTS.WS_MAX_CONNECTIONS,
       pingIntervalMs: CONFIG_DEFAULTS.WS_PING_INTERVAL_MS,
+      maxConnectionsPerAddress: 20,
+      handshakesPerMinute: 60,
+      addressRatePerSec: 20,
+      addressRateBurst: 40,
+      idleTimeoutMs: 600_000,
     });
     assert.equal(config.shutdownTimeoutMs, CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS);
+    assert.equal(config.adminPort, undefined);
+    assert.deepEqual(config.http, {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 60_000,
+      maxConnections: 11_000,
+    });
+  });
+
+  test('HTTP limits and ADMIN_PORT: read, derived, and checked against each other', () => {
+    const config = loadConfig({
+      ADMIN_PORT: '9000',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '5000',
+      WS_MAX_CONNECTIONS: '50',
+    });
+    assert.equal(config.adminPort, 9000);
+    assert.deepEqual(config.http, { headersTimeoutMs: 2000, requestTimeoutMs: 5000, maxConnections: 1050 });
+    assert.equal(
+      loadConfig({ HTTP_MAX_CONNECTIONS: '20000', WS_MAX_CONNECTIONS: '50' }).http.maxConnections,
+      20_000,
+    );
+    assert.deepEqual(problems({ HTTP_HEADERS_TIMEOUT_MS: '70000' }), ['HTTP_HEADERS_TIMEOUT_MS']);
+    assert.deepEqual(problems({ HTTP_MAX_CONNECTIONS: '10000' }), ['HTTP_MAX_CONNECTIONS']);
+    assert.deepEqual(problems({ ADMIN_PORT: '3000' }), ['ADMIN_PORT']);
+    assert.deepEqual(problems({ ADMIN_PORT: '70000', HTTP_REQUEST_TIMEOUT_MS: '5' }), [
+      'ADMIN_PORT',
+      'HTTP_REQUEST_TIMEOUT_MS',
+    ]);
   });
 
   test('SQLITE_WORKER: 0 (the default) or 1 puts the SQLite connection in a worker thread', () => {
@@ -49,7 +82,7 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       DATA_DIR: '/var/lib/chatflow',
       DATABASE_URL: 'postgres://u:p@db:5432/chatflow',
-      ADMIN_TOKEN: 'a-very-secret-token',
+      ADMIN_TOKEN: 'a-very-secret-token-0123456789abcdef',
       OPENAI_API_KEY: 'sk-test',
       OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1',
       OPENAI_MODEL: 'llama3',
@@ -91,6 +124,8 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'loud',
         MAX_BODY_BYTES: '5MB',
         WS_RATE_BURST: '0',
+        WS_ADDRESS_RATE_BURST: '0',
+        WS_IDLE_TIMEOUT_MS: '10m',
         DATABASE_URL: 'mysql://x',
         OPENAI_BASE_URL: 'not a url',
         ALLOWED_ORIGINS: 'https://ok.example, https://bad.example/path',
@@ -105,6 +140,8 @@ describe('loadConfig', () => {
         'MAX_BODY_BYTES',
         'OPENAI_BASE_URL',
         'PORT',
+        'WS_ADDRESS_RATE_BURST',
+        'WS_IDLE_TIMEOUT_MS',
         'WS_RATE_BURST',
       ],
     );

@@ -181,6 +181,13 @@ describe('docker-compose.yml (one instance)', () => {
     assert.ok(durationMs(grace) > CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS, grace);
   });
 
+  test('passes METRICS_TOKEN and TRUST_PROXY through, and says how to read a generated token', () => {
+    const chatflow = service(compose, 'chatflow');
+    assert.match(chatflow, /METRICS_TOKEN: \$\{METRICS_TOKEN:-\}/);
+    assert.match(chatflow, /TRUST_PROXY: \$\{TRUST_PROXY:-\}/);
+    assert.match(compose, /docker compose exec chatflow chatflow token/);
+  });
+
   test('says what `restart: unless-stopped` does after a bad configuration (exit 78)', () => {
     assert.match(service(compose, 'chatflow'), /restart: unless-stopped/);
     assert.match(compose, /exit with 78/);
@@ -206,6 +213,42 @@ describe('docker-compose.cluster.yml (PostgreSQL, two instances, nginx)', () => 
     assert.match(instance, /healthcheck:\n\s+interval: \d+s/);
     const grace = /stop_grace_period: (\S+)/.exec(instance)?.[1] ?? '0s';
     assert.ok(durationMs(grace) > CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS, grace);
+    assert.match(instance, /METRICS_TOKEN: \$\{METRICS_TOKEN:-\}/);
+    // nginx is the one proxy in front: its X-Forwarded-For entry is the client address.
+    assert.match(instance, /TRUST_PROXY: \$\{TRUST_PROXY:-1\}/);
+  });
+
+  test('nginx takes the client address from X-Forwarded-For only from a proxy named in set_real_ip_from', () => {
+    assert.match(nginx, /^real_ip_header X-Forwarded-For;$/m);
+    assert.match(nginx, /^real_ip_recursive on;$/m);
+    // Commented out (clients reach nginx directly here), with how to set it behind a cloud balancer.
+    const raw = read('deploy/nginx.conf');
+    assert.match(raw, /^# set_real_ip_from \S+;$/m);
+    assert.match(raw, /Behind a cloud\n# load balancer/);
+    assert.doesNotMatch(nginx, /set_real_ip_from 0\.0\.0\.0\/0/);
+  });
+
+  test('nginx limits requests, new WebSocket connections and open connections per client, with 429', () => {
+    assert.match(nginx, /limit_req_zone \$binary_remote_addr zone=chatflow_requests:\d+m rate=\d+r\/s;/);
+    assert.match(nginx, /limit_req_zone \$binary_remote_addr zone=chatflow_sockets:\d+m rate=\d+r\/s;/);
+    assert.match(nginx, /limit_conn_zone \$binary_remote_addr zone=chatflow_connections:\d+m;/);
+    assert.match(nginx, /limit_conn chatflow_connections \d+;/);
+    assert.match(nginx, /limit_req_status 429;/);
+    assert.match(nginx, /limit_conn_status 429;/);
+    const locations = new Map(
+      [...nginx.matchAll(/location ([^{]*?)\s*\{([^}]*)\}/g)].map((m) => [m[1], m[2] ?? '']),
+    );
+    assert.match(locations.get('/') ?? '', /limit_req zone=chatflow_requests burst=\d+ nodelay;/);
+    assert.match(locations.get('= /ws') ?? '', /limit_req zone=chatflow_sockets burst=\d+ nodelay;/);
+  });
+
+  test('nginx shows, commented, an HTTPS server with HSTS and a redirect from HTTP', () => {
+    const raw = read('deploy/nginx.conf');
+    assert.match(raw, /^# {3}listen 443 ssl;$/m);
+    assert.match(raw, /^# {3}ssl_certificate \s*\S+;$/m);
+    assert.match(raw, /^# {3}ssl_certificate_key \S+;$/m);
+    assert.match(raw, /^# {3}add_header Strict-Transport-Security "max-age=\d+" always;$/m);
+    assert.match(raw, /return 301 https:\/\/\$host\$request_uri;/);
   });
 
   test('nginx starts once both instances are healthy, with deploy/nginx.conf', () => {

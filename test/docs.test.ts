@@ -11,7 +11,7 @@ import { CONFIG_VARIABLES } from '../src/config.ts';
 import { DEFAULT_FLOW_PATH } from '../src/default-flow.ts';
 import { validateFlow } from '../src/flow/validate.ts';
 import { ERROR_CATALOGUE } from '../src/http/errors.ts';
-import { CLOSE_CODES, FRAME_ERRORS } from '../src/ws/protocol.ts';
+import { CLOSE_CODES, FRAME_ERRORS, HANDSHAKE_REFUSALS } from '../src/ws/protocol.ts';
 import { documentedFiles } from './docs/examples.ts';
 import { anchors, documents, links, ROOT, read, section, tableRows } from './docs/markdown.ts';
 
@@ -45,6 +45,20 @@ describe('the documents match the code', () => {
     }
     const closeCodes = tableRows(`| close code${closes}`).map(([code]) => Number(code));
     assert.deepEqual(closeCodes, Object.values(CLOSE_CODES));
+  });
+
+  test('the WebSocket handshake-refusal table is the catalogue in ws/protocol.ts', () => {
+    const limits = section(read('docs/websocket-protocol.md'), 'Limits');
+    const table = `| status${limits.split('\n| status')[1]?.split('\n\n')[0] ?? ''}`;
+    const rows = tableRows(table).map(([status, code, , message]) => [
+      code?.replaceAll('`', ''),
+      Number(status),
+      message,
+    ]);
+    assert.deepEqual(
+      rows,
+      Object.entries(HANDSHAKE_REFUSALS).map(([code, { status, message }]) => [code, status, message]),
+    );
   });
 
   test('the configuration table lists every environment variable, and only those', () => {

@@ -27,13 +27,17 @@ export interface Instance {
 
 const running = new Set<Instance>();
 
-/** Settings every scenario wants: loopback, a fixed admin token, no per-socket rate limit. */
+/** Settings every scenario wants: loopback, a fixed admin token, no per-socket or per-address limit. */
 const BASE_ENV = {
   PORT: '0',
   HOST: '127.0.0.1',
   ADMIN_TOKEN: TEST_TOKEN,
   LOG_LEVEL: 'info',
   WS_RATE_PER_SEC: '0',
+  // Every client runs on 127.0.0.1: one address, so no per-address limit either.
+  WS_MAX_CONNECTIONS_PER_ADDRESS: '0',
+  WS_HANDSHAKES_PER_MINUTE: '0',
+  WS_ADDRESS_RATE_PER_SEC: '0',
   INTENT_PROVIDER: 'local',
 };
 

@@ -84,6 +84,10 @@ function startChatflow(options: ChatflowOptions): Promise<Child> {
     ADMIN_TOKEN,
     LOG_LEVEL: 'warn',
     WS_RATE_PER_SEC: '0',
+    // Every client runs on 127.0.0.1: one address, so no per-address limit either.
+    WS_MAX_CONNECTIONS_PER_ADDRESS: '0',
+    WS_HANDSHAKES_PER_MINUTE: '0',
+    WS_ADDRESS_RATE_PER_SEC: '0',
     WS_MAX_CONNECTIONS: '50000',
     INTENT_PROVIDER: 'local',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),

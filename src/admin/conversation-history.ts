@@ -21,6 +21,10 @@ export interface ConversationHistory extends ConversationSummary {
 export interface HistoryService {
   list(options: { limit: number; cursor?: string }): Promise<ConversationPage>;
   get(id: string): Promise<ConversationHistory | null>;
+  /** Deletes the conversation and its history; false when there is no such conversation. */
+  delete(id: string): Promise<boolean>;
+  /** Deletes every conversation of this user id; how many. */
+  deleteUser(userId: string): Promise<number>;
 }
 
 /** Exactly the four public fields, whatever else an adapter keeps on its rows. */
@@ -59,5 +63,10 @@ export function createHistoryService(options: { store: Store }): HistoryService 
     };
   }
 
-  return { list, get };
+  return {
+    list,
+    get,
+    delete: (id) => store.deleteConversation(id),
+    deleteUser: (userId) => store.deleteUserConversations(userId),
+  };
 }

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { TOKENS_USAGE } from './tokens.ts';
 import { EXIT, formatReport, validateFlowText } from './validate.ts';
 
 export const USAGE = {
@@ -18,7 +19,10 @@ Commands:
   eval <flow> --block <id> <data.csv>
                     how well an intent block understands labelled texts (accuracy, thresholds)
   serve             start the server (configured by environment variables, see docs/configuration.md)
+  token             print the generated admin token (DATA_DIR/admin-token)
   bench             run the load benchmark and print the results table
+  tokens create|list|revoke
+                    scoped admin tokens, through a running server's admin API
 
 Run "chatflow <command> --help" for the options of a command.
 `,
@@ -54,6 +58,18 @@ Options:
 Starts the Chatflow server, like "npm start". Every setting is an environment variable
 (PORT, HOST, DATA_DIR, DATABASE_URL, ADMIN_TOKEN, ...; see docs/configuration.md).
 Stops gracefully on SIGTERM or SIGINT.
+`,
+  tokens: TOKENS_USAGE,
+  token: `Usage: chatflow token [--data-dir <dir>]
+
+Prints the admin token the server generated at its first start (ADMIN_TOKEN unset) and keeps in
+<dir>/admin-token; <dir> is DATA_DIR (default ./data). The server prints a generated token only
+when its output is a terminal; otherwise its log names the file and this command.
+Exit code: 0 printed, 1 no token file yet, 2 usage or read error.
+
+Options:
+  --data-dir <dir>  the data directory (default: $DATA_DIR, else ./data)
+  --help            this text
 `,
 } as const;
 
@@ -113,6 +129,11 @@ async function serveCommand(args: string[], out: Out): Promise<number> {
   return EXIT.valid;
 }
 
+async function tokenCommand(args: string[], out: Out): Promise<number> {
+  const { tokenCommand: run } = await import('./token.ts');
+  return run(args, out, USAGE.token);
+}
+
 /** The bench is a separate entry, run as a child: it ships with the source checkout, not with the product. */
 const BENCH_ENTRY = fileURLToPath(new URL('../../bench/load.ts', import.meta.url));
 
@@ -133,11 +154,18 @@ function benchCommand(args: string[], out: Out): Promise<number> {
   });
 }
 
+async function tokensCommand(args: string[], out: Out): Promise<number> {
+  const { tokensCommand: run } = await import('./tokens.ts');
+  return run(args, out);
+}
+
 const COMMANDS: Record<string, (args: string[], out: Out) => Promise<number>> = {
   validate: validateCommand,
   eval: evalCommand,
   serve: serveCommand,
+  token: tokenCommand,
   bench: benchCommand,
+  tokens: tokensCommand,
 };
 
 export async function runCli(argv: string[], out: Out = processOut): Promise<number> {

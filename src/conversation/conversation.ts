@@ -44,7 +44,8 @@ export interface ConversationDeps {
  */
 type TurnOutcome = 'completed' | 'not_stored' | 'interrupted' | 'stopped';
 
-type WriteOutcome = 'ok' | 'duplicate' | 'fenced' | 'failed';
+/** `deleted`: the conversation is no longer stored (erased by an admin, or expired by the janitor). */
+type WriteOutcome = 'ok' | 'duplicate' | 'fenced' | 'deleted' | 'failed';
 
 const secondsSince = (startedMs: number) => (performance.now() - startedMs) / 1_000;
 
@@ -93,11 +94,15 @@ export class Conversation {
   private persisted: boolean;
   /** Needed only to create the stored conversation: dropped once it exists (memory per idle conversation). */
   private resumeTokenHash: string | null;
+  /** The signed external user id, stored with the conversation when it is created. */
+  private userId: string | undefined;
   /** Ownership epoch (fencing token): our writes are refused once another channel claimed the conversation. */
   readonly epoch: number;
   private evicted = false;
   private readonly deps: ConversationDeps;
   private outbox: Outbox | null = null;
+  /** The address of the channel that last held the conversation (kept after it goes: a turn may still run). */
+  private clientAddress: string | undefined;
   private readonly mailbox: Input[] = [];
   private running: Promise<void> | null = null;
   /** A store failure cut the last turn after its first segment: finish it before the next message. */
@@ -113,12 +118,14 @@ export class Conversation {
     resumeTokenHash: string;
     epoch: number;
     deps: ConversationDeps;
+    userId?: string;
   }) {
     this.id = init.id;
     this.flow = init.flow;
     this.state = init.state;
     this.persisted = init.persisted;
     this.resumeTokenHash = init.persisted ? null : init.resumeTokenHash;
+    this.userId = init.persisted ? undefined : init.userId;
     this.epoch = init.epoch;
     this.deps = init.deps;
   }
@@ -126,6 +133,7 @@ export class Conversation {
   /** Events now go to `outbox`. */
   attach(outbox: Outbox): void {
     this.outbox = outbox;
+    this.clientAddress = outbox.clientAddress;
   }
 
   detach(outbox: Outbox): void {
@@ -262,6 +270,11 @@ export class Conversation {
       await this.replayReplyTo(clientMessageId);
     } else if (written === 'fenced') {
       this.evict();
+    } else if (written === 'deleted') {
+      // Erased or expired while it was open: nothing more can be stored, so nothing more is processed.
+      this.evicted = true;
+      this.mailbox.length = 0;
+      this.fail('CONVERSATION_DELETED', { fatal: true });
     } else {
       return this.storeFailed(segment);
     }
@@ -294,9 +307,11 @@ export class Conversation {
     const started = this.deps.now().getTime();
     const timer = performance.now();
     try {
+      const clientAddress = this.clientAddress;
       const result = await this.deps.classifier.classify({
         ...request,
         signal: AbortSignal.timeout(this.deps.intentTimeoutMs),
+        caller: { conversationId: this.id, ...(clientAddress === undefined ? {} : { clientAddress }) },
       });
       this.deps.observer?.classified?.(result.provider, result.kind, secondsSince(timer));
       return result;
@@ -331,12 +346,14 @@ export class Conversation {
             state,
             status,
             at,
+            ...(this.userId === undefined ? {} : { userId: this.userId }),
           },
           events,
         );
         observe('create');
         this.persisted = true;
         this.resumeTokenHash = null;
+        this.userId = undefined;
         this.lastSeq = events.length;
         return 'ok';
       }
@@ -355,7 +372,7 @@ export class Conversation {
         this.lastSeq = written.lastSeq;
         return 'ok';
       }
-      return written.reason === 'not_found' ? 'failed' : written.reason;
+      return written.reason === 'not_found' ? 'deleted' : written.reason;
     } catch (err) {
       observe(this.persisted ? 'append' : 'create');
       this.deps.onError(err, this.id, 'store write');

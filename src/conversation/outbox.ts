@@ -13,7 +13,8 @@ export type FailureCode =
   | 'TURN_INTERRUPTED'
   | 'FLOW_UNAVAILABLE'
   | 'NOT_WAITING'
-  | 'SERVER_SHUTTING_DOWN';
+  | 'SERVER_SHUTTING_DOWN'
+  | 'CONVERSATION_DELETED';
 
 export type BotMessage = Extract<HistoryEvent, { type: 'message.bot' }>['data'];
 
@@ -38,6 +39,8 @@ export type OutboxEvent =
 
 /** Where a conversation's events go: the channel currently holding it. */
 export interface Outbox {
+  /** The client's address, when the channel knows it (per-address limits and logs; never shown to users). */
+  readonly clientAddress?: string;
   /** One batch (e.g. what one stored segment of a turn reveals): the channel may deliver it in one write. */
   emit(events: readonly OutboxEvent[]): void;
 }

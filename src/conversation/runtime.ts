@@ -62,8 +62,11 @@ export class ConversationRuntime {
     return this.live.size;
   }
 
-  /** Starts a new conversation on the current flow; its events go to `outbox`. */
-  async start(outbox: Outbox): Promise<OpenResult> {
+  /**
+   * Starts a new conversation on the current flow; its events go to `outbox`. `userId`: the external
+   * user id the embedding site signed (checked by the channel), stored with the conversation.
+   */
+  async start(outbox: Outbox, options: { userId?: string } = {}): Promise<OpenResult> {
     if (this.draining) return { ok: false, code: 'SERVER_SHUTTING_DOWN' };
     let flow: Awaited<ReturnType<FlowCatalog['current']>>;
     try {
@@ -88,6 +91,7 @@ export class ConversationRuntime {
       resumeTokenHash: hashToken(resumeToken),
       epoch: 1,
       deps: this.deps,
+      ...(options.userId === undefined ? {} : { userId: options.userId }),
     });
     this.track(conversation);
     conversation.attach(outbox);

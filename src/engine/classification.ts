@@ -45,9 +45,10 @@ export type IntentErrorCode =
   | 'PROVIDER_MALFORMED'
   | 'PROVIDER_REFUSED'
   | 'PROVIDER_UNAVAILABLE'
+  | 'PROVIDER_BUDGET_EXCEEDED'
   | 'PROVIDER_ERROR';
 
-/** Why another provider answered: the requested provider's error, or its open breaker. */
+/** Why another provider answered: the requested provider's error, its open breaker, or the spent LLM budget. */
 export interface FallbackReason {
   provider: string;
   code: IntentErrorCode;

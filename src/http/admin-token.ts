@@ -18,7 +18,8 @@ export interface ResolvedAdminToken {
   path: string | undefined;
 }
 
-async function readExisting(path: string): Promise<string | null> {
+/** The token kept in `path`; null when there is no such file. */
+export async function readAdminTokenFile(path: string): Promise<string | null> {
   try {
     const token = (await readFile(path, 'utf8')).trim();
     if (!/^[\x21-\x7e]+$/.test(token)) {
@@ -37,17 +38,17 @@ export async function resolveAdminToken(options: {
 }): Promise<ResolvedAdminToken> {
   if (options.configured) return { token: options.configured, source: 'environment', path: undefined };
   const path = join(options.dataDir, ADMIN_TOKEN_FILE);
-  const existing = await readExisting(path);
+  const existing = await readAdminTokenFile(path);
   if (existing !== null) return { token: existing, source: 'file', path };
 
-  await mkdir(options.dataDir, { recursive: true });
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(TOKEN_BYTES).toString('base64url');
   try {
     // 'wx': never overwrite a token another process wrote meanwhile.
     await writeFile(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    const raced = await readExisting(path);
+    const raced = await readAdminTokenFile(path);
     if (raced !== null) return { token: raced, source: 'file', path };
     throw err;
   }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { HistoryEventType } from '../engine/index.ts';
 import { BLOCK_TYPES } from '../flow/schema.ts';
+import { SCOPES } from './admin-auth.ts';
 import { ERROR_CODES } from './errors.ts';
 
 const version = z.int().min(1);
@@ -116,7 +117,33 @@ const historyEvent = z.discriminatedUnion('type', [
 
 export const conversationResponse = conversationSummary.extend({ events: z.array(historyEvent) });
 
+const tokenName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
+// Scopes as stored: a scope a later release dropped still shows (and grants nothing).
+const tokenInfo = z.object({ name: tokenName, scopes: z.array(z.string()), createdAt: timestamp });
+/** The secret is in this answer only: the server keeps its hash. */
+export const tokenCreatedResponse = tokenInfo.extend({ token: z.string() });
+export const tokensResponse = z.object({ scopes: z.array(z.enum(SCOPES)), tokens: z.array(tokenInfo) });
+export const tokenRevokedResponse = z.object({ name: tokenName, revoked: z.literal(true) });
+export const auditResponse = z.object({
+  entries: z.array(
+    z.object({
+      id: z.int().min(1),
+      at: timestamp,
+      actor: z.string(),
+      address: z.string(),
+      action: z.string(),
+      route: z.string(),
+      target: z.string().nullable(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
 /** Component name → schema, in the order the OpenAPI document lists them. */
+export const userErasureResponse = z
+  .object({ deletedConversations: z.int().min(0) })
+  .meta({ description: "How many of the user's conversations were deleted, with their histories" });
+
 export const RESPONSE_SCHEMAS = {
   Error: errorResponse,
   Health: healthResponse,
@@ -127,4 +154,9 @@ export const RESPONSE_SCHEMAS = {
   ValidationReport: validateResponse,
   ConversationPage: conversationsResponse,
   Conversation: conversationResponse,
+  UserErasure: userErasureResponse,
+  TokenCreated: tokenCreatedResponse,
+  Tokens: tokensResponse,
+  TokenRevoked: tokenRevokedResponse,
+  AuditPage: auditResponse,
 } as const;

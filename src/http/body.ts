@@ -5,6 +5,7 @@
  */
 import type { Request, Response } from 'restify';
 import { ApiError } from './errors.ts';
+import { jsonErrorOffset, positionOf } from './json-syntax.ts';
 
 /** `application/json`, or any `+json` type, parameters allowed. */
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
@@ -86,12 +87,28 @@ export function parseJsonBody(bytes: Buffer): { raw: string; value: unknown } {
     throw new ApiError('INVALID_JSON', 'the body is not valid UTF-8');
   }
   if (raw.trim() === '') throw new ApiError('INVALID_JSON', 'the body is empty; a JSON document is required');
+  // A leading byte-order mark is allowed (RFC 8259 §8.1) and kept in the stored text.
+  const text = raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
   try {
-    // A leading byte-order mark is allowed (RFC 8259 §8.1) and kept in the stored text.
-    return { raw, value: JSON.parse(raw.startsWith('\uFEFF') ? raw.slice(1) : raw) };
-  } catch (err) {
-    throw new ApiError('INVALID_JSON', `the body is not valid JSON: ${(err as Error).message}`);
+    return { raw, value: JSON.parse(text) };
+  } catch {
+    throw invalidJson(text);
   }
+}
+
+/**
+ * Where the body stops being JSON, never what it says: V8's own message quotes the start of the body,
+ * which may hold a secret, and error answers end up in client and proxy logs.
+ */
+function invalidJson(text: string): ApiError {
+  const offset = jsonErrorOffset(text);
+  if (offset < 0) return new ApiError('INVALID_JSON', 'the body is not valid JSON');
+  const { line, column } = positionOf(text, offset);
+  const where = offset >= text.length ? 'ends early' : `has an unexpected character`;
+  return new ApiError(
+    'INVALID_JSON',
+    `the body is not valid JSON: it ${where} at line ${line}, column ${column} (offset ${offset})`,
+  );
 }
 
 /** Reads and parses a JSON body (the media type was already checked by the guards). */

@@ -7,7 +7,15 @@ import { StoreUnavailableError } from '../store/store.ts';
 
 export const ERROR_CATALOGUE = {
   UNAUTHORIZED: { status: 401, meaning: 'missing or wrong `Authorization: Bearer <token>`' },
-  INVALID_JSON: { status: 400, meaning: 'the body is not valid JSON (or is empty)' },
+  FORBIDDEN: {
+    status: 403,
+    meaning: "the token is right but lacks the route's scope (token routes need the `ADMIN_TOKEN` itself)",
+  },
+  INVALID_JSON: {
+    status: 400,
+    meaning:
+      'the body is not valid JSON (or is empty); the message gives its line and column, never its text',
+  },
   BAD_REQUEST: {
     status: 400,
     meaning: 'a malformed header, parameter or query (`If-Match`, `limit`, `cursor`, `Host`, ...)',
@@ -18,6 +26,7 @@ export const ERROR_CATALOGUE = {
   },
   NOT_FOUND: { status: 404, meaning: 'no such route, flow version or conversation' },
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'the route exists but not with this method (see `Allow`)' },
+  TOKEN_EXISTS: { status: 409, meaning: 'a token with this name already exists (revoke it first)' },
   VERSION_CONFLICT: { status: 412, meaning: '`If-Match` names a version that is not the current one' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'the body is larger than `MAX_BODY_BYTES`' },
   INTENT_MODELS_TOO_LARGE: {
@@ -28,6 +37,11 @@ export const ERROR_CATALOGUE = {
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     meaning: 'a body that is not `application/json` (or `+json`), or any `Content-Encoding`',
+  },
+  AUTH_THROTTLED: {
+    status: 429,
+    meaning:
+      'too many wrong tokens from this client address (`ADMIN_AUTH_FAILURES_PER_MIN`); every admin request from it is refused until `Retry-After` seconds have passed',
   },
   INTERNAL: { status: 500, meaning: 'unexpected server error; quote `requestId` when reporting it' },
   STORE_UNAVAILABLE: {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CONVERSATION_PAGE } from '../admin/conversation-history.ts';
 import { flowJsonSchema } from '../flow/json-schema.ts';
+import { SCOPES } from './admin-auth.ts';
 import { RESPONSE_SCHEMAS } from './api-schemas.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from './errors.ts';
 
@@ -50,14 +51,26 @@ function errors(...codes: ErrorCode[]): Json {
   }
   const responses: Json = {};
   for (const [status, list] of byStatus) {
-    responses[String(status)] = json(list.join(', '), ref('Error'), status === 503 ? retryAfter : undefined);
+    const headers = status === 503 || status === 429 ? retryAfter : undefined;
+    responses[String(status)] = json(list.join(', '), ref('Error'), headers);
   }
   // Any route can also answer 405/413/415/500 (guards, Restify routing): all in the same error body.
   responses.default = json('An error (see docs/admin-api.md, Errors)', ref('Error'));
   return responses;
 }
 
-const secured = { security: [{ bearerAuth: [] }] };
+/**
+ * An authenticated operation: `scope` is the token scope it needs (`admin`: the ADMIN_TOKEN itself).
+ * Every one can also answer 401, 403 (scope) and 429 (too many wrong tokens from the address).
+ */
+function secured(scope: string): Json {
+  return {
+    security: [{ bearerAuth: [] }],
+    'x-scope': scope,
+    description: `Needs a token with the scope \`${scope}\` (or the ADMIN_TOKEN).`,
+  };
+}
+const AUTH: ErrorCode[] = ['UNAUTHORIZED', 'FORBIDDEN', 'AUTH_THROTTLED'];
 const ifMatch = {
   name: 'If-Match',
   in: 'header',
@@ -70,6 +83,30 @@ const versionParam = {
   in: 'path',
   required: true,
   schema: { type: 'string', pattern: '^[1-9][0-9]*$' },
+};
+const PAGE_PARAMETERS = [
+  {
+    name: 'limit',
+    in: 'query',
+    schema: {
+      type: 'integer',
+      minimum: CONVERSATION_PAGE.min,
+      maximum: CONVERSATION_PAGE.max,
+      default: CONVERSATION_PAGE.default,
+    },
+  },
+  {
+    name: 'cursor',
+    in: 'query',
+    schema: { type: 'string' },
+    description: '`nextCursor` of a page',
+  },
+];
+const tokenNameParam = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
 };
 const flowBody = {
   required: true,
@@ -144,14 +181,14 @@ export function buildOpenApiDocument(): Json {
               description: 'Prometheus text exposition format 0.0.4',
               content: { 'text/plain': { schema: { type: 'string' } } },
             },
-            ...errors('UNAUTHORIZED'),
+            ...errors(...AUTH, STORE),
           },
         },
       },
       '/api/flow': {
         put: {
           summary: 'Upload a flow (stored as a new version that becomes current)',
-          ...secured,
+          ...secured('flows:write'),
           parameters: [ifMatch],
           requestBody: flowBody,
           responses: {
@@ -160,7 +197,7 @@ export function buildOpenApiDocument(): Json {
               'INVALID_JSON',
               'INVALID_FLOW',
               'BAD_REQUEST',
-              'UNAUTHORIZED',
+              ...AUTH,
               'VERSION_CONFLICT',
               'PAYLOAD_TOO_LARGE',
               'INTENT_MODELS_TOO_LARGE',
@@ -171,89 +208,153 @@ export function buildOpenApiDocument(): Json {
         },
         get: {
           summary: 'The current flow, byte for byte as uploaded',
-          ...secured,
+          ...secured('flows:read'),
           responses: {
             '200': json('The flow document', ref('Flow'), etagHeader),
-            ...errors('UNAUTHORIZED', 'NOT_FOUND', STORE),
+            ...errors(...AUTH, 'NOT_FOUND', STORE),
           },
         },
       },
       '/api/flow/versions': {
         get: {
           summary: 'Every stored version, newest first',
-          ...secured,
-          responses: { '200': json('Versions', ref('FlowVersions')), ...errors('UNAUTHORIZED', STORE) },
+          ...secured('flows:read'),
+          responses: { '200': json('Versions', ref('FlowVersions')), ...errors(...AUTH, STORE) },
         },
       },
       '/api/flow/versions/{version}': {
         get: {
           summary: 'One version, byte for byte as uploaded',
-          ...secured,
+          ...secured('flows:read'),
           parameters: [versionParam],
           responses: {
             '200': json('The flow document', ref('Flow'), etagHeader),
-            ...errors('BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', STORE),
+            ...errors('BAD_REQUEST', ...AUTH, 'NOT_FOUND', STORE),
           },
         },
       },
       '/api/flow/versions/{version}/activate': {
         post: {
           summary: 'Make a stored version current again (rollback)',
-          ...secured,
+          ...secured('flows:write'),
           parameters: [versionParam, ifMatch],
           responses: {
             '200': json('Now current', ref('Activation'), etagHeader),
-            ...errors('BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', 'VERSION_CONFLICT', STORE),
+            ...errors('BAD_REQUEST', ...AUTH, 'NOT_FOUND', 'VERSION_CONFLICT', STORE),
           },
         },
       },
       '/api/flow/validate': {
         post: {
           summary: 'Validate a flow without storing it',
-          ...secured,
+          ...secured('flows:read'),
           requestBody: flowBody,
           responses: {
             '200': json('The validation report', ref('ValidationReport')),
-            ...errors('INVALID_JSON', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'),
+            ...errors('INVALID_JSON', ...AUTH, 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'),
           },
         },
       },
       '/api/conversations': {
         get: {
           summary: 'Conversations, newest first, paginated',
-          ...secured,
-          parameters: [
-            {
-              name: 'limit',
-              in: 'query',
-              schema: {
-                type: 'integer',
-                minimum: CONVERSATION_PAGE.min,
-                maximum: CONVERSATION_PAGE.max,
-                default: CONVERSATION_PAGE.default,
-              },
-            },
-            {
-              name: 'cursor',
-              in: 'query',
-              schema: { type: 'string' },
-              description: '`nextCursor` of a page',
-            },
-          ],
+          ...secured('history:read'),
+          parameters: PAGE_PARAMETERS,
           responses: {
             '200': json('One page', ref('ConversationPage')),
-            ...errors('BAD_REQUEST', 'UNAUTHORIZED', STORE),
+            ...errors('BAD_REQUEST', ...AUTH, STORE),
           },
         },
       },
       '/api/conversations/{id}': {
         get: {
           summary: 'One conversation with its ordered history',
-          ...secured,
+          ...secured('history:read'),
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: {
             '200': json('The conversation', ref('Conversation')),
-            ...errors('UNAUTHORIZED', 'NOT_FOUND', STORE),
+            ...errors(...AUTH, 'NOT_FOUND', STORE),
+          },
+        },
+        delete: {
+          summary: 'Delete one conversation with its whole history',
+          ...secured('history:delete'),
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '204': { description: 'Deleted' },
+            ...errors(...AUTH, 'NOT_FOUND', STORE),
+          },
+        },
+      },
+      '/api/tokens': {
+        post: {
+          summary: 'Create a named token with scopes; its secret is in this answer only',
+          ...secured('admin'),
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['name', 'scopes'],
+                  additionalProperties: false,
+                  properties: {
+                    name: tokenNameParam.schema,
+                    scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...SCOPES] } },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '201': json('Created', ref('TokenCreated')),
+            ...errors(
+              'INVALID_JSON',
+              'BAD_REQUEST',
+              ...AUTH,
+              'TOKEN_EXISTS',
+              'PAYLOAD_TOO_LARGE',
+              'UNSUPPORTED_MEDIA_TYPE',
+              STORE,
+            ),
+          },
+        },
+        get: {
+          summary: 'The named tokens (never their secrets) and the scopes there are',
+          ...secured('admin'),
+          responses: { '200': json('Tokens', ref('Tokens')), ...errors(...AUTH, STORE) },
+        },
+      },
+      '/api/tokens/{name}': {
+        delete: {
+          summary: 'Revoke a named token (refused from the next request on, on every instance)',
+          ...secured('admin'),
+          parameters: [tokenNameParam],
+          responses: {
+            '200': json('Revoked', ref('TokenRevoked')),
+            ...errors(...AUTH, 'NOT_FOUND', STORE),
+          },
+        },
+      },
+      '/api/audit': {
+        get: {
+          summary: 'The audit log, newest first, paginated: who did what, from where, when',
+          ...secured('audit:read'),
+          parameters: PAGE_PARAMETERS,
+          responses: {
+            '200': json('One page', ref('AuditPage')),
+            ...errors('BAD_REQUEST', ...AUTH, STORE),
+          },
+        },
+      },
+      '/api/users/{userId}/conversations': {
+        delete: {
+          summary: 'Erase every conversation of a signed user id (a GDPR erasure request)',
+          ...secured('history:delete'),
+          parameters: [{ name: 'userId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': json('How many were deleted (0 when the user has none)', ref('UserErasure')),
+            ...errors(...AUTH, STORE),
           },
         },
       },

@@ -4,6 +4,7 @@
  * side needs: the classifier interface and a provider's share of the deadline.
  */
 import type { Classification, ClassifyRequest, IntentDefinition } from '../engine/index.ts';
+import type { BudgetCaller } from './budget.ts';
 
 /**
  * What the router hands one provider: the request, with that provider's share of the deadline. In
@@ -14,10 +15,15 @@ import type { Classification, ClassifyRequest, IntentDefinition } from '../engin
 export interface ProviderRequest extends ClassifyRequest {
   /** Milliseconds this provider may use, from the call. */
   timeoutMs?: number;
+  /**
+   * Who is asking (set by the conversation runtime, never the engine): the LLM budget's ceilings per
+   * conversation and per client address count against it. No provider sends it anywhere.
+   */
+  caller?: BudgetCaller;
 }
 
 export interface IntentClassifier {
-  classify(request: ClassifyRequest): Promise<Classification>;
+  classify(request: ProviderRequest): Promise<Classification>;
   /**
    * Optional: train/prepare everything a flow version needs (called when a version is uploaded or
    * loaded), so the first message does not pay for it.

@@ -3,12 +3,14 @@
  * certain-match shortcut, cache, circuit breaker, fallback) over the offline classifier and, when
  * OPENAI_API_KEY is set, OpenAI. The composition root calls `createIntentStack` once at startup; it logs
  * `describeIntentSettings` (never the key) and the warnings. Nothing here contacts OpenAI: its client is
- * built on the first call.
+ * built on the first call. The server's router has the LLM budget (LLM_BUDGET_*); `chatflow eval`'s has
+ * none (an operator's own evaluation run must not fall back half-way).
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { IntentProviderName } from '../flow/types.ts';
 import { type BreakerOptions, CircuitBreaker } from './breaker.ts';
+import { type BudgetLimits, type BudgetRefusal, LlmBudget, LogThrottle } from './budget.ts';
 import { type CacheOptions, IntentCache } from './cache.ts';
 import { OPENAI_DEFAULTS } from './defaults.ts';
 import { OfflineIntentClassifier } from './offline/index.ts';
@@ -17,7 +19,10 @@ import type { IntentClassifier } from './port.ts';
 import { type CertainMatch, IntentRouter } from './router.ts';
 
 /** The intent part of the configuration (validated once in src/config.ts). */
-export type IntentConfig = Pick<Config, 'intent' | 'openai' | 'intentModelCacheBytes'>;
+export type IntentConfig = Pick<Config, 'intent' | 'openai' | 'intentModelCacheBytes' | 'llmBudget'>;
+
+/** A budget warning is logged at most once a minute per ceiling, with the count held back meanwhile. */
+export const BUDGET_WARNING_INTERVAL_MS = 60_000;
 
 export interface IntentSettings {
   provider: IntentProviderName;
@@ -75,6 +80,8 @@ export interface IntentRouterParts {
   cache?: CacheOptions;
   /** Extra OpenAI options (per-attempt timeout, backoff, onRetry for logs). */
   openai?: Omit<OpenAiClassifierOptions, 'apiKey' | 'baseURL' | 'model' | 'timeoutMs'>;
+  /** Ceilings on LLM calls (absent: unlimited), and who is told when one refuses a call. */
+  budget?: { limits: BudgetLimits; now?: () => number; onExceeded?: (refusal: BudgetRefusal) => void };
 }
 
 /** The router for `settings` over the given local classifier (tests pass their own). */
@@ -87,6 +94,11 @@ export function createIntentRouter(settings: IntentSettings, parts: IntentRouter
     cache: new IntentCache(parts.cache),
   };
   if (parts.certainMatch) options.certainMatch = parts.certainMatch;
+  if (parts.budget) {
+    const { limits, now, onExceeded } = parts.budget;
+    options.budget = new LlmBudget(limits, now ? { now } : {});
+    if (onExceeded) options.onBudgetExceeded = onExceeded;
+  }
   if (settings.openai) {
     options.openai = new OpenAiIntentClassifier({
       ...parts.openai,
@@ -112,13 +124,27 @@ export function createIntentStack(
   local: { classifier: IntentClassifier; certainMatch?: CertainMatch } = offlineClassifier(config),
 ): IntentRouter {
   const { settings, warnings } = intentSettingsOf(config);
-  logger.info({ intent: describeIntentSettings(settings) }, 'intent detection');
+  const limits = config.llmBudget;
+  logger.info({ intent: describeIntentSettings(settings), llmBudget: limits }, 'intent detection');
   for (const warning of warnings) logger.warn(warning);
+  const throttle = new LogThrottle(BUDGET_WARNING_INTERVAL_MS);
   return createIntentRouter(settings, {
     local: local.classifier,
     ...(local.certainMatch ? { certainMatch: local.certainMatch } : {}),
     openai: {
       onRetry: (event) => logger.debug({ retry: event.retry, delayMs: event.delayMs }, 'OpenAI call retried'),
+    },
+    budget: {
+      limits,
+      onExceeded: (refusal) => {
+        const noted = throttle.note(refusal.ceiling);
+        if (!noted) return;
+        logger.warn(
+          { ceiling: refusal.ceiling, limit: refusal.limit, suppressed: noted.suppressed },
+          `LLM budget exceeded (${refusal.ceiling}): the offline classifier answers instead; ` +
+            'further refusals of this ceiling are logged at most once a minute',
+        );
+      },
     },
   });
 }

@@ -12,6 +12,11 @@
  *   user better than N turns of "sorry, try again"; it is marked `fallback: true`.
  *   Without a key: an error PROVIDER_UNAVAILABLE.
  *
+ * Cost: the LLM budget (budget.ts) is asked before every LLM call, after the cache and the certain match.
+ * Over one of its ceilings no call is made and the offline classifier answers, marked `fallback: true`
+ * with `fallbackFrom.code` PROVIDER_BUDGET_EXCEEDED, in `auto` and in explicit `openai` alike: the budget
+ * is the operator's own stop, and an offline answer serves the user better than `onError` on every turn.
+ *
  * Time: INTENT_TIMEOUT_MS bounds every classification, whichever provider answers; a provider still
  * running at its end is cut with PROVIDER_TIMEOUT (the block's `onError`). In `auto`, OpenAI gets only
  * the deadline minus a reserve (AUTO_LOCAL_RESERVE_SHARE), so that a hung OpenAI still leaves the
@@ -21,6 +26,7 @@
 import type { Classification, ClassifyRequest, FallbackReason, IntentDefinition } from '../engine/index.ts';
 import type { IntentProviderName } from '../flow/types.ts';
 import type { CircuitBreaker } from './breaker.ts';
+import { BUDGET_CEILINGS, type BudgetCeiling, type BudgetRefusal, type LlmBudget } from './budget.ts';
 import type { IntentCache } from './cache.ts';
 import { Deadline, withinShare } from './deadline.ts';
 import { LOCAL_PROVIDER } from './offline/index.ts';
@@ -48,6 +54,10 @@ export interface IntentRouterOptions {
   openai?: IntentClassifier & { stats?(): OpenAiStats };
   breaker: CircuitBreaker;
   cache: IntentCache;
+  /** Ceilings on LLM calls; absent: unlimited (`chatflow eval`, tests). */
+  budget?: LlmBudget;
+  /** Told each time the budget keeps a call from the LLM (the factory logs it, rate-limited). */
+  onBudgetExceeded?: (refusal: BudgetRefusal, request: ProviderRequest) => void;
 }
 
 export interface IntentRouterStats {
@@ -64,6 +74,8 @@ export interface IntentRouterStats {
   certainMatchSkips: number;
   breakerState: ReturnType<CircuitBreaker['state']>;
   breakerOpened: number;
+  /** LLM calls the budget refused (the offline classifier answered), by ceiling. */
+  budgetExceeded: Record<BudgetCeiling, number>;
 }
 
 /** Refusals are about one message, not the provider's health, so they do not trip the breaker. */
@@ -91,12 +103,16 @@ export class IntentRouter implements IntentClassifier {
   }
 
   stats(): IntentRouterStats {
-    const { breaker, openai } = this.#options;
+    const { breaker, openai, budget } = this.#options;
+    const refused = budget?.refusals();
     return {
       ...this.#counts,
       retries: openai?.stats?.().retries ?? 0,
       breakerState: breaker.state(),
       breakerOpened: breaker.timesOpened(),
+      budgetExceeded: Object.fromEntries(
+        BUDGET_CEILINGS.map((ceiling) => [ceiling, refused?.[ceiling] ?? 0]),
+      ) as Record<BudgetCeiling, number>,
     };
   }
 
@@ -117,7 +133,7 @@ export class IntentRouter implements IntentClassifier {
     return this.#options.local.defaultThreshold?.(flowVersion, blockId, intents);
   }
 
-  async classify(request: ClassifyRequest): Promise<Classification> {
+  async classify(request: ProviderRequest): Promise<Classification> {
     const started = performance.now();
     this.#counts.calls += 1;
     const deadline = new Deadline(this.#options.timeoutMs, request.signal);
@@ -128,7 +144,7 @@ export class IntentRouter implements IntentClassifier {
     }
   }
 
-  async #route(request: ClassifyRequest, deadline: Deadline, started: number): Promise<Classification> {
+  async #route(request: ProviderRequest, deadline: Deadline, started: number): Promise<Classification> {
     const requested = request.provider ?? this.#options.mode;
     const { openai } = this.#options;
     if (requested === 'local' || (requested === 'auto' && !openai)) {
@@ -156,17 +172,28 @@ export class IntentRouter implements IntentClassifier {
   }
 
   async #viaOpenAi(
-    request: ClassifyRequest,
+    request: ProviderRequest,
     openai: IntentClassifier,
     fallBackOnError: boolean,
     deadline: Deadline,
     started: number,
   ): Promise<Classification> {
-    const { cache, breaker } = this.#options;
+    const { cache, breaker, budget } = this.#options;
     const hit = cache.get(request, elapsedSince(started));
     if (hit) {
       this.#counts.cacheHits += 1;
       return hit;
+    }
+    // Before the breaker: a half-open breaker's trial must not be taken by a call that is then refused.
+    const refusal = budget?.refusal(request.caller);
+    if (refusal) {
+      this.#options.onBudgetExceeded?.(refusal, request);
+      return this.#fallback(
+        request,
+        { provider: OPENAI_PROVIDER, code: 'PROVIDER_BUDGET_EXCEEDED', message: refusal.message },
+        deadline,
+        started,
+      );
     }
     if (!breaker.tryAcquire()) {
       const reason = 'the circuit breaker is open after repeated OpenAI failures';
@@ -178,6 +205,7 @@ export class IntentRouter implements IntentClassifier {
       );
     }
     this.#counts.openaiCalls += 1;
+    budget?.record(request.caller);
     const reserveMs = fallBackOnError ? Math.ceil(deadline.totalMs * AUTO_LOCAL_RESERVE_SHARE) : 0;
     const shareMs = Math.max(0, deadline.remainingMs() - reserveMs);
     const result = await this.#call(openai, request, OPENAI_PROVIDER, deadline.share(shareMs), shareMs);

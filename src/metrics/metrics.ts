@@ -5,6 +5,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ConversationObserver } from '../conversation/observer.ts';
+import { BUDGET_CEILINGS } from '../intent/budget.ts';
 import type { IntentRouterStats } from '../intent/router.ts';
 
 /** Latency buckets (seconds): from a sub-millisecond write to an LLM call near INTENT_TIMEOUT_MS. */
@@ -109,6 +110,23 @@ export function createMetrics(): Metrics {
       },
     });
   }
+  // Mirrored like the counters above, one series per ceiling (all four present from the first scrape).
+  const budgetMirrored = new Map<string, number>();
+  new Counter({
+    name: 'chatflow_llm_budget_exceeded_total',
+    help: 'LLM calls the LLM budget refused (the offline classifier answered), by ceiling',
+    labelNames: ['ceiling'],
+    registers: [registry],
+    collect() {
+      const refused = sources.intentStats?.().budgetExceeded;
+      for (const ceiling of BUDGET_CEILINGS) {
+        const target = refused?.[ceiling] ?? 0;
+        const mirrored = budgetMirrored.get(ceiling) ?? 0;
+        this.inc({ ceiling }, Math.max(0, target - mirrored));
+        budgetMirrored.set(ceiling, Math.max(mirrored, target));
+      }
+    },
+  });
   new Gauge({
     name: 'chatflow_llm_breaker_open',
     help: '1 while the LLM circuit breaker is open (calls go to the fallback), else 0',

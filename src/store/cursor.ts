@@ -35,3 +35,24 @@ export function decodeCursor(cursor: string): ConversationCursor {
   if (!parsed.success) throw new InvalidCursorError('cursor is not one this server issued');
   return { startedAt: parsed.data.s, id: parsed.data.i };
 }
+
+/** The audit log's cursor: base64url of `{"a": <id of the last entry seen>}`. */
+const auditCursorSchema = z.strictObject({ a: z.int().min(1) });
+
+export function encodeAuditCursor(id: number): string {
+  return Buffer.from(JSON.stringify({ a: id }), 'utf8').toString('base64url');
+}
+
+export function decodeAuditCursor(cursor: string): number {
+  const invalid = () => new InvalidCursorError('cursor is not one this server issued');
+  if (cursor.length === 0 || cursor.length > MAX_CURSOR_CHARS || !BASE64URL.test(cursor)) throw invalid();
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const parsed = auditCursorSchema.safeParse(json);
+  if (!parsed.success || !Number.isSafeInteger(parsed.data.a)) throw invalid();
+  return parsed.data.a;
+}

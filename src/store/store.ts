@@ -47,6 +47,8 @@ export interface ConversationRecord extends ConversationSummary {
    * elsewhere can never write into it again.
    */
   epoch: number;
+  /** The signed external user id given at connect (null when none was given). */
+  userId: string | null;
 }
 
 export type StoredEvent = HistoryEvent & {
@@ -64,6 +66,8 @@ export interface NewConversation {
   state: unknown;
   status: ConversationStatus;
   at: string;
+  /** The external user id the embedding site signed at connect; erasure by user finds it. */
+  userId?: string;
 }
 
 export interface TurnWrite {
@@ -82,6 +86,17 @@ export interface TurnWrite {
 export type AppendResult =
   | { ok: true; lastSeq: number }
   | { ok: false; reason: 'duplicate' | 'not_found' | 'fenced' };
+
+/**
+ * What the janitor deletes in one batch: conversations with no user message whose last activity is
+ * before `unansweredBefore`, and conversations whose last activity is before `inactiveBefore`. Each
+ * criterion is off when absent. `limit` (≥ 1) bounds the conversations deleted by one call.
+ */
+export interface ExpiryCriteria {
+  unansweredBefore?: string;
+  inactiveBefore?: string;
+  limit: number;
+}
 
 export interface Page<T> {
   items: T[];
@@ -111,6 +126,38 @@ export interface StoreNotifications {
   /** Sends `payload` to every listener of `channel` on every instance (this one included). */
   notify(channel: string, payload: string): Promise<void>;
 }
+
+/** A named admin-API token as stored: only the SHA-256 hash of the secret is kept. */
+export interface AdminTokenRecord {
+  name: string;
+  /** The scopes it grants (strings: the store does not interpret them). */
+  scopes: string[];
+  createdAt: string;
+}
+
+export interface NewAdminToken extends AdminTokenRecord {
+  /** hex SHA-256 of the secret. */
+  tokenHash: string;
+}
+
+/** One entry of the audit log: who did what, from where, when. */
+export interface AuditEntry {
+  /** Increasing with every entry (the page order). */
+  id: number;
+  at: string;
+  /** The token's name, or "admin" for the bootstrap ADMIN_TOKEN. */
+  actor: string;
+  /** The client address (after TRUST_PROXY). */
+  address: string;
+  /** e.g. `flow.upload`, `history.read`, `token.create`. */
+  action: string;
+  /** Method and path of the request, e.g. `POST /api/flow/versions/3/activate`. */
+  route: string;
+  /** What the action was about (a version, a conversation id, a token name), or null. */
+  target: string | null;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id'>;
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -157,6 +204,28 @@ export interface Store {
   getReplyTo(conversationId: string, clientMessageId: string, limit: number): Promise<StoredBotMessage[]>;
   /** Newest first. `cursor` is opaque, from a previous page; a bad cursor throws InvalidCursorError. */
   listConversations(options: { limit: number; cursor?: string }): Promise<Page<ConversationSummary>>;
+
+  /** Deletes the conversation with its whole history, atomically. False when no such conversation. */
+  deleteConversation(id: string): Promise<boolean>;
+  /** Deletes every conversation stored with this user id, with their histories; returns how many. */
+  deleteUserConversations(userId: string): Promise<number>;
+  /**
+   * Deletes at most `criteria.limit` expired conversations (see ExpiryCriteria), oldest activity first,
+   * with their histories, in one transaction; returns how many. Call again until it returns < limit.
+   */
+  deleteExpiredConversations(criteria: ExpiryCriteria): Promise<number>;
+  /** Stores a named token; false (nothing written) when the name is taken. */
+  createAdminToken(token: NewAdminToken): Promise<boolean>;
+  /** Every named token, by name. */
+  listAdminTokens(): Promise<AdminTokenRecord[]>;
+  /** The token whose secret hashes to `tokenHash`, or null. */
+  findAdminToken(tokenHash: string): Promise<AdminTokenRecord | null>;
+  /** Deletes the named token; false when there was none. */
+  revokeAdminToken(name: string): Promise<boolean>;
+  /** Appends one audit entry; resolves to its id. */
+  appendAudit(entry: NewAuditEntry): Promise<number>;
+  /** Newest first. `cursor` is opaque, from a previous page; a bad cursor throws InvalidCursorError. */
+  listAudit(options: { limit: number; cursor?: string }): Promise<Page<AuditEntry>>;
 }
 
 export class InvalidCursorError extends Error {

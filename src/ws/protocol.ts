@@ -48,6 +48,8 @@ export const FRAME_ERRORS = {
   FLOW_UNAVAILABLE: 'no flow is available to start a conversation',
   NOT_WAITING: 'the bot is not waiting for a message; reconnect to resume',
   SERVER_SHUTTING_DOWN: 'the server is shutting down; nothing was processed: reconnect to resume',
+  CONVERSATION_DELETED:
+    'this conversation was deleted (erased, or expired unanswered); nothing was processed: connect again to start a new one',
 } as const;
 
 export type FrameErrorCode = keyof typeof FRAME_ERRORS;
@@ -67,9 +69,31 @@ export const CLOSE_CODES = {
   tooBig: 1009,
   internalError: 1011,
   resumeRefused: 4401,
+  /** The client sent no message for WS_IDLE_TIMEOUT_MS (answering pings does not count). */
+  idle: 4408,
   /** The conversation was resumed on another socket. */
   takenOver: 4409,
 } as const;
+
+/**
+ * Handshakes refused with plain HTTP before any upgrade: the status, and the JSON body's
+ * `{"error":{"code","message"}}` (docs/websocket-protocol.md, Limits; a test keeps the two in sync).
+ */
+export const HANDSHAKE_REFUSALS = {
+  NOT_FOUND: { status: 404, message: 'the WebSocket endpoint is /ws' },
+  FORBIDDEN: { status: 403, message: 'this Origin is not allowed' },
+  TOO_MANY_HANDSHAKES: {
+    status: 429,
+    message: 'too many connection attempts from this address; retry after Retry-After seconds',
+  },
+  TOO_MANY_CONNECTIONS: {
+    status: 429,
+    message: 'too many open connections from this address; close one first',
+  },
+  UNAVAILABLE: { status: 503, message: 'the server has no connection slot free; retry later' },
+} as const;
+
+export type HandshakeRefusal = keyof typeof HANDSHAKE_REFUSALS;
 
 /** Client → server frames. */
 
@@ -83,6 +107,45 @@ const messageFrame = z.object({
 
 export type UserMessage = { text: string; clientMessageId?: string };
 
+/**
+ * `/ws?resume`: the connection's first frame is the resume, so the token stays out of URLs (which
+ * proxies and access logs record). Same meaning as the query form: `lastSeq` asks for a replay.
+ */
+export type ResumeFrame = { type: 'resume'; conversationId: string; resumeToken: string; lastSeq?: number };
+
+/** The query flag of a connection whose first frame is a `resume` frame. */
+export const RESUME_BY_FRAME_FLAG = 'resume';
+
+const resumeFrame = z.object({
+  type: z.literal('resume'),
+  conversationId: z.string(),
+  resumeToken: z.string(),
+  lastSeq: z.unknown().optional(),
+});
+
+export type ParsedResume =
+  | { ok: true; resume: { conversationId: string; resumeToken: string; lastSeq?: number } }
+  | { ok: false; code: FrameErrorCode; message?: string };
+
+/**
+ * The first frame of a `/ws?resume` connection. A frame that names no conversation or token is
+ * refused as a resume with a wrong token is (RESUME_REFUSED: nothing tells which part was wrong).
+ */
+export function parseResumeFrame(data: string): ParsedResume {
+  const read = readFrame(data, 'resume', ' first on /ws?resume');
+  if (!read.ok) return read;
+  const parsed = resumeFrame.safeParse(read.frame);
+  if (!parsed.success) return { ok: false, code: 'RESUME_REFUSED' };
+  const { conversationId, resumeToken, lastSeq } = parsed.data;
+  if (lastSeq !== undefined && !(Number.isSafeInteger(lastSeq) && (lastSeq as number) >= 0)) {
+    return { ok: false, code: 'INVALID_LAST_SEQ' };
+  }
+  return {
+    ok: true,
+    resume: { conversationId, resumeToken, ...(lastSeq === undefined ? {} : { lastSeq: lastSeq as number }) },
+  };
+}
+
 export type ParsedFrame =
   | { ok: true; message: UserMessage }
   | { ok: false; code: FrameErrorCode; message?: string };
@@ -93,7 +156,12 @@ const codePoints = (text: string): number => {
   return count;
 };
 
-export function parseClientFrame(data: string, maxTextChars: number): ParsedFrame {
+/** The frame as JSON, when it is JSON and of the `expected` type. */
+function readFrame(
+  data: string,
+  expected: 'message' | 'resume',
+  where = '',
+): { ok: true; frame: unknown } | { ok: false; code: FrameErrorCode; message?: string } {
   let frame: unknown;
   try {
     frame = JSON.parse(data);
@@ -101,14 +169,20 @@ export function parseClientFrame(data: string, maxTextChars: number): ParsedFram
     return { ok: false, code: 'INVALID_JSON' };
   }
   const type = typeof frame === 'object' && frame !== null ? (frame as { type?: unknown }).type : undefined;
-  if (type !== 'message') {
+  if (type !== expected) {
     return {
       ok: false,
       code: 'UNKNOWN_TYPE',
-      message: `unknown frame type ${JSON.stringify(type ?? null)}; expected "message"`,
+      message: `unknown frame type ${JSON.stringify(type ?? null)}; expected "${expected}"${where}`,
     };
   }
-  const parsed = messageFrame.safeParse(frame);
+  return { ok: true, frame };
+}
+
+export function parseClientFrame(data: string, maxTextChars: number): ParsedFrame {
+  const read = readFrame(data, 'message');
+  if (!read.ok) return read;
+  const parsed = messageFrame.safeParse(read.frame);
   if (!parsed.success || parsed.data.text.trim() === '') return { ok: false, code: 'INVALID_MESSAGE' };
   const { text, clientMessageId } = parsed.data;
   if (text.length > maxTextChars && codePoints(text) > maxTextChars) {

@@ -1,15 +1,25 @@
 /**
  * The WebSocket chat endpoint (`/ws`, docs/websocket-protocol.md), on the same HTTP server as the REST API.
- * Handshake checks (path, Origin, connection count) answer with plain HTTP before any upgrade.
+ * Handshake checks (path, Origin, per-address handshake rate and sockets, connection count) answer with
+ * plain HTTP before any upgrade.
  */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ConversationRuntime } from '../conversation/runtime.ts';
+import { type AddressEntry, AddressLimits } from './address-limits.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
-import { CLOSE_CODES, errorFrame, parseLastSeq } from './protocol.ts';
+import {
+  CLOSE_CODES,
+  errorFrame,
+  HANDSHAKE_REFUSALS,
+  type HandshakeRefusal,
+  parseLastSeq,
+} from './protocol.ts';
+import { ResumeFrameGate, type ResumeRequest, resumesByFrame } from './resume-frame.ts';
 import { CLOSE_REASONS, Session } from './session.ts';
+import { verifyUserQuery } from './user-signature.ts';
 
 export const WS_PATH = '/ws';
 
@@ -18,23 +28,51 @@ export interface ChatServerOptions {
   limits: WsLimits;
   /** Normalised `scheme://host[:port]` origins; empty allows every Origin. */
   allowedOrigins: readonly string[];
+  /** The client address of an upgrade request (clientAddressResolver(TRUST_PROXY)): per-address limits and logs. */
+  clientAddressOf: (request: IncomingMessage) => string;
   logger: Logger;
+  /** CHAT_USER_SECRET: verifies the signed user id a handshake may carry; unset refuses any. */
+  userSecret?: string | undefined;
+  now?: () => Date;
 }
 
 export interface ChatServer {
   readonly connections: number;
+  /** Client addresses whose per-address counters are held (bounded; see AddressLimits). */
+  readonly trackedAddresses: number;
   /** Closes every socket with 1001 and stops accepting. */
   close(): Promise<void>;
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  const body = JSON.stringify({
-    error: { code: status === 403 ? 'FORBIDDEN' : 'UNAVAILABLE', message: text },
-  });
+const REASON_PHRASES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+/** Answers a refused upgrade with an HTTP status and a JSON error body, and closes the socket. */
+function respond(
+  socket: Duplex,
+  status: number,
+  error: { code: string; message: string },
+  headers: Record<string, string> = {},
+): void {
+  const body = JSON.stringify({ error });
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${REASON_PHRASES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+}
+
+function refuse(socket: Duplex, refusal: HandshakeRefusal, headers: Record<string, string> = {}): void {
+  const { status, message } = HANDSHAKE_REFUSALS[refusal];
+  respond(socket, status, { code: refusal, message }, headers);
 }
 
 function originAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {
@@ -46,7 +84,8 @@ function originAllowed(request: IncomingMessage, allowed: readonly string[]): bo
 }
 
 export function attachChatServer(http: HttpServer, options: ChatServerOptions): ChatServer {
-  const { runtime, limits, logger } = options;
+  const { runtime, limits, logger, clientAddressOf } = options;
+  const addresses = new AddressLimits(limits);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxFrameBytes,
@@ -67,53 +106,89 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     if (session) session.alive = true;
   }
   function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    if (resumeGate.take(this, data, isBinary)) return;
     sessions.get(this)?.onFrame(data, isBinary);
   }
   function onClose(this: WebSocket): void {
     const session = sessions.get(this);
     sessions.delete(this);
+    if (session) session.client.sockets--;
+    resumeGate.forget(this);
     session?.unbind();
   }
 
-  function accept(ws: WebSocket, socket: Duplex, query: URLSearchParams): void {
-    const session = new Session(ws, socket, limits, runtime);
+  function accept(
+    ws: WebSocket,
+    socket: Duplex,
+    query: URLSearchParams,
+    clientAddress: string,
+    client: AddressEntry,
+    userId: string | undefined,
+  ): void {
+    const session = new Session(ws, socket, limits, runtime, clientAddress, client);
+    client.sockets++;
     sessions.set(ws, session);
+    logger.debug({ clientAddress }, 'WebSocket connected');
     ws.on('error', onError);
     ws.on('pong', onPong);
     ws.on('message', onMessage);
     ws.on('close', onClose);
-    void open(session, query);
+    if (resumesByFrame(query)) resumeGate.expect(ws, session);
+    else void openByQuery(session, query, userId);
   }
+  const now = options.now ?? (() => new Date());
 
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', onUpgradeSocketError);
     const url = URL.canParse(request.url ?? '', 'http://localhost')
       ? new URL(request.url ?? '', 'http://localhost')
       : null;
-    if (url?.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
-    if (!originAllowed(request, options.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
-    if (sessions.size >= limits.maxConnections) return refuse(socket, 503, 'Service Unavailable');
+    if (url?.pathname !== WS_PATH) return refuse(socket, 'NOT_FOUND');
+    if (!originAllowed(request, options.allowedOrigins)) return refuse(socket, 'FORBIDDEN');
+    const clientAddress = clientAddressOf(request);
+    const admission = addresses.admit(clientAddress);
+    if (!admission.ok) {
+      logger.debug({ clientAddress, reason: admission.reason }, 'WebSocket handshake refused');
+      return admission.reason === 'TOO_MANY_HANDSHAKES'
+        ? refuse(socket, admission.reason, { 'Retry-After': String(admission.retryAfterSeconds) })
+        : refuse(socket, admission.reason);
+    }
+    if (sessions.size >= limits.maxConnections) return refuse(socket, 'UNAVAILABLE');
     const query = url.searchParams;
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, socket, query));
+    const client = admission.entry;
+    const user = verifyUserQuery(query, options.userSecret, Math.floor(now().getTime() / 1_000));
+    if (!user.ok) {
+      return respond(socket, user.status, { code: user.code, message: user.message });
+    }
+    wss.handleUpgrade(request, socket, head, (ws) =>
+      accept(ws, socket, query, clientAddress, client, user.userId),
+    );
   });
 
-  async function open(session: Session, query: URLSearchParams): Promise<void> {
+  /** `userId`: the signed user id of the handshake, kept on a new conversation. */
+  function openByQuery(session: Session, query: URLSearchParams, userId: string | undefined): Promise<void> {
     const conversationId = query.get('conversationId');
+    if (conversationId === null) return open(session, null, userId);
     const lastSeq = parseLastSeq(query.get('lastSeq'));
-    if (conversationId !== null && !lastSeq.ok) {
+    if (!lastSeq.ok) {
       session.send(errorFrame('INVALID_LAST_SEQ'));
       session.close(CLOSE_CODES.policyViolation, 'invalid lastSeq');
-      return;
+      return Promise.resolve();
     }
+    return open(session, {
+      conversationId,
+      resumeToken: query.get('resumeToken') ?? '',
+      ...(lastSeq.lastSeq === undefined ? {} : { lastSeq: lastSeq.lastSeq }),
+    });
+  }
+  const resumeGate = new ResumeFrameGate((session, request) => void open(session, request));
+
+  /** Starts a conversation (`resume` null) or resumes one, by query or by frame alike. */
+  async function open(session: Session, resume: ResumeRequest | null, userId?: string): Promise<void> {
     const result =
-      conversationId === null
-        ? await runtime.start(session)
-        : await runtime.resume(
-            conversationId,
-            query.get('resumeToken') ?? '',
-            session,
-            lastSeq.ok ? lastSeq.lastSeq : undefined,
-          );
+      resume === null
+        ? await runtime.start(session, userId === undefined ? {} : { userId })
+        : await runtime.resume(resume.conversationId, resume.resumeToken, session, resume.lastSeq);
     if (result.ok) {
       session.bind(result.conversation);
       return;
@@ -136,7 +211,9 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
   }
 
   const heartbeat = setInterval(() => {
-    for (const session of sessions.values()) session.heartbeat();
+    const now = performance.now();
+    for (const session of sessions.values()) session.heartbeat(now);
+    addresses.sweep();
   }, limits.pingIntervalMs);
   heartbeat.unref();
 
@@ -144,8 +221,12 @@ export function attachChatServer(http: HttpServer, options: ChatServerOptions): 
     get connections() {
       return sessions.size;
     },
+    get trackedAddresses() {
+      return addresses.size;
+    },
     async close() {
       clearInterval(heartbeat);
+      resumeGate.close();
       for (const session of sessions.values()) session.close(CLOSE_CODES.goingAway, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

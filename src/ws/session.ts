@@ -8,6 +8,7 @@ import type { WebSocket } from 'ws';
 import type { Conversation } from '../conversation/conversation.ts';
 import type { Outbox, OutboxEvent } from '../conversation/outbox.ts';
 import type { ConversationRuntime } from '../conversation/runtime.ts';
+import type { AddressEntry } from './address-limits.ts';
 import { WS_FIXED_LIMITS, type WsLimits } from './limits.ts';
 import { CLOSE_CODES, errorFrame, parseClientFrame, type ServerFrame, type UserMessage } from './protocol.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -16,6 +17,7 @@ export const CLOSE_REASONS = {
   takenOver: 'resumed elsewhere',
   ended: 'conversation ended',
   storageUnavailable: 'storage unavailable',
+  deleted: 'conversation deleted',
 } as const;
 
 /** The frame that shows a domain event to the client (none for a takeover: the socket just closes). */
@@ -62,6 +64,8 @@ function frameOf(event: OutboxEvent): ServerFrame | null {
 function closeOf(event: OutboxEvent): { code: number; reason: string } | null {
   if (event.type === 'ended') return { code: CLOSE_CODES.normal, reason: CLOSE_REASONS.ended };
   if (event.type === 'taken_over') return { code: CLOSE_CODES.takenOver, reason: CLOSE_REASONS.takenOver };
+  if (event.type === 'failed' && event.code === 'CONVERSATION_DELETED')
+    return { code: CLOSE_CODES.normal, reason: CLOSE_REASONS.deleted };
   if (event.type === 'failed' && event.fatal)
     return { code: CLOSE_CODES.internalError, reason: CLOSE_REASONS.storageUnavailable };
   return null;
@@ -78,13 +82,28 @@ export class Session implements Outbox {
   private pending: UserMessage[] | null = [];
   private closed = false;
   private readonly runtime: ConversationRuntime;
+  /** The client's address (TRUST_PROXY decides whether X-Forwarded-For is believed): the runtime may read it. */
+  readonly clientAddress: string;
+  /** The counters shared by every socket of the client's address. */
+  readonly client: AddressEntry;
+  /** performance.now() of the last frame the client sent (or of the connection): the idle timeout counts from it. */
+  private lastFrameAt = performance.now();
   alive = true;
 
-  constructor(socket: WebSocket, transport: Duplex, limits: WsLimits, runtime: ConversationRuntime) {
+  constructor(
+    socket: WebSocket,
+    transport: Duplex,
+    limits: WsLimits,
+    runtime: ConversationRuntime,
+    clientAddress: string,
+    client: AddressEntry,
+  ) {
     this.socket = socket;
     this.transport = transport;
     this.limits = limits;
     this.runtime = runtime;
+    this.clientAddress = clientAddress;
+    this.client = client;
     this.rate = new RateLimiter(limits.ratePerSec, limits.rateBurst);
   }
 
@@ -122,10 +141,17 @@ export class Session implements Outbox {
     }
   }
 
-  /** Called every heartbeat interval: a peer that did not answer the last ping is gone. */
-  heartbeat(): void {
+  /**
+   * Called every heartbeat interval: a peer that did not answer the last ping is gone; one that sent no
+   * message for WS_IDLE_TIMEOUT_MS is closed (4408), however well it answers pings.
+   */
+  heartbeat(now: number): void {
     if (!this.alive) {
       this.socket.terminate();
+      return;
+    }
+    if (this.limits.idleTimeoutMs > 0 && now - this.lastFrameAt >= this.limits.idleTimeoutMs) {
+      this.close(CLOSE_CODES.idle, 'idle timeout');
       return;
     }
     this.alive = false;
@@ -153,6 +179,7 @@ export class Session implements Outbox {
   }
 
   onFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    this.lastFrameAt = performance.now();
     if (isBinary) {
       this.close(CLOSE_CODES.unsupportedData, 'binary frames are not supported');
       return;
@@ -162,7 +189,8 @@ export class Session implements Outbox {
       this.close(CLOSE_CODES.policyViolation, 'rate limit exceeded repeatedly');
       return;
     }
-    if (decision === 'limited') {
+    // Then the rate shared by every socket of the client's address: more sockets do not mean more messages.
+    if (decision === 'limited' || !this.client.takeMessage()) {
       this.send(errorFrame('RATE_LIMITED'));
       return;
     }

@@ -1,4 +1,7 @@
-/** The real `chatflow` command, spawned as users run it: `node bin/chatflow.ts …`. */
+/**
+ * The real `chatflow` command, spawned as users run it (`node bin/chatflow.ts …`), and, where a case
+ * needs no process of its own, its entry run in this process (`inProcess`).
+ */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,12 +9,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_FLOW_PATH } from '../../src/default-flow.ts';
-import { BIN, runChatflow } from '../support/cli.ts';
+import { BIN, runChatflow, runChatflowInProcess } from '../support/cli.ts';
 import { INVALID_FLOW } from '../support/flow-texts.ts';
 
 const SUPPORT_TRIAGE = fileURLToPath(new URL('../../examples/support-triage.json', import.meta.url));
 
 const chatflow = (...args: string[]) => runChatflow(args);
+const inProcess = (...args: string[]) => runChatflowInProcess(args);
 
 describe('chatflow validate', () => {
   let dir: string;
@@ -53,7 +57,7 @@ describe('chatflow validate', () => {
   });
 
   test('--json prints the report as JSON', async () => {
-    const run = await chatflow('validate', '--json', file('broken.json'));
+    const run = await inProcess('validate', '--json', file('broken.json'));
     assert.equal(run.code, 1);
     const report = JSON.parse(run.stdout);
     assert.equal(report.valid, false);
@@ -65,13 +69,13 @@ describe('chatflow validate', () => {
   });
 
   test('warnings alone do not fail: exit 0', async () => {
-    const run = await chatflow('validate', file('unreachable.json'));
+    const run = await inProcess('validate', file('unreachable.json'));
     assert.equal(run.code, 0);
     assert.match(run.stdout, /warning \/blocks\/1: block "lost" is unreachable from start/);
   });
 
   test('text that is not JSON is an error at the root, exit 1', async () => {
-    const run = await chatflow('validate', file('not-json.json'));
+    const run = await inProcess('validate', file('not-json.json'));
     assert.equal(run.code, 1);
     assert.match(run.stdout, /error \/: not valid JSON: /);
   });
@@ -80,10 +84,10 @@ describe('chatflow validate', () => {
     const missing = await chatflow('validate', file('nope.json'));
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read .*nope\.json \(ENOENT\)/);
-    const none = await chatflow('validate');
+    const none = await inProcess('validate');
     assert.equal(none.code, 2);
     assert.match(none.stderr, /validate takes exactly one file/);
-    const unknown = await chatflow('validate', '--nope', file('broken.json'));
+    const unknown = await inProcess('validate', '--nope', file('broken.json'));
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /Unknown option '--nope'/);
   });
@@ -92,7 +96,7 @@ describe('chatflow validate', () => {
 describe('chatflow help and dispatch', () => {
   test('--help on every command, exit 0', async () => {
     for (const command of ['validate', 'eval', 'serve', 'bench']) {
-      const run = await chatflow(command, '--help');
+      const run = await inProcess(command, '--help');
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, new RegExp(`^Usage: chatflow ${command}`));
     }
@@ -129,7 +133,7 @@ describe('chatflow serve', () => {
           PORT: '0',
           HOST: '127.0.0.1',
           DATA_DIR: dataDir,
-          ADMIN_TOKEN: 'cli-test-token',
+          ADMIN_TOKEN: 'cli-test-token-0123456789abcdef0123456',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { mapBounded } from '../../src/cli/eval.ts';
-import { runCli } from '../../src/cli/run.ts';
-import { type CliRun, runChatflow } from '../support/cli.ts';
+import { type CliRun, runChatflow, runChatflowInProcess } from '../support/cli.ts';
 import { answer, classifiedText, FakeOpenAi, HANG } from '../support/fake-openai.ts';
 
 const FLOW = fileURLToPath(new URL('./fixtures/eval-flow.json', import.meta.url));
@@ -117,25 +116,6 @@ describe('chatflow eval with the offline classifier', () => {
   });
 });
 
-/**
- * The command's own entry (`runCli`, what bin/chatflow.ts calls) in this process, its output captured:
- * for the many refusals, which fail before anything is classified, a spawned Node each would cost a
- * second apiece. The usage test below spawns the real process, for the exit code and the streams.
- */
-async function inProcess(args: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
-
 describe('chatflow eval refuses what it cannot evaluate', () => {
   const check = (run: CliRun, code: number, message: RegExp) => {
     assert.equal(run.code, code, `${run.stdout}${run.stderr}`);
@@ -145,7 +125,7 @@ describe('chatflow eval refuses what it cannot evaluate', () => {
   const spawned = async (args: string[], code: number, message: RegExp) =>
     check(await chatflow(['eval', ...args]), code, message);
   const refused = async (args: string[], code: number, message: RegExp) =>
-    check(await inProcess(['eval', ...args]), code, message);
+    check(await runChatflowInProcess(['eval', ...args]), code, message);
   const withData = async (name: string, data: string, message: RegExp) => {
     await writeFile(file(name), data);
     await refused([FLOW, '--block', 'route', file(name)], 2, message);

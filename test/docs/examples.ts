@@ -8,7 +8,8 @@
  *   the headers that matter, a blank line, the body);
  * - a `sh` block with one `npx chatflow …` command, followed by a `text` block: what it prints, and
  *   `(exit code N)` as the last line;
- * - a `text` block that starts with `connect /ws…`: a WebSocket session, `→` frames sent, `←` frames
+ * - a `text` block that starts with `connect /ws…`: a WebSocket session, `→` frames sent ($ID and
+ *   $RESUME_TOKEN replaced, as in the connect line), `←` frames
  *   received in that order, `close` (the client closes) and `closed N` (the server closed with N).
  *
  * Values that change from run to run (ids, timestamps, tokens, cursors, latencies) are compared as
@@ -239,16 +240,18 @@ async function runCli(example: Extract<Example, { kind: 'cli' }>, context: Examp
 async function runWs(example: Extract<Example, { kind: 'ws' }>, context: ExampleContext): Promise<void> {
   const [connect = '', ...steps] = example.transcript.split('\n');
   const vars = variables(context);
-  const path = connect.replace(/^connect /, '').replace(/\$([A-Z_]+)/g, (_, name: string) => {
-    assert.ok(name in vars, `unknown variable $${name}`);
-    return vars[name] as string;
-  });
+  const substitute = (text: string) =>
+    text.replace(/\$([A-Z_]+)/g, (_, name: string) => {
+      assert.ok(name in vars, `unknown variable $${name}`);
+      return vars[name] as string;
+    });
+  const path = substitute(connect.replace(/^connect /, ''));
   const client = await ChatClient.connect(context.base, path.replace(/^\/ws/, ''));
   let received = 0;
   try {
     for (const step of steps) {
       if (step.startsWith('→ ')) {
-        client.send(step.slice(2));
+        client.send(substitute(step.slice(2)));
       } else if (step.startsWith('← ')) {
         const expected = parseJson(step.slice(2), `the frame on "${step}"`) as Frame;
         const frames = await client.until((f) => f.length > received, `frame ${received + 1}: ${step}`);

@@ -73,11 +73,15 @@ describe('restart on the same DATA_DIR', () => {
     const { dataDir, remove } = await makeDataDir();
     cleanups.push(remove);
     await writeFile(join(dataDir, ADMIN_TOKEN_FILE), 'stored-token-value\n', { mode: 0o600 });
-    const server = await startTestServer({ dataDir, env: { ADMIN_TOKEN: 'from-the-environment' } });
+    const server = await startTestServer({
+      dataDir,
+      env: { ADMIN_TOKEN: 'from-the-environment-0123456789abcdef' },
+    });
     try {
       assert.equal((await server.api.get('/api/flow/versions', { token: 'stored-token-value' })).status, 401);
       assert.equal(
-        (await server.api.get('/api/flow/versions', { token: 'from-the-environment' })).status,
+        (await server.api.get('/api/flow/versions', { token: 'from-the-environment-0123456789abcdef' }))
+          .status,
         200,
       );
     } finally {

@@ -11,58 +11,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FakeOpenAi, HANG } from '../support/fake-openai.ts';
+import { ROUTE_REPLIES, weatherTravelFlow } from '../support/flows.ts';
 import { type TestServer, withTestServer } from '../support/server.ts';
 import { ChatClient, texts } from '../support/ws-client.ts';
 
-const UNAVAILABLE = 'The assistant is unavailable right now.';
-const NOT_UNDERSTOOD = 'Sorry, I did not understand.';
-
-/** onError and noMatch lead to different messages, so a timeout read as a no-match shows. */
-const FLOW = {
-  formatVersion: 1,
-  name: 'Hung provider',
-  start: 'ask',
-  blocks: [
-    { id: 'ask', type: 'wait', saveAs: 'request', next: 'route' },
-    {
-      id: 'route',
-      type: 'intent',
-      input: '{{request}}',
-      intents: [
-        {
-          id: 'weather',
-          description: 'Give me the weather',
-          examples: [
-            'will it rain tomorrow',
-            'weather forecast please',
-            'is it sunny today',
-            'how hot is it outside',
-            'do I need an umbrella',
-          ],
-          next: 'weather',
-        },
-        {
-          id: 'travel',
-          description: 'Give me travel offers',
-          examples: [
-            'cheap flights',
-            'holiday deals',
-            'show me travel offers',
-            'I want to go on holiday',
-            'where can I travel',
-          ],
-          next: 'travel',
-        },
-      ],
-      noMatch: 'not-understood',
-      onError: 'unavailable',
-    },
-    { id: 'weather', type: 'message', text: 'Sunny, 24 °C.', next: 'ask' },
-    { id: 'travel', type: 'message', text: 'Lisbon from 89 €.', next: 'ask' },
-    { id: 'not-understood', type: 'message', text: NOT_UNDERSTOOD, next: 'ask' },
-    { id: 'unavailable', type: 'message', text: UNAVAILABLE, next: 'ask' },
-  ],
-};
+const { unavailable: UNAVAILABLE, notUnderstood: NOT_UNDERSTOOD } = ROUTE_REPLIES;
+const FLOW = weatherTravelFlow('Hung provider');
 
 /** Long enough that the offline reserve (a quarter) is never eaten by a busy test machine. */
 const INTENT_TIMEOUT_MS = '2000';
@@ -130,8 +84,8 @@ describe('an OpenAI that never answers', () => {
     fake.respondWith(() => HANG);
     await withHungOpenAi(fake, 'auto', async (server, chat) => {
       // None is an example typed exactly, so each one goes to OpenAI first (no certain-match shortcut).
-      assert.deepEqual(texts(await chat.say('will it rain later today?')), ['Sunny, 24 °C.']);
-      assert.deepEqual(texts(await chat.say('cheap holiday flights please')), ['Lisbon from 89 €.']);
+      assert.deepEqual(texts(await chat.say('will it rain later today?')), [ROUTE_REPLIES.weather]);
+      assert.deepEqual(texts(await chat.say('cheap holiday flights please')), [ROUTE_REPLIES.travel]);
       assert.deepEqual(texts(await chat.say('qwzx vbnm plokij')), [NOT_UNDERSTOOD]);
       // Each turn's attempts (a retry fits in OpenAI's share) were all given up.
       assert.ok(fake.requests.length >= 3, 'OpenAI was asked each time');

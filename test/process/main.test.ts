@@ -1,4 +1,4 @@
-/** The real process: start, generated token printed once, SIGTERM → exit 0, bad configuration → exit 78. */
+/** The real process: start, generated token never printed into a piped log, SIGTERM → exit 0, bad configuration → exit 78. */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import { EX_CONFIG } from '../../src/config.ts';
 import { DEFAULT_FLOW_PATH } from '../../src/default-flow.ts';
 import { ADMIN_TOKEN_FILE } from '../../src/http/admin-token.ts';
+import { runChatflow } from '../support/cli.ts';
 import { spawnServer } from '../support/process.ts';
 import { makeDataDir } from '../support/server.ts';
 
@@ -17,16 +18,21 @@ describe('node src/main.ts', () => {
     for (const cleanup of cleanups) await cleanup();
   });
 
-  test('starts, prints the generated token once, serves, and stops gracefully on SIGTERM', async () => {
+  test('starts, keeps a generated token out of a piped log, serves, and stops gracefully on SIGTERM', async () => {
     const { dataDir, remove } = await makeDataDir();
     cleanups.push(remove);
     const env = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir };
     const server = spawnServer(env);
     const ready = await server.waitForLog(listening);
     const token = (await readFile(join(dataDir, ADMIN_TOKEN_FILE), 'utf8')).trim();
-    const printed = server.logs.filter((line) => JSON.stringify(line).includes(token));
-    assert.equal(printed.length, 1, 'the token appears in exactly one log line');
-    assert.match(String(printed[0]?.msg), /generated an admin token/);
+    // stdout is a pipe, not a terminal: the log says where the token is and how to print it, not the token.
+    assert.ok(!server.logs.some((line) => JSON.stringify(line).includes(token)), 'the token is not logged');
+    const notice = server.logs.find((line) => String(line.msg).includes('generated an admin token'));
+    assert.ok(notice, 'the generation is announced');
+    assert.equal(notice.adminTokenFile, join(dataDir, ADMIN_TOKEN_FILE));
+    assert.match(String(notice.msg), /"chatflow token"/);
+    const printed = await runChatflow(['token'], { DATA_DIR: dataDir });
+    assert.deepEqual(printed, { code: 0, stdout: `${token}\n`, stderr: '' });
 
     const url = String(ready.url);
     assert.equal((await fetch(`${url}/health`)).status, 200);

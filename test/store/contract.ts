@@ -328,6 +328,7 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
             state: { deep: { list: [1, 'två', null] } },
             resumeTokenHash: 'hash-of-token',
             epoch: 1,
+            userId: null,
           });
           assert.deepEqual(await store.getEvents(conversation.id), [
             { seq: 1, at: at(5), ...started() },
@@ -1034,6 +1035,257 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
           });
           assert.deepEqual(last, { ok: true, lastSeq: 17 });
           assert.deepEqual(seqs(await store.getReplyTo(id, 'c-4', 100)), [16, 17]);
+        });
+      });
+    });
+
+    describe('erasure and expiry', () => {
+      /** A conversation created at `start`, optionally answered by a user message at `answeredAt`. */
+      async function seed(
+        store: Store,
+        options: { start: number; answeredAt?: number; userId?: string },
+      ): Promise<string> {
+        const conversation = newConversation({
+          at: at(options.start),
+          ...(options.userId === undefined ? {} : { userId: options.userId }),
+        });
+        await store.createConversation(conversation, [started(), botSaid('welcome')]);
+        if (options.answeredAt !== undefined) {
+          const written = await store.appendTurn({
+            conversationId: conversation.id,
+            events: [userSaid('hello', `c-${conversation.id}`), botSaid('hi')],
+            state: {},
+            status: 'active',
+            at: at(options.answeredAt),
+            clientMessageId: `c-${conversation.id}`,
+          });
+          assert.equal(written.ok, true);
+        }
+        return conversation.id;
+      }
+
+      const exists = async (store: Store, id: string) => (await store.getConversation(id)) !== null;
+
+      test('the user id given at creation is stored; none is null', async () => {
+        await withFlow(async (store) => {
+          const withUser = await seed(store, { start: 0, userId: 'user-42@example.com' });
+          const without = await seed(store, { start: 0 });
+          assert.equal((await store.getConversation(withUser))?.userId, 'user-42@example.com');
+          assert.equal((await store.getConversation(without))?.userId, null);
+          assert.equal((await store.claimConversation(withUser))?.userId, 'user-42@example.com');
+        });
+      });
+
+      test('deleteConversation removes the conversation and its whole history, and nothing else', async () => {
+        await withFlow(async (store) => {
+          const doomed = await seed(store, { start: 0, answeredAt: 1 });
+          const kept = await seed(store, { start: 0, answeredAt: 1 });
+          assert.equal(await store.deleteConversation(doomed), true);
+          assert.equal(await exists(store, doomed), false);
+          assert.deepEqual(await store.getEvents(doomed), []);
+          assert.deepEqual(await store.getReplyTo(doomed, `c-${doomed}`, 10), []);
+          const page = await store.listConversations({ limit: 10 });
+          assert.deepEqual(
+            page.items.map((c) => c.id),
+            [kept],
+          );
+          assert.equal((await store.getEvents(kept)).length, 4);
+          assert.equal(await store.deleteConversation(doomed), false);
+          assert.equal(await store.deleteConversation('never-existed'), false);
+          // A turn of a deleted conversation finds nothing to write to.
+          const late = await store.appendTurn({
+            conversationId: doomed,
+            events: [userSaid('late')],
+            state: {},
+            status: 'active',
+            at: at(2),
+          });
+          assert.deepEqual(late, { ok: false, reason: 'not_found' });
+          // Its idempotency records went too: the same id can be created and used again.
+          await store.createConversation(newConversation({ id: doomed }), [started()]);
+          const again = await store.appendTurn({
+            conversationId: doomed,
+            events: [userSaid('hello', `c-${doomed}`)],
+            state: {},
+            status: 'active',
+            at: at(3),
+            clientMessageId: `c-${doomed}`,
+          });
+          assert.deepEqual(again, { ok: true, lastSeq: 2 });
+        });
+      });
+
+      test("deleteUserConversations removes exactly that user's conversations and says how many", async () => {
+        await withFlow(async (store) => {
+          const first = await seed(store, { start: 0, answeredAt: 1, userId: 'alice' });
+          const second = await seed(store, { start: 5, userId: 'alice' });
+          const bob = await seed(store, { start: 0, answeredAt: 1, userId: 'bob' });
+          const anonymous = await seed(store, { start: 0, answeredAt: 1 });
+          assert.equal(await store.deleteUserConversations('alice'), 2);
+          assert.equal(await exists(store, first), false);
+          assert.equal(await exists(store, second), false);
+          assert.deepEqual(await store.getEvents(first), []);
+          assert.equal(await exists(store, bob), true);
+          assert.equal(await exists(store, anonymous), true);
+          assert.equal(await store.deleteUserConversations('alice'), 0);
+          assert.equal(await store.deleteUserConversations('nobody'), 0);
+        });
+      });
+
+      test('unanswered expiry deletes conversations without a user message whose last activity is older', async () => {
+        await withFlow(async (store) => {
+          const stale = await seed(store, { start: 0 });
+          const answered = await seed(store, { start: 0, answeredAt: 1 });
+          const fresh = await seed(store, { start: 100 });
+          // A resume writes events but no user message: still unanswered, with newer activity.
+          const resumed = await seed(store, { start: 0 });
+          await store.appendTurn({
+            conversationId: resumed,
+            events: [{ type: 'conversation.resumed', data: {} }],
+            state: {},
+            status: 'active',
+            at: at(80),
+          });
+          assert.equal(await store.deleteExpiredConversations({ unansweredBefore: at(50), limit: 10 }), 1);
+          assert.equal(await exists(store, stale), false);
+          assert.deepEqual(await store.getEvents(stale), []);
+          for (const id of [answered, fresh, resumed]) assert.equal(await exists(store, id), true);
+          assert.equal(await store.deleteExpiredConversations({ unansweredBefore: at(90), limit: 10 }), 1);
+          assert.equal(await exists(store, resumed), false);
+          assert.equal(await exists(store, answered), true);
+        });
+      });
+
+      test('retention expiry deletes every conversation inactive since before the date, in batches of limit', async () => {
+        await withFlow(async (store) => {
+          const old = [
+            await seed(store, { start: 0, answeredAt: 1 }),
+            await seed(store, { start: 2 }),
+            await seed(store, { start: 0, answeredAt: 3 }),
+          ];
+          const recent = await seed(store, { start: 0, answeredAt: 60 });
+          const criteria = { inactiveBefore: at(30), limit: 2 };
+          assert.equal(await store.deleteExpiredConversations(criteria), 2);
+          assert.equal(await store.deleteExpiredConversations(criteria), 1);
+          assert.equal(await store.deleteExpiredConversations(criteria), 0);
+          for (const id of old) assert.equal(await exists(store, id), false);
+          assert.equal(await exists(store, recent), true);
+          assert.equal((await store.getEvents(recent)).length, 4);
+        });
+      });
+
+      test('both criteria together stay within limit; no criterion deletes nothing; a bad limit is a RangeError', async () => {
+        await withFlow(async (store) => {
+          await seed(store, { start: 0 });
+          await seed(store, { start: 1 });
+          await seed(store, { start: 2, answeredAt: 3 });
+          assert.equal(await store.deleteExpiredConversations({ limit: 10 }), 0);
+          const both = { unansweredBefore: at(50), inactiveBefore: at(50), limit: 2 };
+          assert.equal(await store.deleteExpiredConversations(both), 2);
+          assert.equal(await store.deleteExpiredConversations(both), 1);
+          assert.equal((await store.listConversations({ limit: 10 })).items.length, 0);
+          await assert.rejects(
+            store.deleteExpiredConversations({ inactiveBefore: at(0), limit: 0 }),
+            RangeError,
+          );
+        });
+      });
+    });
+
+    describe('admin tokens', () => {
+      test('create, find by hash, list by name, revoke; a taken name is refused', async () => {
+        await withStore(async (store) => {
+          const ops = {
+            name: 'ops',
+            tokenHash: 'a'.repeat(64),
+            scopes: ['flows:read', 'metrics'],
+            createdAt: at(1),
+          };
+          assert.equal(await store.createAdminToken(ops), true);
+          const ci = { name: 'ci', tokenHash: 'b'.repeat(64), scopes: [], createdAt: at(2) };
+          assert.equal(await store.createAdminToken(ci), true);
+          assert.equal(
+            await store.createAdminToken({ ...ops, tokenHash: 'c'.repeat(64), scopes: ['history:read'] }),
+            false,
+          );
+          assert.deepEqual(await store.findAdminToken('a'.repeat(64)), {
+            name: 'ops',
+            scopes: ['flows:read', 'metrics'],
+            createdAt: at(1),
+          });
+          assert.equal(await store.findAdminToken('c'.repeat(64)), null);
+          assert.deepEqual(
+            (await store.listAdminTokens()).map((t) => [t.name, t.scopes, t.createdAt]),
+            [
+              ['ci', [], at(2)],
+              ['ops', ['flows:read', 'metrics'], at(1)],
+            ],
+          );
+          assert.equal(await store.revokeAdminToken('ops'), true);
+          assert.equal(await store.revokeAdminToken('ops'), false);
+          assert.equal(await store.findAdminToken('a'.repeat(64)), null);
+          assert.deepEqual(
+            (await store.listAdminTokens()).map((t) => t.name),
+            ['ci'],
+          );
+        });
+      });
+    });
+
+    describe('audit log', () => {
+      const entry = (n: number, target: string | null = `v${n}`) => ({
+        at: at(n),
+        actor: n % 2 === 0 ? 'admin' : 'ci',
+        address: `10.0.0.${n}`,
+        action: 'flow.activate',
+        route: `POST /api/flow/versions/${n}/activate`,
+        target,
+      });
+
+      test('entries come back newest first, in pages that neither skip nor repeat', async () => {
+        await withStore(async (store) => {
+          const ids: number[] = [];
+          for (let n = 1; n <= 5; n += 1)
+            ids.push(await store.appendAudit(entry(n, n === 3 ? null : `v${n}`)));
+          assert.deepEqual(
+            ids,
+            [...ids].sort((a, b) => a - b),
+          );
+          assert.equal(new Set(ids).size, 5);
+          const first = await store.listAudit({ limit: 2 });
+          assert.deepEqual(first.items, [
+            { id: ids[4], ...entry(5) },
+            { id: ids[3], ...entry(4) },
+          ]);
+          assert.ok(first.nextCursor);
+          const second = await store.listAudit({ limit: 2, cursor: first.nextCursor });
+          assert.deepEqual(
+            second.items.map((e) => [e.id, e.target]),
+            [
+              [ids[2], null],
+              [ids[1], 'v2'],
+            ],
+          );
+          const third = await store.listAudit({ limit: 2, cursor: second.nextCursor ?? '' });
+          assert.deepEqual(
+            third.items.map((e) => e.id),
+            [ids[0]],
+          );
+          assert.equal(third.nextCursor, null);
+        });
+      });
+
+      test('an empty log is one empty page; a cursor not issued by the store is refused', async () => {
+        await withStore(async (store) => {
+          assert.deepEqual(await store.listAudit({ limit: 10 }), { items: [], nextCursor: null });
+          for (const bad of [
+            '',
+            'nope!',
+            Buffer.from('{"a":0}').toString('base64url'),
+            Buffer.from('[]').toString('base64url'),
+          ]) {
+            await assert.rejects(store.listAudit({ limit: 10, cursor: bad }), InvalidCursorError, bad);
+          }
         });
       });
     });

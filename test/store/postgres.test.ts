@@ -195,7 +195,11 @@ describe('postgres store: migrations', () => {
     assert.deepEqual(await appliedRows(schema), once);
     await withRawClients(1, schema, async ([client]) => {
       if (!client) throw new Error('client expected');
-      const next = { version: MIGRATIONS.length + 1, name: 'add notes', sql: 'CREATE TABLE notes (x text)' };
+      const next = {
+        version: (MIGRATIONS.at(-1)?.version ?? 0) + 1,
+        name: 'add notes',
+        sql: 'CREATE TABLE notes (x text)',
+      };
       assert.deepEqual(await runMigrations(client, { schema, migrations: [...MIGRATIONS, next] }), [
         next.version,
       ]);
@@ -210,7 +214,7 @@ describe('postgres store: migrations', () => {
     await withRawClients(1, schema, async ([client]) => {
       if (!client) throw new Error('client expected');
       const broken = {
-        version: MIGRATIONS.length + 1,
+        version: (MIGRATIONS.at(-1)?.version ?? 0) + 1,
         name: 'broken',
         sql: 'CREATE TABLE half_done (x text); INSERT INTO no_such_table VALUES (1);',
       };

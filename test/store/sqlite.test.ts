@@ -284,7 +284,7 @@ describe('sqlite store: migrations', () => {
   test('a later migration is applied on reopen of an older database', async () => {
     await withRawDatabase((db) => {
       const next = {
-        version: MIGRATIONS.length + 1,
+        version: (MIGRATIONS.at(-1)?.version ?? 0) + 1,
         name: 'add notes',
         sql: 'CREATE TABLE notes (x TEXT) STRICT',
       };
@@ -297,7 +297,7 @@ describe('sqlite store: migrations', () => {
   test('a migration that fails is rolled back whole and not recorded', async () => {
     await withRawDatabase((db) => {
       const broken = {
-        version: MIGRATIONS.length + 1,
+        version: (MIGRATIONS.at(-1)?.version ?? 0) + 1,
         name: 'broken',
         sql: 'CREATE TABLE half_done (x TEXT); INSERT INTO no_such_table VALUES (1);',
       };
@@ -308,6 +308,35 @@ describe('sqlite store: migrations', () => {
         db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(broken.version),
         undefined,
       );
+    });
+  });
+
+  test('migration 4 marks the conversations that already hold a user message as answered', async () => {
+    await withDataDir(async (dataDir) => {
+      const db = new DatabaseSync(join(dataDir, SQLITE_FILE_NAME));
+      try {
+        runMigrations(
+          db,
+          MIGRATIONS.filter((m) => m.version < 4),
+        );
+        db.exec(`INSERT INTO flow_versions VALUES (1, 'f', '{}', '${at(0)}')`);
+        for (const id of ['talked', 'silent']) {
+          db.exec(`INSERT INTO conversations (id, flow_version, status, state, resume_token_hash, started_at,
+                     updated_at, event_count) VALUES ('${id}', 1, 'active', '{}', 'h', '${at(0)}', '${at(0)}', 1)`);
+        }
+        db.exec(`INSERT INTO events VALUES ('talked', 1, 'message.user', '{"text":"hi"}', '${at(0)}')`);
+        db.exec(`INSERT INTO events VALUES ('silent', 1, 'message.bot', '{"text":"hi"}', '${at(0)}')`);
+      } finally {
+        db.close();
+      }
+      const store = await openSqliteStore({ dataDir });
+      try {
+        assert.equal(await store.deleteExpiredConversations({ unansweredBefore: at(10), limit: 10 }), 1);
+        assert.equal(await store.getConversation('silent'), null);
+        assert.equal((await store.getConversation('talked'))?.userId, null);
+      } finally {
+        await store.close();
+      }
     });
   });
 

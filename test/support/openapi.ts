@@ -90,7 +90,12 @@ export class OpenApiValidator {
     for (const header of Object.keys(declared.headers ?? {})) {
       assert.ok(response.headers.has(header), `${label}: declared header ${header} missing`);
     }
-    assert.ok(declared.content?.['application/json'], `${label}: no application/json content declared`);
+    if (declared.content === undefined) {
+      // A response declared without content (204 No Content) must have none.
+      assert.equal(response.text, '', `${label}: declared without content, but has a body`);
+      return;
+    }
+    assert.ok(declared.content['application/json'], `${label}: no application/json content declared`);
     responsePointer = `${pointer('paths', template, response.method.toLowerCase(), 'responses', key)}/content/application~1json/schema`;
     this.#checkJson(label, response, responsePointer);
   }

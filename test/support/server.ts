@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import { type RunningServer, type StartOptions, startServer } from '../../src/main.ts';
 import { OpenApiValidator } from './openapi.ts';
 
-export const TEST_TOKEN = 'test-admin-token-0123456789';
+export const TEST_TOKEN = 'test-admin-token-0123456789-abcdefghij';
 const validator = new OpenApiValidator();
 
 export async function makeDataDir(): Promise<{ dataDir: string; remove: () => Promise<void> }> {
@@ -43,13 +43,15 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     DATA_DIR: dataDir,
     ADMIN_TOKEN: TEST_TOKEN,
     LOG_LEVEL: 'silent',
+    // Tests send many wrong tokens on purpose; the throttle's own tests set the limit they check.
+    ADMIN_AUTH_FAILURES_PER_MIN: '100000',
     ...options.env,
   });
   const running = await startServer(config, { defaultFlowPath: NO_DEFAULT_FLOW, ...options });
   return {
     ...running,
     dataDir,
-    api: new ApiClient(running.url, running.adminToken),
+    api: new ApiClient(running.adminUrl, running.adminToken),
     async stop() {
       try {
         await running.close();
@@ -64,7 +66,7 @@ export interface ApiResponse {
   status: number;
   headers: Headers;
   text: string;
-  /** The parsed body (every response of this API is JSON; its shape was checked against the OpenAPI document). */
+  /** The parsed body (every response of this API is JSON but 204's; its shape was checked against the OpenAPI document). */
   // biome-ignore lint/suspicious/noExplicitAny: tests read fields of bodies already validated by the schema
   json: any;
 }
@@ -102,7 +104,9 @@ export class ApiClient {
     });
     const text = await response.text();
     validator.check({ method, path, status: response.status, headers: response.headers, text });
-    return { status: response.status, headers: response.headers, text, json: JSON.parse(text) };
+    // Every body is JSON, except none at all (204 No Content).
+    const json = response.status === 204 ? undefined : JSON.parse(text);
+    return { status: response.status, headers: response.headers, text, json };
   }
 
   get(path: string, options?: RequestOptions) {

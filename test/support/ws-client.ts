@@ -11,9 +11,13 @@ export class ChatClient {
   private waiters: (() => void)[] = [];
   private readonly opened: Promise<void>;
 
-  constructor(url: string, options: { origin?: string; autoPong?: boolean } = {}) {
+  constructor(
+    url: string,
+    options: { origin?: string; autoPong?: boolean; headers?: Record<string, string> } = {},
+  ) {
     this.socket = new WebSocket(url, {
       ...(options.origin ? { origin: options.origin } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
       ...(options.autoPong === false ? { autoPong: false } : {}),
     });
     this.socket.on('message', (data) => {
@@ -33,7 +37,11 @@ export class ChatClient {
     this.opened.catch(() => {});
   }
 
-  static async connect(base: string, query = '', options: { origin?: string } = {}): Promise<ChatClient> {
+  static async connect(
+    base: string,
+    query = '',
+    options: { origin?: string; headers?: Record<string, string> } = {},
+  ): Promise<ChatClient> {
     const client = new ChatClient(`${base.replace(/^http/, 'ws')}/ws${query}`, options);
     await client.opened;
     return client;

@@ -258,6 +258,30 @@ describe('playground: chat and graph', () => {
     await close();
   });
 
+  test('closed for idleness (4408): not reconnected on its own; "Reconnect" resumes the conversation', async () => {
+    const idle = await startTestServer({
+      defaultFlowPath: examplePath('travel').pathname,
+      env: { INTENT_PROVIDER: 'local', WS_PING_INTERVAL_MS: '100', WS_IDLE_TIMEOUT_MS: '400' },
+    });
+    try {
+      const { page, assertClean, close } = await openPlayground(browser, idle.url);
+      // Not "the bot's turn is shown": on a loaded machine the idle close can come first.
+      const id = await conversationId(page);
+      await page
+        .locator('.transcript .line.notice', { hasText: 'Disconnected after a long pause' })
+        .waitFor();
+      await page.locator('[data-testid="chat-status"][data-state="offline"]').waitFor();
+      await page.getByRole('button', { name: 'Reconnect' }).click();
+      await page.locator('.transcript .line.notice', { hasText: 'Reconnected' }).waitFor();
+      assert.equal(await conversationId(page), id, 'the same conversation');
+      assert.equal((await say(page, 'will it rain tomorrow', 2))[1], 'Sunny, 24 °C.');
+      assertClean();
+      await close();
+    } finally {
+      await idle.stop();
+    }
+  });
+
   test('replies lost with the socket are replayed on resume, after a reload too, each shown once', async () => {
     const { page, assertClean, close } = await openPlayground(browser, server.url);
     await botSaid(page, 1);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { json } from '@codemirror/lang-json';
 import { EditorState } from '@codemirror/state';
-import { chatUrl, isNewMessage, parseResume } from '../../web/src/chat/resume.ts';
+import { chatUrl, isNewMessage, parseResume, resumeFrame } from '../../web/src/chat/resume.ts';
 import { decodePointer, locatePointer } from '../../web/src/editor/pointer.ts';
 import { layoutFlow } from '../../web/src/graph/layout.ts';
 import { drawnFlow } from '../../web/src/graph/model.ts';
@@ -187,16 +187,21 @@ describe('chat resume record', () => {
     }
   });
 
-  test('chatUrl: ws or wss on the page host; a resume passes its token and lastSeq', () => {
+  test('chatUrl: ws or wss on the page host; a resume is /ws?resume, with nothing of it in the URL', () => {
     assert.equal(chatUrl('http://localhost:3000/#chat', null).href, 'ws://localhost:3000/ws');
     const resumed = chatUrl('https://bot.example/app/', { ...record, lastSeq: 12 });
-    assert.equal(resumed.origin + resumed.pathname, 'wss://bot.example/ws');
-    assert.deepEqual(Object.fromEntries(resumed.searchParams), {
+    assert.equal(resumed.href, 'wss://bot.example/ws?resume');
+    assert.doesNotMatch(resumed.href, /c-1|tok/);
+  });
+
+  test('resumeFrame: the id, the token and lastSeq once a seq was seen', () => {
+    assert.deepEqual(resumeFrame({ ...record, lastSeq: 12 }), {
+      type: 'resume',
       conversationId: 'c-1',
       resumeToken: 'tok/+=',
-      lastSeq: '12',
+      lastSeq: 12,
     });
-    assert.equal(chatUrl('http://h/', record).searchParams.has('lastSeq'), false, 'no seq seen yet');
+    assert.equal('lastSeq' in resumeFrame(record), false, 'no seq seen yet');
   });
 
   test('isNewMessage: a seq not above the last one shown is a repeat', () => {

@@ -2,7 +2,7 @@
 import type { Request, Response, Server } from 'restify';
 import type { z } from 'zod';
 import { CONVERSATION_PAGE } from '../../admin/conversation-history.ts';
-import type { conversationResponse, conversationsResponse } from '../api-schemas.ts';
+import type { conversationResponse, conversationsResponse, userErasureResponse } from '../api-schemas.ts';
 import { ApiError } from '../errors.ts';
 import { sendJson } from '../respond.ts';
 import type { RouteContext } from './context.ts';
@@ -32,31 +32,49 @@ export function parsePageQuery(search: URLSearchParams): { limit: number; cursor
 }
 
 export function registerConversationRoutes(server: Server, ctx: RouteContext): void {
-  const { history, requireAdmin } = ctx;
+  const { history, auth } = ctx;
+  const read = auth.requireScope('history:read');
 
-  server.get(
-    '/api/conversations',
-    requireAdmin,
-    async function listConversations(req: Request, res: Response) {
-      const page = await history.list(parsePageQuery(req.getUrl().searchParams));
-      if (!page.ok)
-        throw new ApiError('BAD_REQUEST', 'cursor is not valid (use nextCursor from a previous page)');
-      const answer: z.infer<typeof conversationsResponse> = {
-        conversations: page.conversations,
-        nextCursor: page.nextCursor,
-      };
-      sendJson(res, 200, answer);
-    },
-  );
+  server.get('/api/conversations', read, async function listConversations(req: Request, res: Response) {
+    const page = await history.list(parsePageQuery(req.getUrl().searchParams));
+    if (!page.ok)
+      throw new ApiError('BAD_REQUEST', 'cursor is not valid (use nextCursor from a previous page)');
+    await auth.audit(req, 'history.list');
+    const answer: z.infer<typeof conversationsResponse> = {
+      conversations: page.conversations,
+      nextCursor: page.nextCursor,
+    };
+    sendJson(res, 200, answer);
+  });
 
-  server.get(
-    '/api/conversations/:id',
-    requireAdmin,
-    async function getConversation(req: Request, res: Response) {
-      const id = req.params.id ?? '';
-      const conversation = await history.get(id);
-      if (conversation === null) throw new ApiError('NOT_FOUND', 'no such conversation');
-      const answer: z.infer<typeof conversationResponse> = conversation;
+  server.get('/api/conversations/:id', read, async function getConversation(req: Request, res: Response) {
+    const id = req.params.id ?? '';
+    const conversation = await history.get(id);
+    if (conversation === null) throw new ApiError('NOT_FOUND', 'no such conversation');
+    await auth.audit(req, 'history.read', id);
+    const answer: z.infer<typeof conversationResponse> = conversation;
+    sendJson(res, 200, answer);
+  });
+
+  const erase = auth.requireScope('history:delete');
+
+  server.del('/api/conversations/:id', erase, async function deleteConversation(req: Request, res: Response) {
+    const id = req.params.id ?? '';
+    const deleted = await history.delete(id);
+    if (!deleted) throw new ApiError('NOT_FOUND', 'no such conversation');
+    await auth.audit(req, 'history.delete', id);
+    res.sendRaw(204, '');
+  });
+
+  // A GDPR erasure request: every conversation stored with this signed user id.
+  server.del(
+    '/api/users/:userId/conversations',
+    erase,
+    async function eraseUserConversations(req: Request, res: Response) {
+      const userId = req.params.userId ?? '';
+      const deletedConversations = await history.deleteUser(userId);
+      await auth.audit(req, 'history.delete_user', userId);
+      const answer: z.infer<typeof userErasureResponse> = { deletedConversations };
       sendJson(res, 200, answer);
     },
   );

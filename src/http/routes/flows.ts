@@ -23,15 +23,17 @@ function conflict(current: number | null): ApiError {
   );
 }
 
-/** The stored bytes, exactly as uploaded. */
+/** The stored bytes, exactly as uploaded (`Cache-Control: no-store`, as every /api answer). */
 function sendFlow(res: Response, raw: string, version: number): void {
-  sendRawJson(res, 200, raw, { ETag: versionEtag(version), 'Cache-Control': 'no-cache' });
+  sendRawJson(res, 200, raw, { ETag: versionEtag(version) });
 }
 
 export function registerFlowRoutes(server: Server, ctx: RouteContext): void {
-  const { flows, requireAdmin } = ctx;
+  const { flows, auth } = ctx;
+  const read = auth.requireScope('flows:read');
+  const write = auth.requireScope('flows:write');
 
-  server.put('/api/flow', requireAdmin, async function uploadFlow(req: Request, res: Response) {
+  server.put('/api/flow', write, async function uploadFlow(req: Request, res: Response) {
     const ifMatch = parseIfMatch(req.headers['if-match']);
     const body = await readJsonBody(req, res, ctx.maxBodyBytes);
     const result = await flows.upload({
@@ -48,6 +50,7 @@ export function registerFlowRoutes(server: Server, ctx: RouteContext): void {
       throw new ApiError('INTENT_MODELS_TOO_LARGE', result.message, { details: result.details });
     }
     if (!result.ok) throw conflict(result.current);
+    await auth.audit(req, 'flow.upload', String(result.version));
     const answer: z.infer<typeof uploadResponse> = {
       version: result.version,
       createdAt: result.createdAt,
@@ -56,30 +59,26 @@ export function registerFlowRoutes(server: Server, ctx: RouteContext): void {
     sendJson(res, 201, answer, { ETag: versionEtag(result.version), Location: '/api/flow' });
   });
 
-  server.get('/api/flow', requireAdmin, async function currentFlow(_req: Request, res: Response) {
+  server.get('/api/flow', read, async function currentFlow(_req: Request, res: Response) {
     const current = await flows.current();
     if (current === null) throw new ApiError('NOT_FOUND', 'no flow has been uploaded yet');
     sendFlow(res, current.raw, current.version);
   });
 
-  server.get('/api/flow/versions', requireAdmin, async function listVersions(_req: Request, res: Response) {
+  server.get('/api/flow/versions', read, async function listVersions(_req: Request, res: Response) {
     sendJson(res, 200, await flows.versions());
   });
 
-  server.get(
-    '/api/flow/versions/:version',
-    requireAdmin,
-    async function getVersion(req: Request, res: Response) {
-      const version = versionParam(req);
-      const record = await flows.version(version);
-      if (record === null) throw new ApiError('NOT_FOUND', `flow version ${version} does not exist`);
-      sendFlow(res, record.raw, record.version);
-    },
-  );
+  server.get('/api/flow/versions/:version', read, async function getVersion(req: Request, res: Response) {
+    const version = versionParam(req);
+    const record = await flows.version(version);
+    if (record === null) throw new ApiError('NOT_FOUND', `flow version ${version} does not exist`);
+    sendFlow(res, record.raw, record.version);
+  });
 
   server.post(
     '/api/flow/versions/:version/activate',
-    requireAdmin,
+    write,
     async function activateVersion(req: Request, res: Response) {
       const version = versionParam(req);
       const ifMatch = parseIfMatch(req.headers['if-match']);
@@ -88,14 +87,16 @@ export function registerFlowRoutes(server: Server, ctx: RouteContext): void {
         throw new ApiError('NOT_FOUND', `flow version ${version} does not exist`);
       }
       if (!result.ok) throw conflict(result.current);
+      await auth.audit(req, 'flow.activate', String(version));
       const answer: z.infer<typeof activateResponse> = { version, current: true };
       sendJson(res, 200, answer, { ETag: versionEtag(version) });
     },
   );
 
-  server.post('/api/flow/validate', requireAdmin, async function validate(req: Request, res: Response) {
+  server.post('/api/flow/validate', read, async function validate(req: Request, res: Response) {
     const body = await readJsonBody(req, res, ctx.maxBodyBytes);
     const report: z.infer<typeof validateResponse> = flows.validate(body.value);
+    await auth.audit(req, 'flow.validate');
     sendJson(res, 200, report);
   });
 }

@@ -6,7 +6,8 @@ import { sendJson, sendRawJson } from '../respond.ts';
 import type { RouteContext } from './context.ts';
 
 export interface Documents {
-  openapiJson: string;
+  /** Served at /openapi.json when given (the admin side: it maps the admin API). */
+  openapiJson?: string;
   flowSchemaJson: string;
 }
 
@@ -27,9 +28,12 @@ export function registerSystemRoutes(server: Server, ctx: RouteContext, document
     sendJson(res, answer.status === 'ready' ? 200 : 503, answer, { 'Cache-Control': 'no-store' });
   });
 
-  server.get('/openapi.json', async function openapi(_req: Request, res: Response) {
-    sendRawJson(res, 200, documents.openapiJson);
-  });
+  const { openapiJson } = documents;
+  if (openapiJson !== undefined) {
+    server.get('/openapi.json', async function openapi(_req: Request, res: Response) {
+      sendRawJson(res, 200, openapiJson);
+    });
+  }
 
   server.get('/schemas/flow.json', async function flowSchema(_req: Request, res: Response) {
     sendRawJson(res, 200, documents.flowSchemaJson);

@@ -30,6 +30,8 @@ export interface PreparedAppend {
   at: string;
   types: string[];
   data: string[];
+  /** The write holds a user message: the conversation is no longer "unanswered" (expiry). */
+  answers: boolean;
 }
 
 interface Job {
@@ -51,8 +53,8 @@ const MAX_BATCH = 100;
 const APPEND_ROUND_SQL = `
 WITH w AS (
   SELECT * FROM unnest($1::text[], $2::integer[], $3::bytea[], $4::text[], $5::text[], $6::timestamptz[],
-                       $7::integer[])
-    WITH ORDINALITY AS w (id, epoch, client_id, state, status, at, event_count, i)
+                       $7::integer[], $12::boolean[])
+    WITH ORDINALITY AS w (id, epoch, client_id, state, status, at, event_count, answers, i)
 ), target AS (
   SELECT c.id, c.event_count, c.epoch FROM conversations c WHERE c.id = ANY($1::text[]) ORDER BY c.id FOR UPDATE
 ), allowed AS (
@@ -74,7 +76,8 @@ WITH w AS (
     JOIN w ON w.i = e.write
 ), updated AS (
   UPDATE conversations c
-     SET state = w.state::json, status = w.status, updated_at = w.at, event_count = a.event_count + w.event_count
+     SET state = w.state::json, status = w.status, updated_at = w.at, event_count = a.event_count + w.event_count,
+         answered = c.answered OR w.answers
     FROM accepted a JOIN w ON w.i = a.i
    WHERE c.id = a.id
   RETURNING c.id, c.event_count
@@ -114,6 +117,7 @@ export async function appendRound(query: Query, writes: readonly PreparedAppend[
       position,
       types,
       data,
+      writes.map((w) => w.answers),
     ],
   );
   return writes.map((_, index): AppendResult => {

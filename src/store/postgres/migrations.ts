@@ -76,6 +76,44 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'conversation ownership epoch (fencing token)',
     sql: 'ALTER TABLE conversations ADD COLUMN epoch integer NOT NULL DEFAULT 1 CHECK (epoch > 0);',
   },
+  {
+    version: 3,
+    name: 'scoped admin tokens and the audit log',
+    sql: `
+      CREATE TABLE admin_tokens (
+        name       text COLLATE "C" PRIMARY KEY,
+        token_hash text NOT NULL UNIQUE, -- hex SHA-256 of the secret; the secret is never stored
+        scopes     text[] NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+
+      -- Written by requests from outside: the route and target may hold any text but U+0000 (refused before).
+      CREATE TABLE audit_log (
+        id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at      timestamptz NOT NULL,
+        actor   text NOT NULL,
+        address text NOT NULL,
+        action  text NOT NULL,
+        route   text NOT NULL,
+        target  text
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: 'retention: external user id, answered flag, expiry indexes',
+    sql: `
+      -- text: a user id is printable ASCII (checked at connect), so it never holds U+0000.
+      ALTER TABLE conversations ADD COLUMN user_id text COLLATE "C";
+      -- true once the conversation holds a user message: the janitor expires the others after UNANSWERED_TTL_MINUTES.
+      ALTER TABLE conversations ADD COLUMN answered boolean NOT NULL DEFAULT false;
+      UPDATE conversations c SET answered = true
+       WHERE EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = c.id AND e.type = 'message.user');
+      CREATE INDEX conversations_by_user ON conversations (user_id) WHERE user_id IS NOT NULL;
+      CREATE INDEX conversations_unanswered ON conversations (updated_at) WHERE NOT answered;
+      CREATE INDEX conversations_by_activity ON conversations (updated_at);
+    `,
+  },
 ];
 
 /** Key of the advisory lock around a migration run: "chatflow" in ASCII, so it is recognisable in pg_locks. */

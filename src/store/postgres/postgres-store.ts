@@ -9,16 +9,21 @@
  */
 import { Client, type Pool } from 'pg';
 import type { HistoryEvent } from '../../engine/index.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor } from '../cursor.ts';
 import { SchemaTooNewError } from '../migration.ts';
 import type {
   ActivateResult,
+  AdminTokenRecord,
   AppendResult,
+  AuditEntry,
   ConversationRecord,
   ConversationSummary,
   CreateFlowVersionResult,
+  ExpiryCriteria,
   FlowVersionMeta,
   FlowVersionRecord,
+  NewAdminToken,
+  NewAuditEntry,
   NewConversation,
   Page,
   Store,
@@ -39,6 +44,8 @@ import {
   isStorableInteger,
   isStorableKey,
   timestampParam,
+  toAdminToken,
+  toAuditEntry,
   toConversationRecord,
   toConversationSummary,
   toFlowVersionMeta,
@@ -278,8 +285,9 @@ export class PostgresStore implements Store {
     await inTransaction(this.#pool, async (query) => {
       await query(
         `INSERT INTO conversations
-           (id, flow_version, status, state, resume_token_hash, started_at, updated_at, event_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`,
+           (id, flow_version, status, state, resume_token_hash, started_at, updated_at, event_count,
+            user_id, answered)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)`,
         [
           conversation.id,
           conversation.flowVersion,
@@ -288,6 +296,8 @@ export class PostgresStore implements Store {
           conversation.resumeTokenHash,
           at,
           events.length,
+          conversation.userId ?? null,
+          serialised.types.includes('message.user'),
         ],
       );
       await insertEvents(query, conversation.id, 0, serialised, at);
@@ -297,7 +307,7 @@ export class PostgresStore implements Store {
   async getConversation(id: string): Promise<ConversationRecord | null> {
     if (!isStorableKey(id)) return null;
     const { rows } = await this.#query(
-      `SELECT ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch FROM conversations WHERE id = $1`,
+      `SELECT ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch, user_id FROM conversations WHERE id = $1`,
       [id],
     );
     return rows[0] ? toConversationRecord(rows[0]) : null;
@@ -307,7 +317,7 @@ export class PostgresStore implements Store {
     if (!isStorableKey(id)) return null;
     const { rows } = await this.#query(
       `UPDATE conversations SET epoch = epoch + 1 WHERE id = $1
-       RETURNING ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch`,
+       RETURNING ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch, user_id`,
       [id],
     );
     return rows[0] ? toConversationRecord(rows[0]) : null;
@@ -327,6 +337,7 @@ export class PostgresStore implements Store {
       at: timestampParam(write.at),
       types: events.types,
       data: events.data,
+      answers: events.types.includes('message.user'),
     });
   }
 
@@ -388,5 +399,137 @@ export class PostgresStore implements Store {
     const nextCursor =
       rows.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : null;
     return { items, nextCursor };
+  }
+
+  async deleteConversation(id: string): Promise<boolean> {
+    if (!isStorableKey(id)) return false;
+    return (await this.#deleteWhere('id = $1', [id])) > 0;
+  }
+
+  async deleteUserConversations(userId: string): Promise<number> {
+    if (!isStorableKey(userId)) return 0;
+    return this.#deleteWhere('user_id = $1', [userId]);
+  }
+
+  async deleteExpiredConversations(criteria: ExpiryCriteria): Promise<number> {
+    const { limit } = criteria;
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError('limit must be an integer ≥ 1');
+    const unanswered =
+      criteria.unansweredBefore === undefined ? null : timestampParam(criteria.unansweredBefore);
+    const inactive = criteria.inactiveBefore === undefined ? null : timestampParam(criteria.inactiveBefore);
+    if (unanswered === null && inactive === null) return 0;
+    // Each criterion is its own index scan (the partial index of unanswered ones, the activity index).
+    // A row a turn is writing right now is skipped (SKIP LOCKED): a later sweep takes it.
+    return this.#deleteWhere(
+      `id IN (
+         (SELECT id FROM conversations
+           WHERE $1::timestamptz IS NOT NULL AND NOT answered AND updated_at < $1::timestamptz
+           ORDER BY updated_at LIMIT $3)
+         UNION
+         (SELECT id FROM conversations
+           WHERE $2::timestamptz IS NOT NULL AND updated_at < $2::timestamptz
+           ORDER BY updated_at LIMIT $3)
+       )`,
+      [unanswered, inactive, limit],
+      { limit: '$3', skipLocked: true },
+    );
+  }
+
+  /**
+   * Deletes the conversations matching `where`, their events and idempotency records, in one
+   * transaction; returns how many. The conversation rows are locked first (in id order, as appends lock
+   * them), so no turn can add an event meanwhile; each DELETE after that is a statement of its own,
+   * hence sees everything committed before the lock was granted.
+   */
+  #deleteWhere(
+    where: string,
+    values: unknown[],
+    options: { limit?: string; skipLocked?: boolean } = {},
+  ): Promise<number> {
+    return inTransaction(this.#pool, async (query) => {
+      const { rows } = await query<{ id: string }>(
+        `SELECT id FROM conversations WHERE ${where} ORDER BY id
+         ${options.limit ? `LIMIT ${options.limit}` : ''} FOR UPDATE${options.skipLocked ? ' SKIP LOCKED' : ''}`,
+        values,
+      );
+      const ids = rows.map((row) => row.id);
+      if (ids.length === 0) return 0;
+      await query('DELETE FROM events WHERE conversation_id = ANY($1::text[])', [ids]);
+      await query('DELETE FROM client_message_ids WHERE conversation_id = ANY($1::text[])', [ids]);
+      const deleted = await query('DELETE FROM conversations WHERE id = ANY($1::text[])', [ids]);
+      return deleted.rowCount ?? 0;
+    });
+  }
+
+  async createAdminToken(token: NewAdminToken): Promise<boolean> {
+    if (!isStorableKey(token.name) || !token.scopes.every(isStorableKey)) {
+      throw new RangeError('a token name or scope cannot contain U+0000');
+    }
+    const { rowCount } = await this.#query(
+      `INSERT INTO admin_tokens (name, token_hash, scopes, created_at) VALUES ($1, $2, $3::text[], $4)
+       ON CONFLICT DO NOTHING`,
+      [token.name, token.tokenHash, token.scopes, timestampParam(token.createdAt)],
+    );
+    return rowCount === 1;
+  }
+
+  async listAdminTokens(): Promise<AdminTokenRecord[]> {
+    const { rows } = await this.#query('SELECT name, scopes, created_at FROM admin_tokens ORDER BY name');
+    return rows.map(toAdminToken);
+  }
+
+  async findAdminToken(tokenHash: string): Promise<AdminTokenRecord | null> {
+    if (!isStorableKey(tokenHash)) return null;
+    const { rows } = await this.#query(
+      'SELECT name, scopes, created_at FROM admin_tokens WHERE token_hash = $1',
+      [tokenHash],
+    );
+    return rows[0] ? toAdminToken(rows[0]) : null;
+  }
+
+  async revokeAdminToken(name: string): Promise<boolean> {
+    if (!isStorableKey(name)) return false;
+    const { rowCount } = await this.#query('DELETE FROM admin_tokens WHERE name = $1', [name]);
+    return rowCount === 1;
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<number> {
+    // Route and target come from the request: U+0000 (which TEXT refuses) is kept visible as U+FFFD.
+    const text = (value: string) => value.replaceAll('\u0000', '\ufffd');
+    const { rows } = await this.#query<{ id: string }>(
+      `INSERT INTO audit_log (at, actor, address, action, route, target) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING id`,
+      [
+        timestampParam(entry.at),
+        text(entry.actor),
+        text(entry.address),
+        text(entry.action),
+        text(entry.route),
+        entry.target === null ? null : text(entry.target),
+      ],
+    );
+    const id = Number(rows[0]?.id);
+    if (!Number.isSafeInteger(id)) throw new TypeError('INSERT … RETURNING returned no id');
+    return id;
+  }
+
+  async listAudit(options: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
+    const { limit } = options;
+    const { maxPageSize } = this.#limits;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxPageSize) {
+      throw new RangeError(`limit must be an integer from 1 to ${maxPageSize}`);
+    }
+    const after = options.cursor === undefined ? undefined : decodeAuditCursor(options.cursor);
+    const columns = 'id, at, actor, address, action, route, target';
+    const { rows } =
+      after === undefined
+        ? await this.#query(`SELECT ${columns} FROM audit_log ORDER BY id DESC LIMIT $1`, [limit + 1])
+        : await this.#query(`SELECT ${columns} FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2`, [
+            after,
+            limit + 1,
+          ]);
+    const items = rows.slice(0, limit).map(toAuditEntry);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeAuditCursor(last.id) : null };
   }
 }

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import type {
+  AdminTokenRecord,
+  AuditEntry,
   ConversationRecord,
   ConversationSummary,
   FlowVersionMeta,
@@ -59,6 +61,7 @@ const conversationRow = summaryRow.extend({
   state: z.json(),
   resume_token_hash: z.string(),
   epoch: positive,
+  user_id: z.string().nullable(),
 });
 const eventRow = z.object({ seq: positive, type: z.string(), data: z.json(), at: iso });
 
@@ -94,6 +97,7 @@ export function toConversationRecord(row: unknown): ConversationRecord {
     state: parsed.state,
     resumeTokenHash: parsed.resume_token_hash,
     epoch: parsed.epoch,
+    userId: parsed.user_id,
   };
 }
 
@@ -101,4 +105,29 @@ export function toStoredEvent(row: unknown): StoredEvent {
   const { seq, type, data, at } = eventRow.parse(row);
   // The store keeps what the engine wrote; the (type, data) pairing was checked on the way in.
   return { seq, type, data, at } as StoredEvent;
+}
+
+const adminTokenRow = z.object({ name: z.string(), scopes: z.array(z.string()), created_at: iso });
+/** bigint ids arrive as strings (node-postgres keeps int8 exact); ours stay far below 2^53. */
+const bigintId = z
+  .union([z.string().regex(/^[1-9][0-9]{0,15}$/), z.number()])
+  .transform(Number)
+  .pipe(positive);
+const auditRow = z.object({
+  id: bigintId,
+  at: iso,
+  actor: z.string(),
+  address: z.string(),
+  action: z.string(),
+  route: z.string(),
+  target: z.string().nullable(),
+});
+
+export function toAdminToken(row: unknown): AdminTokenRecord {
+  const { name, scopes, created_at } = adminTokenRow.parse(row);
+  return { name, scopes, createdAt: created_at };
+}
+
+export function toAuditEntry(row: unknown): AuditEntry {
+  return auditRow.parse(row);
 }

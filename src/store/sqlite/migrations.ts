@@ -65,6 +65,42 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'conversation ownership epoch (fencing token)',
     sql: 'ALTER TABLE conversations ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1 CHECK (epoch > 0);',
   },
+  {
+    version: 3,
+    name: 'scoped admin tokens and the audit log',
+    sql: `
+      CREATE TABLE admin_tokens (
+        name       TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE, -- hex SHA-256 of the secret; the secret is never stored
+        scopes     TEXT NOT NULL,        -- JSON array of strings
+        created_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE audit_log (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at      TEXT NOT NULL,
+        actor   TEXT NOT NULL,
+        address TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        route   TEXT NOT NULL,
+        target  TEXT
+      ) STRICT;
+    `,
+  },
+  {
+    version: 4,
+    name: 'retention: external user id, answered flag, expiry indexes',
+    sql: `
+      ALTER TABLE conversations ADD COLUMN user_id TEXT;
+      -- 1 once the conversation holds a user message: the janitor expires the others after UNANSWERED_TTL_MINUTES.
+      ALTER TABLE conversations ADD COLUMN answered INTEGER NOT NULL DEFAULT 0 CHECK (answered IN (0, 1));
+      UPDATE conversations SET answered = 1
+       WHERE EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = conversations.id AND e.type = 'message.user');
+      CREATE INDEX conversations_by_user ON conversations (user_id) WHERE user_id IS NOT NULL;
+      CREATE INDEX conversations_unanswered ON conversations (updated_at) WHERE answered = 0;
+      CREATE INDEX conversations_by_activity ON conversations (updated_at);
+    `,
+  },
 ];
 
 /** Applies every migration not yet applied, in order. Returns the versions it applied. */

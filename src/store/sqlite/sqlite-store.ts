@@ -8,20 +8,25 @@
  * Every method goes through `#call`, so a database that cannot be used (locked past busy_timeout,
  * I/O error, disk full, closed) rejects with StoreUnavailableError, as the PostgreSQL store does.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { HistoryEvent } from '../../engine/index.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor } from '../cursor.ts';
+import { secureDataDir, secureFile } from '../file-modes.ts';
 import type {
   ActivateResult,
+  AdminTokenRecord,
   AppendResult,
+  AuditEntry,
   ConversationRecord,
   ConversationStatus,
   ConversationSummary,
   CreateFlowVersionResult,
+  ExpiryCriteria,
   FlowVersionMeta,
   FlowVersionRecord,
+  NewAdminToken,
+  NewAuditEntry,
   NewConversation,
   Page,
   Store,
@@ -67,8 +72,12 @@ export interface SqliteStoreOptions {
 
 /** Opens (creating if needed) `<dataDir>/chatflow.db`, sets the pragmas, and runs pending migrations. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  await mkdir(options.dataDir, { recursive: true });
-  const db = new DatabaseSync(join(options.dataDir, SQLITE_FILE_NAME), {
+  await secureDataDir(options.dataDir);
+  const file = join(options.dataDir, SQLITE_FILE_NAME);
+  // 0600 before SQLite opens it: the -wal and -shm files it creates then get the same mode.
+  await secureFile(file, { create: true });
+  for (const suffix of ['-wal', '-shm']) await secureFile(`${file}${suffix}`, { create: false });
+  const db = new DatabaseSync(file, {
     timeout: options.busyTimeoutMs ?? SQLITE_LIMITS.busyTimeoutMs,
     enableForeignKeyConstraints: true,
   });
@@ -84,6 +93,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     db.close();
     throw error;
   }
+}
+
+/** The events hold a user message: the conversation is no longer "unanswered" (expiry). */
+function answers(events: readonly HistoryEvent[]): boolean {
+  return events.some((event) => event.type === 'message.user');
 }
 
 function toStatus(value: string): ConversationStatus {
@@ -125,6 +139,29 @@ function toStoredEvent(row: Row): StoredEvent {
 }
 
 const SUMMARY_COLUMNS = 'id, flow_version, status, started_at, updated_at, event_count';
+const AUDIT_COLUMNS = 'id, at, actor, address, action, route, target';
+
+function toAdminToken(row: Row): AdminTokenRecord {
+  const scopes = jsonColumn(row, 'scopes');
+  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
+    throw new TypeError('column scopes: not a JSON array of strings');
+  }
+  return { name: textColumn(row, 'name'), scopes, createdAt: textColumn(row, 'created_at') };
+}
+
+function toAuditEntry(row: Row): AuditEntry {
+  const target = row.target;
+  if (target !== null && typeof target !== 'string') throw new TypeError('column target: not text');
+  return {
+    id: integerColumn(row, 'id'),
+    at: textColumn(row, 'at'),
+    actor: textColumn(row, 'actor'),
+    address: textColumn(row, 'address'),
+    action: textColumn(row, 'action'),
+    route: textColumn(row, 'route'),
+    target,
+  };
+}
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -148,7 +185,21 @@ export class SqliteStore implements Store {
     | 'updateConversation'
     | 'getEvents'
     | 'firstPage'
-    | 'pageAfter',
+    | 'pageAfter'
+    | 'markAnswered'
+    | 'userConversations'
+    | 'unansweredBefore'
+    | 'inactiveBefore'
+    | 'deleteEvents'
+    | 'deleteClientMessageIds'
+    | 'deleteConversation'
+    | 'insertToken'
+    | 'listTokens'
+    | 'findToken'
+    | 'deleteToken'
+    | 'insertAudit'
+    | 'auditFirstPage'
+    | 'auditPageAfter',
     StatementSync
   >;
 
@@ -180,11 +231,12 @@ export class SqliteStore implements Store {
       listVersions: prepare('SELECT version, name, created_at FROM flow_versions ORDER BY version DESC'),
       insertConversation: prepare(
         `INSERT INTO conversations
-           (id, flow_version, status, state, resume_token_hash, started_at, updated_at, event_count)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+           (id, flow_version, status, state, resume_token_hash, started_at, updated_at, event_count,
+            user_id, answered)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       getConversation: prepare(
-        `SELECT ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch FROM conversations WHERE id = ?`,
+        `SELECT ${SUMMARY_COLUMNS}, state, resume_token_hash, epoch, user_id FROM conversations WHERE id = ?`,
       ),
       bumpEpoch: prepare('UPDATE conversations SET epoch = epoch + 1 WHERE id = ?'),
       eventCount: prepare('SELECT event_count, epoch FROM conversations WHERE id = ?'),
@@ -207,6 +259,30 @@ export class SqliteStore implements Store {
           WHERE (started_at, id) < (?, ?)
           ORDER BY started_at DESC, id DESC LIMIT ?`,
       ),
+      markAnswered: prepare('UPDATE conversations SET answered = 1 WHERE id = ? AND answered = 0'),
+      userConversations: prepare('SELECT id FROM conversations WHERE user_id = ?'),
+      unansweredBefore: prepare(
+        'SELECT id FROM conversations WHERE answered = 0 AND updated_at < ? ORDER BY updated_at LIMIT ?',
+      ),
+      inactiveBefore: prepare(
+        'SELECT id FROM conversations WHERE updated_at < ? ORDER BY updated_at LIMIT ?',
+      ),
+      deleteEvents: prepare('DELETE FROM events WHERE conversation_id = ?'),
+      deleteClientMessageIds: prepare('DELETE FROM client_message_ids WHERE conversation_id = ?'),
+      deleteConversation: prepare('DELETE FROM conversations WHERE id = ?'),
+      insertToken: prepare(
+        `INSERT INTO admin_tokens (name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+      ),
+      listTokens: prepare('SELECT name, scopes, created_at FROM admin_tokens ORDER BY name'),
+      findToken: prepare('SELECT name, scopes, created_at FROM admin_tokens WHERE token_hash = ?'),
+      deleteToken: prepare('DELETE FROM admin_tokens WHERE name = ?'),
+      insertAudit: prepare(
+        `INSERT INTO audit_log (at, actor, address, action, route, target) VALUES (?, ?, ?, ?, ?, ?)
+         RETURNING id`,
+      ),
+      auditFirstPage: prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?`),
+      auditPageAfter: prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`),
     };
   }
 
@@ -330,6 +406,8 @@ export class SqliteStore implements Store {
           conversation.at,
           conversation.at,
           events.length,
+          conversation.userId ?? null,
+          answers(events) ? 1 : 0,
         );
         this.#insertEvents(conversation.id, 0, events, conversation.at);
       }),
@@ -357,6 +435,7 @@ export class SqliteStore implements Store {
       state: jsonColumn(row, 'state'),
       resumeTokenHash: textColumn(row, 'resume_token_hash'),
       epoch: integerColumn(row, 'epoch'),
+      userId: row.user_id === null ? null : textColumn(row, 'user_id'),
     };
   }
 
@@ -386,6 +465,7 @@ export class SqliteStore implements Store {
           lastSeq,
           write.conversationId,
         );
+        if (answers(write.events)) this.#sql.markAnswered.run(write.conversationId);
         return { ok: true, lastSeq };
       }),
     );
@@ -414,6 +494,62 @@ export class SqliteStore implements Store {
     });
   }
 
+  createAdminToken(token: NewAdminToken): Promise<boolean> {
+    return this.#call(
+      () =>
+        this.#sql.insertToken.run(token.name, token.tokenHash, JSON.stringify(token.scopes), token.createdAt)
+          .changes === 1,
+    );
+  }
+
+  listAdminTokens(): Promise<AdminTokenRecord[]> {
+    return this.#call(() => this.#sql.listTokens.all().map(toAdminToken));
+  }
+
+  findAdminToken(tokenHash: string): Promise<AdminTokenRecord | null> {
+    return this.#call(() => {
+      const row = this.#sql.findToken.get(tokenHash);
+      return row ? toAdminToken(row) : null;
+    });
+  }
+
+  revokeAdminToken(name: string): Promise<boolean> {
+    return this.#call(() => this.#sql.deleteToken.run(name).changes === 1);
+  }
+
+  appendAudit(entry: NewAuditEntry): Promise<number> {
+    return this.#call(() =>
+      integerColumn(
+        this.#sql.insertAudit.get(
+          entry.at,
+          entry.actor,
+          entry.address,
+          entry.action,
+          entry.route,
+          entry.target,
+        ) ?? {},
+        'id',
+      ),
+    );
+  }
+
+  listAudit(options: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
+    return this.#call(() => {
+      const { limit } = options;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > SQLITE_LIMITS.maxPageSize) {
+        throw new RangeError(`limit must be an integer from 1 to ${SQLITE_LIMITS.maxPageSize}`);
+      }
+      const after = options.cursor === undefined ? undefined : decodeAuditCursor(options.cursor);
+      const rows =
+        after === undefined
+          ? this.#sql.auditFirstPage.all(limit + 1)
+          : this.#sql.auditPageAfter.all(after, limit + 1);
+      const items = rows.slice(0, limit).map(toAuditEntry);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > limit && last ? encodeAuditCursor(last.id) : null };
+    });
+  }
+
   async getBotMessagesAfter(
     conversationId: string,
     afterSeq: number,
@@ -428,6 +564,49 @@ export class SqliteStore implements Store {
     limit: number,
   ): Promise<StoredBotMessage[]> {
     return this.#call(() => this.#replay.replyTo(conversationId, clientMessageId, limit));
+  }
+
+  deleteConversation(id: string): Promise<boolean> {
+    return this.#call(() => inImmediateTransaction(this.#db, () => this.#delete([id]) > 0));
+  }
+
+  deleteUserConversations(userId: string): Promise<number> {
+    return this.#call(() =>
+      inImmediateTransaction(this.#db, () =>
+        this.#delete(this.#sql.userConversations.all(userId).map((row) => textColumn(row, 'id'))),
+      ),
+    );
+  }
+
+  deleteExpiredConversations(criteria: ExpiryCriteria): Promise<number> {
+    return this.#call(() => {
+      const { limit } = criteria;
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError('limit must be an integer ≥ 1');
+      return inImmediateTransaction(this.#db, () => {
+        const ids = new Set<string>();
+        const collect = (rows: readonly Row[]) => {
+          for (const row of rows) if (ids.size < limit) ids.add(textColumn(row, 'id'));
+        };
+        if (criteria.unansweredBefore !== undefined) {
+          collect(this.#sql.unansweredBefore.all(criteria.unansweredBefore, limit));
+        }
+        if (criteria.inactiveBefore !== undefined && ids.size < limit) {
+          collect(this.#sql.inactiveBefore.all(criteria.inactiveBefore, limit));
+        }
+        return this.#delete([...ids]);
+      });
+    });
+  }
+
+  /** Deletes these conversations with their histories; returns how many existed. Call inside a transaction. */
+  #delete(ids: readonly string[]): number {
+    let deleted = 0;
+    for (const id of ids) {
+      this.#sql.deleteEvents.run(id);
+      this.#sql.deleteClientMessageIds.run(id);
+      deleted += Number(this.#sql.deleteConversation.run(id).changes);
+    }
+    return deleted;
   }
 
   #current(): number | null {

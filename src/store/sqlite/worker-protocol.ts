@@ -26,6 +26,15 @@ export const WORKER_METHODS = [
   'getBotMessagesAfter',
   'getReplyTo',
   'listConversations',
+  'deleteConversation',
+  'deleteUserConversations',
+  'deleteExpiredConversations',
+  'createAdminToken',
+  'listAdminTokens',
+  'findAdminToken',
+  'revokeAdminToken',
+  'appendAudit',
+  'listAudit',
 ] as const;
 
 export type WorkerMethod = (typeof WORKER_METHODS)[number];

@@ -12,12 +12,17 @@ import { Worker } from 'node:worker_threads';
 import type { HistoryEvent } from '../../engine/history.ts';
 import {
   type ActivateResult,
+  type AdminTokenRecord,
   type AppendResult,
+  type AuditEntry,
   type ConversationRecord,
   type ConversationSummary,
   type CreateFlowVersionResult,
+  type ExpiryCriteria,
   type FlowVersionMeta,
   type FlowVersionRecord,
+  type NewAdminToken,
+  type NewAuditEntry,
   type NewConversation,
   type Page,
   type Store,
@@ -226,5 +231,41 @@ export class SqliteWorkerStore implements Store {
 
   listConversations(options: { limit: number; cursor?: string }): Promise<Page<ConversationSummary>> {
     return this.#call('listConversations', [options]);
+  }
+
+  deleteConversation(id: string): Promise<boolean> {
+    return this.#call('deleteConversation', [id]);
+  }
+
+  deleteUserConversations(userId: string): Promise<number> {
+    return this.#call('deleteUserConversations', [userId]);
+  }
+
+  deleteExpiredConversations(criteria: ExpiryCriteria): Promise<number> {
+    return this.#call('deleteExpiredConversations', [criteria]);
+  }
+
+  createAdminToken(token: NewAdminToken): Promise<boolean> {
+    return this.#call('createAdminToken', [token]);
+  }
+
+  listAdminTokens(): Promise<AdminTokenRecord[]> {
+    return this.#call('listAdminTokens', []);
+  }
+
+  findAdminToken(tokenHash: string): Promise<AdminTokenRecord | null> {
+    return this.#call('findAdminToken', [tokenHash]);
+  }
+
+  revokeAdminToken(name: string): Promise<boolean> {
+    return this.#call('revokeAdminToken', [name]);
+  }
+
+  appendAudit(entry: NewAuditEntry): Promise<number> {
+    return this.#call('appendAudit', [entry]);
+  }
+
+  listAudit(options: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
+    return this.#call('listAudit', [options]);
   }
 }

@@ -6,7 +6,7 @@
  * which the server never processes twice (it replays the reply instead).
  */
 import type { ServerFrame } from '../../../src/ws/protocol.ts';
-import { chatUrl, isNewMessage, parseResume, type Resume } from './resume.ts';
+import { chatUrl, isNewMessage, parseResume, type Resume, resumeFrame } from './resume.ts';
 
 const RESUME_KEY = 'chatflow.chat.resume';
 /** Delays before each reconnection attempt; after the last one the user is asked to reconnect. */
@@ -14,6 +14,8 @@ const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000];
 
 const CLOSE_ENDED = 1000;
 const CLOSE_RESUME_REFUSED = 4401;
+/** No message for the server's idle timeout: not reconnected on its own, or an idle tab would never let go. */
+const CLOSE_IDLE = 4408;
 const CLOSE_TAKEN_OVER = 4409;
 /** Our own close code (4000–4999 are the application's): "reconnect and resume". */
 const CLOSE_RECONNECT = 4000;
@@ -133,10 +135,12 @@ export class ChatConnection {
 
   #open(): void {
     clearTimeout(this.#timer);
-    const url = chatUrl(location.href, readResume());
+    const resume = readResume();
     this.#listener.status(this.#attempt === 0 ? 'connecting' : 'reconnecting');
-    const socket = new WebSocket(url);
+    const socket = new WebSocket(chatUrl(location.href, resume));
     this.#socket = socket;
+    // The resume goes in the first frame, not in the URL that proxies and access logs record.
+    if (resume) socket.onopen = () => socket.send(JSON.stringify(resumeFrame(resume)));
     socket.onmessage = (event) => {
       if (typeof event.data !== 'string') return;
       let frame: unknown;
@@ -241,6 +245,14 @@ export class ChatConnection {
     }
     if (code === CLOSE_TAKEN_OVER) {
       this.#listener.status('elsewhere');
+      return;
+    }
+    if (code === CLOSE_IDLE) {
+      this.#listener.notice(
+        'Disconnected after a long pause. Reconnect to go on with the conversation.',
+        'info',
+      );
+      this.#listener.status('offline');
       return;
     }
     const delay = RECONNECT_DELAYS_MS[this.#attempt];

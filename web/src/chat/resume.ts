@@ -3,6 +3,8 @@
  * token, and the `seq` of the last bot message shown, so a resume replays exactly what was missed.
  */
 
+import type { ResumeFrame } from '../../../src/ws/protocol.ts';
+
 export interface Resume {
   conversationId: string;
   resumeToken: string;
@@ -25,16 +27,24 @@ export function parseResume(text: string | null): Resume | null {
   return isSeq(value.lastSeq) ? { ...resume, lastSeq: value.lastSeq } : resume;
 }
 
-/** The socket URL on the page's host: a new conversation, or a resume that asks for what it missed. */
+/**
+ * The socket URL on the page's host: `/ws` for a new conversation, `/ws?resume` for a resume, whose
+ * id and token then go in the first frame (resumeFrame), never in the URL that proxies log.
+ */
 export function chatUrl(page: string, resume: Resume | null): URL {
-  const url = new URL('/ws', page);
+  const url = new URL(resume ? '/ws?resume' : '/ws', page);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  if (resume) {
-    url.searchParams.set('conversationId', resume.conversationId);
-    url.searchParams.set('resumeToken', resume.resumeToken);
-    if (resume.lastSeq !== undefined) url.searchParams.set('lastSeq', String(resume.lastSeq));
-  }
   return url;
+}
+
+/** The first frame of a `/ws?resume` socket: it resumes, and asks for what was missed after lastSeq. */
+export function resumeFrame(resume: Resume): ResumeFrame {
+  return {
+    type: 'resume',
+    conversationId: resume.conversationId,
+    resumeToken: resume.resumeToken,
+    ...(resume.lastSeq === undefined ? {} : { lastSeq: resume.lastSeq }),
+  };
 }
 
 /**
