@@ -133,6 +133,27 @@ describe('erasure routes', () => {
     const again = await server.api.request('DELETE', `/api/conversations/${doomed}`);
     assert.equal(again.status, 404);
     assert.equal(again.json.error.code, 'NOT_FOUND');
+    const audit = (await server.api.get('/api/audit')).json.entries as { action: string; target: string }[];
+    assert.deepEqual(
+      audit.filter((entry) => entry.action === 'history.delete').map((entry) => entry.target),
+      [doomed],
+      'the deletion is audited once (the 404 is not)',
+    );
+  });
+
+  test('a token with history:read only cannot delete; one with history:delete can', async () => {
+    const id = await answered(server);
+    const token = async (name: string, scope: string) =>
+      (await server.api.post('/api/tokens', JSON.stringify({ name, scopes: [scope] }))).json.token as string;
+    const reader = await token('reader', 'history:read');
+    const eraser = await token('eraser', 'history:delete');
+    const refused = await server.api.request('DELETE', `/api/conversations/${id}`, { token: reader });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.json.error.code, 'FORBIDDEN');
+    assert.equal(
+      (await server.api.request('DELETE', `/api/conversations/${id}`, { token: eraser })).status,
+      204,
+    );
   });
 
   test('the DELETE routes need the admin token', async () => {
