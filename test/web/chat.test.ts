@@ -261,19 +261,21 @@ describe('playground: chat and graph', () => {
   test('closed for idleness (4408): not reconnected on its own; "Reconnect" resumes the conversation', async () => {
     const idle = await startTestServer({
       defaultFlowPath: examplePath('travel').pathname,
-      env: { INTENT_PROVIDER: 'local', WS_PING_INTERVAL_MS: '100', WS_IDLE_TIMEOUT_MS: '400' },
+      // Long enough for a reconnect and a turn on a loaded machine, short enough to wait for once.
+      env: { INTENT_PROVIDER: 'local', WS_PING_INTERVAL_MS: '100', WS_IDLE_TIMEOUT_MS: '2000' },
     });
     try {
       const { page, assertClean, close } = await openPlayground(browser, idle.url);
-      // Not "the bot's turn is shown": on a loaded machine the idle close can come first.
-      const id = await conversationId(page);
+      // Nothing is awaited before the close: on a loaded machine it can come before the first turn
+      // is even drawn. This server holds one conversation, the page's: the one to come back to.
       await page
         .locator('.transcript .line.notice', { hasText: 'Disconnected after a long pause' })
         .waitFor();
       await page.locator('[data-testid="chat-status"][data-state="offline"]').waitFor();
+      const [held] = (await idle.api.get('/api/conversations')).json.conversations as { id: string }[];
       await page.getByRole('button', { name: 'Reconnect' }).click();
       await page.locator('.transcript .line.notice', { hasText: 'Reconnected' }).waitFor();
-      assert.equal(await conversationId(page), id, 'the same conversation');
+      assert.equal(await conversationId(page), held?.id, 'the same conversation');
       assert.equal((await say(page, 'will it rain tomorrow', 2))[1], 'Sunny, 24 °C.');
       assertClean();
       await close();
