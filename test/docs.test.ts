@@ -131,7 +131,7 @@ describe('the documents hold together', () => {
         .split('\n')
         .forEach((line, i) => {
           for (const pattern of [
-            /contract §/i,
+            /contract \u00a7/i,
             /§\s*\d/,
             /\.\.\/shared/,
             /\/(work|home|Users)\//,
