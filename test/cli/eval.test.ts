@@ -5,12 +5,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { mapBounded } from '../../src/cli/eval.ts';
+import { evalCommand, mapBounded } from '../../src/cli/eval.ts';
+import { USAGE } from '../../src/cli/run.ts';
 import { type CliRun, runChatflow, runChatflowInProcess } from '../support/cli.ts';
 import { answer, classifiedText, FakeOpenAi, HANG } from '../support/fake-openai.ts';
 
 const FLOW = fileURLToPath(new URL('./fixtures/eval-flow.json', import.meta.url));
 const chatflow = runChatflow;
+
+/**
+ * `chatflow eval` in this process with exactly `env` (as the spawned runs get PATH and `env` only): for
+ * the cases that need no process of their own; each describe keeps a spawned run for the wiring.
+ */
+async function evalInProcess(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const out = {
+    stdout: (text: string) => {
+      stdout += text;
+    },
+    stderr: (text: string) => {
+      stderr += text;
+    },
+  };
+  const code = await evalCommand(args, out, USAGE.eval, env);
+  return { code, stdout, stderr };
+}
 
 const csv = (...rows: string[]) => `text,intent\n${rows.join('\n')}\n`;
 
@@ -101,16 +121,10 @@ describe('chatflow eval with the offline classifier', () => {
     flow.blocks[2].minConfidence = 0.625;
     await writeFile(file('block-setting.json'), JSON.stringify(flow));
     await writeFile(file('one.csv'), csv('book a table,booking'));
-    const fromFlow = await chatflow(['eval', file('flow-setting.json'), '--block', 'route', file('one.csv')]);
+    const fromFlow = await evalInProcess([file('flow-setting.json'), '--block', 'route', file('one.csv')]);
     assert.equal(fromFlow.code, 0, fromFlow.stderr);
     assert.match(fromFlow.stdout, /Threshold: 0\.70 \(the flow's settings\.intent\.minConfidence\)\./);
-    const fromBlock = await chatflow([
-      'eval',
-      file('block-setting.json'),
-      '--block',
-      'route',
-      file('one.csv'),
-    ]);
+    const fromBlock = await evalInProcess([file('block-setting.json'), '--block', 'route', file('one.csv')]);
     assert.match(fromBlock.stdout, /Threshold: 0\.625 \(the block's minConfidence\)\./);
     assert.match(fromBlock.stdout, /Accuracy at 0\.625: 1\/1 \(100%\)/);
   });
@@ -309,7 +323,7 @@ Chosen threshold: 0.35, 4/6 (66.7%) right (at 0.50: 3/6 (50%)).
     fake.reset();
     respond();
     await writeFile(file('auto.csv'), csv('book a table,booking', 'is it going to rain,weather'));
-    const run = await chatflow(['eval', FLOW, '--block', 'route', file('auto.csv'), '--json'], env('auto'));
+    const run = await evalInProcess([FLOW, '--block', 'route', file('auto.csv'), '--json'], env('auto'));
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(fake.requests.map(classifiedText), ['is it going to rain']);
     const report = JSON.parse(run.stdout);
@@ -330,8 +344,8 @@ Chosen threshold: 0.35, 4/6 (66.7%) right (at 0.50: 3/6 (50%)).
     flow.blocks[2].provider = 'local';
     await writeFile(file('local-block.json'), JSON.stringify(flow));
     await writeFile(file('local.csv'), csv('is it going to rain,weather'));
-    const run = await chatflow(
-      ['eval', file('local-block.json'), '--block', 'route', file('local.csv')],
+    const run = await evalInProcess(
+      [file('local-block.json'), '--block', 'route', file('local.csv')],
       env('openai'),
     );
     assert.equal(run.code, 0, run.stderr);
@@ -343,8 +357,8 @@ Chosen threshold: 0.35, 4/6 (66.7%) right (at 0.50: 3/6 (50%)).
     fake.reset();
     respond();
     await writeFile(file('hang.csv'), csv('this one hangs,weather', 'is it going to rain,weather'));
-    const run = await chatflow(
-      ['eval', FLOW, '--block', 'route', file('hang.csv'), '--json'],
+    const run = await evalInProcess(
+      [FLOW, '--block', 'route', file('hang.csv'), '--json'],
       env('openai', { INTENT_TIMEOUT_MS: '300' }),
     );
     assert.equal(run.code, 1, run.stderr);
@@ -365,7 +379,7 @@ Chosen threshold: 0.35, 4/6 (66.7%) right (at 0.50: 3/6 (50%)).
     fake.reset();
     fake.respondWith(() => ({ status: 400, body: { error: { message: 'bad request' } } }));
     await writeFile(file('fallback.csv'), csv('is it going to rain,weather'));
-    const run = await chatflow(['eval', FLOW, '--block', 'route', file('fallback.csv')], env('auto'));
+    const run = await evalInProcess([FLOW, '--block', 'route', file('fallback.csv')], env('auto'));
     assert.equal(run.code, 0, run.stderr);
     assert.ok(fake.requests.length > 0, 'OpenAI was asked first');
     assert.match(
@@ -376,7 +390,7 @@ Chosen threshold: 0.35, 4/6 (66.7%) right (at 0.50: 3/6 (50%)).
 
   test('the block asks for openai without a key: exit 2 before anything is classified', async () => {
     await writeFile(file('ok.csv'), csv('book a table,booking'));
-    const run = await chatflow(['eval', FLOW, '--block', 'route', file('ok.csv')], {
+    const run = await evalInProcess([FLOW, '--block', 'route', file('ok.csv')], {
       INTENT_PROVIDER: 'openai',
     });
     assert.equal(run.code, 2);
