@@ -33,11 +33,8 @@ export function parseTrustProxy(value: string | undefined): TrustProxy | { error
   return { kind: 'list', entries };
 }
 
-/** The socket's peer, without the IPv4-mapped IPv6 prefix Node gives on dual-stack sockets. */
-function peerOf(request: IncomingMessage): string {
-  const address = request.socket.remoteAddress ?? 'unknown';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
+/** The socket's peer. */
+const peerOf = (request: IncomingMessage): string => normalise(request.socket.remoteAddress ?? 'unknown');
 
 export function clientAddressResolver(trust: TrustProxy): ClientAddressOf {
   switch (trust.kind) {
@@ -55,6 +52,7 @@ export function clientAddressResolver(trust: TrustProxy): ClientAddressOf {
   }
 }
 
+/** Without the IPv4-mapped IPv6 prefix Node gives on dual-stack sockets. */
 function normalise(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

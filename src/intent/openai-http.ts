@@ -90,9 +90,4 @@ export class OpenAiHttp {
     }
     return { refused: { status: response.statusCode, headers, body: parsed } };
   }
-
-  /** Closes the idle sockets; calls after this reject. */
-  async close(): Promise<void> {
-    await this.#pool.close();
-  }
 }
