@@ -1,0 +1,33 @@
+/**
+ * The offline run: a flow and its tests, through the engine, with the offline classifier. Used by
+ * `chatflow test` and by POST /api/flow/validate for the tests stored with the flow.
+ */
+import type { ClassificationNeeded } from '../engine/index.ts';
+import type { Flow } from '../flow/types.ts';
+import { INTENT_TIMEOUT } from '../intent/defaults.ts';
+import { OfflineIntentClassifier } from '../intent/offline/index.ts';
+import { createIntentRouter } from '../intent/router-factory.ts';
+import { compileForTests, EngineDriver } from './engine-driver.ts';
+import type { TestFile } from './format.ts';
+import { runTestFile, type TestRunOutcome } from './run.ts';
+
+/** A flow ready to run tests: compiled, its intent models trained (once, however many files). */
+export interface PreparedFlow {
+  run(tests: TestFile): Promise<TestRunOutcome>;
+}
+
+export async function prepareFlow(flow: Flow): Promise<PreparedFlow> {
+  const { compiled, intentBlocks } = compileForTests(flow);
+  const offline = new OfflineIntentClassifier();
+  // No OpenAI settings: `auto` is the offline classifier with the quick-reply shortcut, as on a server without a key.
+  const router = createIntentRouter(
+    { provider: 'auto', timeoutMs: INTENT_TIMEOUT.defaultMs },
+    { local: offline, certainMatch: offline.certainMatch },
+  );
+  await router.prepare(compiled.version, intentBlocks);
+  const classifier = {
+    // The block's own provider is dropped: a test run never calls an LLM.
+    classify: ({ provider: _provider, ...request }: ClassificationNeeded) => router.classify(request),
+  };
+  return { run: (tests) => runTestFile(tests, async () => new EngineDriver(compiled, classifier)) };
+}
