@@ -24,9 +24,19 @@ function serverTestCommand(out: Out): number {
   return EXIT.usage;
 }
 
-async function runFiles(files: readonly TestInput[], flows: Map<string, FlowInput>): Promise<FileRun[]> {
+/** Each flow compiled and its intent models trained, once however many files test it. */
+export async function prepareFlows(flows: Map<string, FlowInput>): Promise<Map<string, PreparedFlow>> {
   const prepared = new Map<string, PreparedFlow>();
   for (const [key, { flow }] of flows) prepared.set(key, await prepareFlow(flow));
+  return prepared;
+}
+
+/** Every file's conversations, in order, through its prepared flow. */
+export async function runFiles(
+  files: readonly TestInput[],
+  flows: Map<string, FlowInput>,
+  prepared: Map<string, PreparedFlow>,
+): Promise<FileRun[]> {
   const runs: FileRun[] = [];
   for (const { file, tests, flowKey } of files) {
     const outcome = await (prepared.get(flowKey) as PreparedFlow).run(tests);
@@ -76,7 +86,7 @@ export async function testCommand(args: string[], out: Out, usage: string): Prom
     return EXIT.usage;
   }
   const started = performance.now();
-  const runs = await runFiles(inputs.files, inputs.flows);
+  const runs = await runFiles(inputs.files, inputs.flows, await prepareFlows(inputs.flows));
   const report = {
     files: runs,
     durationMs: performance.now() - started,
