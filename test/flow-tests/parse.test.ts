@@ -78,3 +78,11 @@ test('against the flow: a single intent is pointed at as /intent, a list item as
     { path: '/conversations/0/steps/1/intent/2', message: 'no intent block of the flow has an intent "big"' },
   ]);
 });
+
+test('a step checks at most maxVariablesPerStep variables', () => {
+  const vars = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`v${i}`, 'x']));
+  assert.deepEqual(problems(withSteps({ user: 'x', vars: vars(TEST_FILE_LIMITS.maxVariablesPerStep) })), []);
+  assert.deepEqual(problems(withSteps({ user: 'x', vars: vars(TEST_FILE_LIMITS.maxVariablesPerStep + 1) })), [
+    `/conversations/0/steps/0/vars: at most ${TEST_FILE_LIMITS.maxVariablesPerStep} variables`,
+  ]);
+});
