@@ -15,11 +15,23 @@ import { EXIT } from './validate.ts';
 
 type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
 
+/** The options of `chatflow test`, parsed. */
+export interface TestOptions {
+  json?: boolean;
+  coverage?: boolean;
+  server?: string;
+  token?: string;
+}
+
 /**
- * `--server URL --token T`: the files run over the WebSocket against a running server's current flow.
- * Not built yet: the options are parsed so that the usage stays the same when it is.
+ * `--server URL --token T TESTS.json…`: the files run over the WebSocket against a running server's
+ * current flow (src/flow-tests/server-run.ts). The hook is here; the run is not built yet.
  */
-function serverTestCommand(out: Out): number {
+async function serverTestCommand(
+  _testFiles: readonly string[],
+  _options: TestOptions,
+  out: Out,
+): Promise<number> {
   out.stderr('chatflow: test --server is not implemented yet\n');
   return EXIT.usage;
 }
@@ -78,7 +90,9 @@ export async function testCommand(args: string[], out: Out, usage: string): Prom
     out.stderr(`chatflow: test needs at least one test file\n\n${usage}`);
     return EXIT.usage;
   }
-  if (values.server !== undefined || values.token !== undefined) return serverTestCommand(out);
+  if (values.server !== undefined || values.token !== undefined) {
+    return serverTestCommand(positionals, values, out);
+  }
 
   const inputs = await loadInputs(positionals);
   if (!inputs.ok) {
