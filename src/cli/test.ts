@@ -39,7 +39,7 @@ async function serverTestCommand(
 /** Each flow compiled and its intent models trained, once however many files test it. */
 export async function prepareFlows(flows: Map<string, FlowInput>): Promise<Map<string, PreparedFlow>> {
   const prepared = new Map<string, PreparedFlow>();
-  for (const [key, { flow }] of flows) prepared.set(key, await prepareFlow(flow));
+  for (const [key, { flow }] of flows) prepared.set(key, await prepareFlow(flow, { trainInline: true }));
   return prepared;
 }
 

@@ -5,7 +5,7 @@
 import type { ClassificationNeeded } from '../engine/index.ts';
 import type { Flow } from '../flow/types.ts';
 import { INTENT_TIMEOUT } from '../intent/defaults.ts';
-import { OfflineIntentClassifier } from '../intent/offline/index.ts';
+import { inlineTrainer, OfflineIntentClassifier } from '../intent/offline/index.ts';
 import { createIntentRouter } from '../intent/router-factory.ts';
 import { compileForTests, EngineDriver } from './engine-driver.ts';
 import type { TestFile } from './format.ts';
@@ -18,9 +18,18 @@ export interface PreparedFlow {
   newDriver: DriverFactory;
 }
 
-export async function prepareFlow(flow: Flow): Promise<PreparedFlow> {
+export interface PrepareOptions {
+  /**
+   * Train on the calling thread. A command line has no other conversation to keep answering, and
+   * starting the training worker costs more than training a small flow (0.2–0.4 s); a server trains
+   * in its worker so that the chats it serves meanwhile are not paused.
+   */
+  trainInline?: boolean;
+}
+
+export async function prepareFlow(flow: Flow, options: PrepareOptions = {}): Promise<PreparedFlow> {
   const { compiled, intentBlocks } = compileForTests(flow);
-  const offline = new OfflineIntentClassifier();
+  const offline = new OfflineIntentClassifier(options.trainInline ? { trainer: inlineTrainer } : {});
   // No OpenAI settings: `auto` is the offline classifier with the quick-reply shortcut, as on a server without a key.
   const router = createIntentRouter(
     { provider: 'auto', timeoutMs: INTENT_TIMEOUT.defaultMs },
