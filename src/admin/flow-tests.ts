@@ -6,6 +6,7 @@
  * result values, and reaches storage only through the Store port.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { parseStoredJson } from '../flow/json-text.ts';
 import type { Flow, FlowProblem } from '../flow/types.ts';
 import { validateFlow } from '../flow/validate.ts';
 import type { Mismatch } from '../flow-tests/compare.ts';
@@ -54,19 +55,16 @@ export interface FlowTestsService {
   check(flow: Flow): Promise<(TestRunSummary & { flowVersion: number }) | undefined>;
 }
 
-/** A stored document's text: a leading byte-order mark is kept in storage but is not JSON. */
-const withoutBom = (raw: string) => (raw.startsWith('\uFEFF') ? raw.slice(1) : raw);
-
 /** A stored flow version as a Flow: it validated when it was uploaded. */
 function flowOf(record: FlowVersionRecord): Flow {
-  const result = validateFlow(JSON.parse(withoutBom(record.raw)));
+  const result = validateFlow(parseStoredJson(record.raw));
   if (!result.valid) throw new Error(`stored flow version ${record.version} does not validate`);
   return result.flow;
 }
 
 /** A stored test file as tests: it was parsed the same way when it was uploaded. */
 function testsOf(record: FlowTestsRecord): TestFile {
-  const parsed = parseTestsText(withoutBom(record.raw));
+  const parsed = parseTestsText(record.raw);
   if (!parsed.ok) throw new Error(`the tests stored for flow version ${record.flowVersion} do not parse`);
   return parsed.tests;
 }

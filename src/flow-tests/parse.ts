@@ -3,6 +3,7 @@
  * after the end, a pinned step with no intent, a pattern RE2 cannot compile, …), then, given the flow,
  * the block and intent ids the file names. Every problem has its JSON pointer; nothing here throws.
  */
+import { parseStoredJson } from '../flow/json-text.ts';
 import { compilePattern } from '../flow/patterns.ts';
 import type { Flow, FlowProblem } from '../flow/types.ts';
 import { schemaProblems } from '../flow/validate.ts';
@@ -19,7 +20,7 @@ export function parseTestsText(text: string): ParsedTests {
   }
   let document: unknown;
   try {
-    document = JSON.parse(text);
+    document = parseStoredJson(text);
   } catch (err) {
     return fail('', `not valid JSON: ${err instanceof Error ? err.message : 'parse error'}`);
   }

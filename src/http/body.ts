@@ -3,7 +3,9 @@
  * stored as uploaded), our own limit enforced while reading (bodyParser counts compressed bytes and has
  * no default limit) and our own errors.
  */
+
 import type { Request, Response } from 'restify';
+import { withoutByteOrderMark } from '../flow/json-text.ts';
 import { ApiError } from './errors.ts';
 import { jsonErrorOffset, positionOf } from './json-syntax.ts';
 
@@ -92,7 +94,7 @@ export function parseJsonBody(bytes: Buffer): { raw: string; value: unknown } {
   }
   if (raw.trim() === '') throw new ApiError('INVALID_JSON', 'the body is empty; a JSON document is required');
   // A leading byte-order mark is allowed (RFC 8259 §8.1) and kept in the stored text.
-  const text = raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
+  const text = withoutByteOrderMark(raw);
   try {
     return { raw, value: JSON.parse(text) };
   } catch {

@@ -86,3 +86,8 @@ test('a step checks at most maxVariablesPerStep variables', () => {
     `/conversations/0/steps/0/vars: at most ${TEST_FILE_LIMITS.maxVariablesPerStep} variables`,
   ]);
 });
+
+test('a file saved with a byte-order mark parses (editors on Windows write one)', () => {
+  const parsed = parseTestsText(`\uFEFF${JSON.stringify(withSteps({ bot: ['hi'] }))}`);
+  assert.equal(parsed.ok, true);
+});
