@@ -34,7 +34,7 @@ export type Inputs =
   | { ok: false; lines: string[] };
 
 /** A JSON object with `conversations` is a test file; anything else given first is the flow. */
-function isTestDocument(text: string): boolean {
+export function isTestDocument(text: string): boolean {
   try {
     const document: unknown = JSON.parse(text);
     return (

@@ -4,7 +4,8 @@
  * Each flow is trained once, however many files test it.
  *
  * Exit code: 0 every conversation passed, 1 one failed, 2 bad input (usage, an unreadable file, a bad
- * test file, an invalid flow).
+ * test file, an invalid flow). With --server, the files run against a running server instead
+ * (test-server.ts).
  */
 import { parseArgs } from 'node:util';
 import { type CoverageReport, coverageOf, observedTurns } from '../flow-tests/coverage.ts';
@@ -14,15 +15,6 @@ import { type FlowInput, loadInputs, type TestInput } from './test-inputs.ts';
 import { EXIT } from './validate.ts';
 
 type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
-
-/**
- * `--server URL --token T`: the files run over the WebSocket against a running server's current flow.
- * Not built yet: the options are parsed so that the usage stays the same when it is.
- */
-function serverTestCommand(out: Out): number {
-  out.stderr('chatflow: test --server is not implemented yet\n');
-  return EXIT.usage;
-}
 
 async function runFiles(files: readonly TestInput[], flows: Map<string, FlowInput>): Promise<FileRun[]> {
   const prepared = new Map<string, PreparedFlow>();
@@ -56,6 +48,8 @@ export async function testCommand(args: string[], out: Out, usage: string): Prom
       coverage: { type: 'boolean' },
       server: { type: 'string' },
       token: { type: 'string' },
+      'admin-url': { type: 'string' },
+      timeout: { type: 'string' },
       help: { type: 'boolean' },
     },
     allowPositionals: true,
@@ -68,7 +62,16 @@ export async function testCommand(args: string[], out: Out, usage: string): Prom
     out.stderr(`chatflow: test needs at least one test file\n\n${usage}`);
     return EXIT.usage;
   }
-  if (values.server !== undefined || values.token !== undefined) return serverTestCommand(out);
+  if (values.server !== undefined) {
+    // Imported here so that an offline run does not load the WebSocket client.
+    const { serverTestCommand } = await import('./test-server.ts');
+    return serverTestCommand(positionals, { ...values, server: values.server }, out);
+  }
+  const serverOnly = (['token', 'admin-url', 'timeout'] as const).find((name) => values[name] !== undefined);
+  if (serverOnly) {
+    out.stderr(`chatflow: --${serverOnly} goes with --server URL\n\n${usage}`);
+    return EXIT.usage;
+  }
 
   const inputs = await loadInputs(positionals);
   if (!inputs.ok) {
