@@ -92,6 +92,8 @@ export async function connectToServer(options: ServerOptions): Promise<ServerTar
   const admin = new AdminClient(adminBase, options.token, turnTimeoutMs);
   const flows = new ServerFlows(admin);
   const current = await flows.current();
+  // The history is read after every turn: a token without history:read is refused here, before anything runs.
+  await admin.get('/api/conversations?limit=1', 'the list of conversations');
   return {
     current,
     run(tests) {
