@@ -14,7 +14,7 @@ import { parseTestsText, problemsAgainstFlow } from '../flow-tests/parse.ts';
 import { type FileRun, formatTestReport, testReportJson } from '../flow-tests/report.ts';
 import { connectToServer, type ServerTarget } from '../flow-tests/server-run.ts';
 import { readBounded, UsageProblem } from './read-bounded.ts';
-import { isTestDocument } from './test-inputs.ts';
+import { objectKeys } from './test-inputs.ts';
 import { EXIT, problemLine } from './validate.ts';
 
 type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
@@ -48,9 +48,10 @@ async function readTestFiles(
       lines.push(`chatflow: ${err.message}`);
       continue;
     }
-    if (!isTestDocument(text)) {
+    const keys = objectKeys(text);
+    if (keys?.includes('blocks') && !keys.includes('conversations')) {
       lines.push(
-        `chatflow: ${file} is not a test file; with --server the server's current flow is tested: give no flow file`,
+        `chatflow: ${file} is a flow, not a test file; with --server the server's current flow is tested: give no flow file`,
       );
       continue;
     }

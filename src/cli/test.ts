@@ -16,9 +16,45 @@ import { EXIT } from './validate.ts';
 
 type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
 
-async function runFiles(files: readonly TestInput[], flows: Map<string, FlowInput>): Promise<FileRun[]> {
+/** The options of `chatflow test`, parsed. */
+export interface TestOptions {
+  json?: boolean;
+  coverage?: boolean;
+  server?: string;
+  token?: string;
+  'admin-url'?: string;
+  timeout?: string;
+}
+
+/** The options that only mean something against a server. */
+const SERVER_ONLY = ['token', 'admin-url', 'timeout'] as const;
+
+/**
+ * `--server URL TESTS.json…`: the files run over the WebSocket against a running server's current
+ * flow (test-server.ts), imported here so that an offline run does not load the WebSocket client.
+ */
+async function serverTestCommand(
+  testFiles: readonly string[],
+  options: TestOptions,
+  out: Out,
+): Promise<number> {
+  const { serverTestCommand: run } = await import('./test-server.ts');
+  return run(testFiles, { ...options, server: options.server as string }, out);
+}
+
+/** Each flow compiled and its intent models trained, once however many files test it. */
+export async function prepareFlows(flows: Map<string, FlowInput>): Promise<Map<string, PreparedFlow>> {
   const prepared = new Map<string, PreparedFlow>();
   for (const [key, { flow }] of flows) prepared.set(key, await prepareFlow(flow));
+  return prepared;
+}
+
+/** Every file's conversations, in order, through its prepared flow. */
+export async function runFiles(
+  files: readonly TestInput[],
+  flows: Map<string, FlowInput>,
+  prepared: Map<string, PreparedFlow>,
+): Promise<FileRun[]> {
   const runs: FileRun[] = [];
   for (const { file, tests, flowKey } of files) {
     const outcome = await (prepared.get(flowKey) as PreparedFlow).run(tests);
@@ -62,12 +98,8 @@ export async function testCommand(args: string[], out: Out, usage: string): Prom
     out.stderr(`chatflow: test needs at least one test file\n\n${usage}`);
     return EXIT.usage;
   }
-  if (values.server !== undefined) {
-    // Imported here so that an offline run does not load the WebSocket client.
-    const { serverTestCommand } = await import('./test-server.ts');
-    return serverTestCommand(positionals, { ...values, server: values.server }, out);
-  }
-  const serverOnly = (['token', 'admin-url', 'timeout'] as const).find((name) => values[name] !== undefined);
+  if (values.server !== undefined) return serverTestCommand(positionals, values, out);
+  const serverOnly = SERVER_ONLY.find((name) => values[name] !== undefined);
   if (serverOnly) {
     out.stderr(`chatflow: --${serverOnly} goes with --server URL\n\n${usage}`);
     return EXIT.usage;
@@ -79,7 +111,7 @@ export async function testCommand(args: string[], out: Out, usage: string): Prom
     return EXIT.usage;
   }
   const started = performance.now();
-  const runs = await runFiles(inputs.files, inputs.flows);
+  const runs = await runFiles(inputs.files, inputs.flows, await prepareFlows(inputs.flows));
   const report = {
     files: runs,
     durationMs: performance.now() - started,

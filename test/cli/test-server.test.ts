@@ -85,7 +85,7 @@ describe('chatflow test --server', () => {
     assert.equal(run.code, 2);
     assert.match(
       run.stderr,
-      /flow\.json is not a test file; with --server the server's current flow is tested/,
+      /flow\.json is a flow, not a test file; with --server the server's current flow is tested/,
     );
     assert.equal(run.stdout, '');
   });
