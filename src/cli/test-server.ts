@@ -7,12 +7,14 @@
  * Exit code: 0 all passed, 1 a conversation failed (one the server broke off included), 2 bad input
  * or a server that cannot be used at all (unreachable, the token refused, no flow): nothing was tested.
  */
+
+import { ChannelError } from '../flow-tests/channel-error.ts';
 import { coverageOf, observedTurns } from '../flow-tests/coverage.ts';
 import type { TestFile } from '../flow-tests/format.ts';
 import { TEST_FILE_LIMITS } from '../flow-tests/limits.ts';
 import { parseTestsText, problemsAgainstFlow } from '../flow-tests/parse.ts';
 import { type FileRun, formatTestReport, testReportJson } from '../flow-tests/report.ts';
-import { connectToServer, type ServerTarget } from '../flow-tests/server-run.ts';
+import { connectToServer, ServerRunInputError, type ServerTarget } from '../flow-tests/server-run.ts';
 import { readBounded, UsageProblem } from './read-bounded.ts';
 import { objectKeys } from './test-inputs.ts';
 import { EXIT, problemLine } from './validate.ts';
@@ -81,7 +83,7 @@ async function connect(
     });
   } catch (err) {
     // A bad URL or timeout, an unreachable server, a refused token, no flow: messages without the token.
-    if (err instanceof Error) return err;
+    if (err instanceof ChannelError || err instanceof ServerRunInputError) return err;
     throw err;
   }
 }

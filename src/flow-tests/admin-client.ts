@@ -35,18 +35,19 @@ export class AdminClient {
   async get(path: string, what: string): Promise<AdminAnswer> {
     const url = `${this.#base}${path}`;
     let response: Response;
+    let text: string;
     try {
       response = await fetch(url, {
         headers: { Authorization: `Bearer ${this.#token}`, Accept: 'application/json' },
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
+      text = await response.text();
     } catch (err) {
       if ((err as Error).name === 'TimeoutError') {
         throw new ChannelError(`${url} did not answer within ${this.#timeoutMs} ms (reading ${what})`);
       }
       throw new ChannelError(`cannot reach ${url} (${networkReason(err)})`);
     }
-    const text = await response.text();
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -4,6 +4,8 @@
  * OpenAI-compatible server where an LLM is involved.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ChannelError } from '../../src/flow-tests/channel-error.ts';
 import type { TestRunOutcome } from '../../src/flow-tests/run.ts';
@@ -374,6 +376,26 @@ describe('a server that cannot be used', () => {
       assert.equal(err.message, `cannot reach ${url}/api/flow (ECONNREFUSED)`);
       return true;
     });
+  });
+
+  test('a server that accepts the connection and never answers: the read times out, naming what it read', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket)).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      await assert.rejects(connectToServer({ url, token: TEST_TOKEN, timeoutMs: 200 }), (err: Error) => {
+        assert.ok(err instanceof ChannelError);
+        assert.equal(
+          err.message,
+          `${url}/api/flow did not answer within 200 ms (reading the server's current flow)`,
+        );
+        return true;
+      });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   test('a server with no flow says so', async () => {
