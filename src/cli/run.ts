@@ -39,6 +39,7 @@ Options:
   --help    this text
 `,
   test: `Usage: chatflow test [FLOW.json] TESTS.json... [--json] [--coverage]
+       chatflow test --server URL TESTS.json... [--timeout MS] [--admin-url URL] [--json] [--coverage]
 
 Runs the conversations of each test file through the engine, in this process: no server, no network.
 Intents are answered by the offline classifier, or by the step's "intent" where the step is pinned.
@@ -49,12 +50,20 @@ side by side, the first divergence marked ">" and each mismatch with its JSON po
 Exit code: 0 all passed, 1 a conversation failed, 2 bad input (usage, unreadable file, a bad test
 file with its JSON pointers, an invalid flow).
 
+With --server, the files run against the current flow of a running server, over its WebSocket, with
+the classifier it uses (OpenAI when it is configured so): give no flow file ("flow" in a test file is
+ignored). A pinned step's intent is checked, not pinned. The admin token needs the scopes flows:read
+and history:read; prefer CHATFLOW_TOKEN to --token, which shows in ps. Exit code 2 also when the
+server cannot be used (unreachable, token refused, no flow): nothing was tested.
+
 Options:
-  --json            print the results as JSON (see docs/conversation-tests.md)
-  --coverage        list the blocks and intent transitions no conversation reached
-  --server <url>    run against a running server's current flow (with --token)
-  --token <token>   the admin token for --server
-  --help            this text
+  --json             print the results as JSON (see docs/conversation-tests.md)
+  --coverage         list the blocks and intent transitions no conversation reached
+  --server <url>     run against a running server's current flow (http:// or https://)
+  --token <token>    the admin token for --server (default: $CHATFLOW_TOKEN)
+  --timeout <ms>     with --server: how long the bot may take over one turn (default 30000)
+  --admin-url <url>  with --server: the admin API's URL when it has a port of its own (ADMIN_PORT)
+  --help             this text
 `,
   eval: `Usage: chatflow eval <flow.json> --block <id> <data.csv> [--json]
 

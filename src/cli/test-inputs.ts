@@ -34,7 +34,7 @@ export type Inputs =
   | { ok: false; lines: string[] };
 
 /** The keys of the JSON object `text` holds, or undefined when it holds none. */
-function objectKeys(text: string): string[] | undefined {
+export function objectKeys(text: string): string[] | undefined {
   try {
     const document: unknown = JSON.parse(text);
     const isObject = typeof document === 'object' && document !== null && !Array.isArray(document);

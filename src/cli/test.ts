@@ -4,7 +4,8 @@
  * Each flow is trained once, however many files test it.
  *
  * Exit code: 0 every conversation passed, 1 one failed, 2 bad input (usage, an unreadable file, a bad
- * test file, an invalid flow).
+ * test file, an invalid flow). With --server, the files run against a running server instead
+ * (test-server.ts).
  */
 import { parseArgs } from 'node:util';
 import { type CoverageReport, coverageOf, observedTurns } from '../flow-tests/coverage.ts';
@@ -21,19 +22,24 @@ export interface TestOptions {
   coverage?: boolean;
   server?: string;
   token?: string;
+  'admin-url'?: string;
+  timeout?: string;
 }
 
+/** The options that only mean something against a server. */
+const SERVER_ONLY = ['token', 'admin-url', 'timeout'] as const;
+
 /**
- * `--server URL --token T TESTS.json…`: the files run over the WebSocket against a running server's
- * current flow (src/flow-tests/server-run.ts). The hook is here; the run is not built yet.
+ * `--server URL TESTS.json…`: the files run over the WebSocket against a running server's current
+ * flow (test-server.ts), imported here so that an offline run does not load the WebSocket client.
  */
 async function serverTestCommand(
-  _testFiles: readonly string[],
-  _options: TestOptions,
+  testFiles: readonly string[],
+  options: TestOptions,
   out: Out,
 ): Promise<number> {
-  out.stderr('chatflow: test --server is not implemented yet\n');
-  return EXIT.usage;
+  const { serverTestCommand: run } = await import('./test-server.ts');
+  return run(testFiles, { ...options, server: options.server as string }, out);
 }
 
 /** Each flow compiled and its intent models trained, once however many files test it. */
@@ -78,6 +84,8 @@ export async function testCommand(args: string[], out: Out, usage: string): Prom
       coverage: { type: 'boolean' },
       server: { type: 'string' },
       token: { type: 'string' },
+      'admin-url': { type: 'string' },
+      timeout: { type: 'string' },
       help: { type: 'boolean' },
     },
     allowPositionals: true,
@@ -90,8 +98,11 @@ export async function testCommand(args: string[], out: Out, usage: string): Prom
     out.stderr(`chatflow: test needs at least one test file\n\n${usage}`);
     return EXIT.usage;
   }
-  if (values.server !== undefined || values.token !== undefined) {
-    return serverTestCommand(positionals, values, out);
+  if (values.server !== undefined) return serverTestCommand(positionals, values, out);
+  const serverOnly = SERVER_ONLY.find((name) => values[name] !== undefined);
+  if (serverOnly) {
+    out.stderr(`chatflow: --${serverOnly} goes with --server URL\n\n${usage}`);
+    return EXIT.usage;
   }
 
   const inputs = await loadInputs(positionals);

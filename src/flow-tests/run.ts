@@ -2,7 +2,9 @@
  * Runs a test file's conversations through drivers (one per conversation), step by step: sends what
  * the step says, compares what came back, and keeps both for the report. A conversation goes on
  * after a mismatch (the report marks the first divergence) but stops where it cannot go on: a step
- * after the bot ended, a click on a quick reply that was not offered, or a broken channel.
+ * after the bot ended, a click on a quick reply that was not offered, or a broken channel (a driver
+ * that fails: a server that refused, closed or did not answer in time), which fails that step with
+ * the driver's reason and leaves the other conversations to run.
  */
 import { compareStep, type Mismatch } from './compare.ts';
 import type { TestConversation, TestFile, TestStep } from './format.ts';
@@ -70,18 +72,41 @@ function pinnedAnswers(step: TestStep) {
   return { pinned: Array.isArray(step.intent) ? step.intent : [step.intent] };
 }
 
+/** The turn, or why the driver could not take it. */
+async function attempt(turn: () => Promise<ObservedTurn>, at: string): Promise<ObservedTurn | Mismatch> {
+  try {
+    return await turn();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { path: at, expected: "the bot's turn", actual: `the run broke off: ${reason}` };
+  }
+}
+
+const isTurn = (result: ObservedTurn | Mismatch): result is ObservedTurn => 'bot' in result;
+
+type Driven = Omit<ConversationOutcome, 'passed' | 'firstDivergence'>;
+
+/** The conversation cannot go on: step `index` fails with `why`, the steps after it are not run. */
+function stopAt(outcome: Driven, conversation: TestConversation, index: number, why: Mismatch): Driven {
+  outcome.steps.push({ index, step: conversation.steps[index] as TestStep, mismatches: [why] });
+  outcome.notRun = conversation.steps.length - index - 1;
+  return outcome;
+}
+
 async function drive(
   conversation: TestConversation,
   path: string,
   driver: ConversationDriver,
-): Promise<Omit<ConversationOutcome, 'passed' | 'firstDivergence'>> {
-  const outcome: Omit<ConversationOutcome, 'passed' | 'firstDivergence'> = {
+): Promise<Driven> {
+  const outcome: Driven = {
     name: conversation.name,
     path,
     steps: [],
     notRun: 0,
   };
-  let last = await driver.start();
+  const opening = await attempt(() => driver.start(), `${path}/steps/0`);
+  if (!isTurn(opening)) return stopAt(outcome, conversation, 0, opening);
+  let last = opening;
   const [first] = conversation.steps;
   if (first !== undefined && first.user === undefined && first.click === undefined) {
     outcome.steps.push({
@@ -97,12 +122,11 @@ async function drive(
     const step = conversation.steps[index] as TestStep;
     const at = `${path}/steps/${index}`;
     const stop = blocked(step, last, at);
-    if (stop) {
-      outcome.steps.push({ index, step, mismatches: [stop] });
-      outcome.notRun = conversation.steps.length - index - 1;
-      break;
-    }
-    last = await driver.send({ text: (step.user ?? step.click) as string, ...pinnedAnswers(step) });
+    if (stop) return stopAt(outcome, conversation, index, stop);
+    const text = (step.user ?? step.click) as string;
+    const turn = await attempt(() => driver.send({ text, ...pinnedAnswers(step) }), at);
+    if (!isTurn(turn)) return stopAt(outcome, conversation, index, turn);
+    last = turn;
     outcome.steps.push({ index, step, observed: last, mismatches: compareStep(step, last, at) });
   }
   return outcome;
