@@ -15,7 +15,7 @@ export interface Mismatch {
 
 export const describeAnswer = (answer: IntentAnswer): string => (answer === null ? '(no match)' : answer);
 
-function describeMessage(message: ObservedMessage): string {
+export function describeMessage(message: ObservedMessage): string {
   const options = message.options?.length ? ` [${message.options.join(' | ')}]` : '';
   return `${JSON.stringify(message.text)}${options}`;
 }
@@ -69,20 +69,25 @@ function botMismatches(
   return mismatches;
 }
 
+/** The answers a step expects, one per classification of the turn. */
+export const expectedAnswers = (expected: IntentAnswer | readonly IntentAnswer[]): IntentAnswer[] =>
+  Array.isArray(expected) ? [...expected] : [expected as IntentAnswer];
+
+/** The turn's classifications as the report shows them: `weather, (no match)`. */
+export function describeClassifications(turn: ObservedTurn): string {
+  const got = turn.classifications.map((c) => (c.error ? `(error ${c.error})` : describeAnswer(c.answer)));
+  return got.length === 0 ? '(no intent block reached)' : got.join(', ');
+}
+
 function intentMismatch(expected: TestStep['intent'], turn: ObservedTurn, at: string): Mismatch[] {
   if (expected === undefined) return [];
-  const want = Array.isArray(expected) ? expected : [expected];
-  const got = turn.classifications.map((c) => (c.error ? `(error ${c.error})` : describeAnswer(c.answer)));
-  const same = want.length === got.length && want.every((answer, i) => describeAnswer(answer) === got[i]);
-  if (same) return [];
-  return [
-    {
-      path: `${at}/intent`,
-      expected: want.map(describeAnswer).join(', '),
-      actual: got.length === 0 ? '(no intent block reached)' : got.join(', '),
-    },
-  ];
+  const want = expectedAnswers(expected).map(describeAnswer).join(', ');
+  const got = describeClassifications(turn);
+  return want === got ? [] : [{ path: `${at}/intent`, expected: want, actual: got }];
 }
+
+/** A name as one JSON pointer segment (RFC 6901: `~` as `~0`, `/` as `~1`). */
+export const pointerSegment = (name: string) => name.replaceAll('~', '~0').replaceAll('/', '~1');
 
 function varsMismatches(expected: TestStep['vars'], turn: ObservedTurn, at: string): Mismatch[] {
   return Object.entries(expected ?? {}).flatMap(([name, value]) => {
@@ -90,7 +95,7 @@ function varsMismatches(expected: TestStep['vars'], turn: ObservedTurn, at: stri
     if (actual === value) return [];
     return [
       {
-        path: `${at}/vars/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`,
+        path: `${at}/vars/${pointerSegment(name)}`,
         expected: `${name} = ${JSON.stringify(value)}`,
         actual: actual === undefined ? `${name} unset` : `${name} = ${JSON.stringify(actual)}`,
       },

@@ -1,0 +1,87 @@
+/**
+ * `chatflow test [FLOW.json] TESTS.json… [--json] [--coverage]`: runs conversation tests through the
+ * engine in this process (no server, no network), the offline classifier answering what is not pinned.
+ * Each flow is trained once, however many files test it.
+ *
+ * Exit code: 0 every conversation passed, 1 one failed, 2 bad input (usage, an unreadable file, a bad
+ * test file, an invalid flow).
+ */
+import { parseArgs } from 'node:util';
+import { type CoverageReport, coverageOf, observedTurns } from '../flow-tests/coverage.ts';
+import { type PreparedFlow, prepareFlow } from '../flow-tests/offline.ts';
+import { type FileRun, formatTestReport, testReportJson } from '../flow-tests/report.ts';
+import { type FlowInput, loadInputs, type TestInput } from './test-inputs.ts';
+import { EXIT } from './validate.ts';
+
+type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
+
+/**
+ * `--server URL --token T`: the files run over the WebSocket against a running server's current flow.
+ * Not built yet: the options are parsed so that the usage stays the same when it is.
+ */
+function serverTestCommand(out: Out): number {
+  out.stderr('chatflow: test --server is not implemented yet\n');
+  return EXIT.usage;
+}
+
+async function runFiles(files: readonly TestInput[], flows: Map<string, FlowInput>): Promise<FileRun[]> {
+  const prepared = new Map<string, PreparedFlow>();
+  for (const [key, { flow }] of flows) prepared.set(key, await prepareFlow(flow));
+  const runs: FileRun[] = [];
+  for (const { file, tests, flowKey } of files) {
+    const outcome = await (prepared.get(flowKey) as PreparedFlow).run(tests);
+    runs.push({ file, flow: (flows.get(flowKey) as FlowInput).path, outcome });
+  }
+  return runs;
+}
+
+/** One coverage per flow, over every file that tests it. */
+function coverageOfRuns(
+  files: readonly TestInput[],
+  runs: readonly FileRun[],
+  flows: Map<string, FlowInput>,
+): CoverageReport[] {
+  return [...flows].map(([key, { path, flow }]) => {
+    const outcomes = runs.filter((_, i) => files[i]?.flowKey === key).map((run) => run.outcome);
+    return coverageOf(path, flow, observedTurns(outcomes));
+  });
+}
+
+/** The command; `usage` is its help text (USAGE.test of run.ts). */
+export async function testCommand(args: string[], out: Out, usage: string): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean' },
+      coverage: { type: 'boolean' },
+      server: { type: 'string' },
+      token: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    out.stdout(usage);
+    return EXIT.valid;
+  }
+  if (positionals.length === 0) {
+    out.stderr(`chatflow: test needs at least one test file\n\n${usage}`);
+    return EXIT.usage;
+  }
+  if (values.server !== undefined || values.token !== undefined) return serverTestCommand(out);
+
+  const inputs = await loadInputs(positionals);
+  if (!inputs.ok) {
+    out.stderr(`${inputs.lines.join('\n')}\n`);
+    return EXIT.usage;
+  }
+  const started = performance.now();
+  const runs = await runFiles(inputs.files, inputs.flows);
+  const report = {
+    files: runs,
+    durationMs: performance.now() - started,
+    ...(values.coverage ? { coverage: coverageOfRuns(inputs.files, runs, inputs.flows) } : {}),
+  };
+  out.stdout(values.json ? `${JSON.stringify(testReportJson(report), null, 2)}\n` : formatTestReport(report));
+  return runs.some((run) => run.outcome.failed > 0) ? EXIT.invalid : EXIT.valid;
+}
