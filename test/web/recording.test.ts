@@ -11,6 +11,7 @@ import { parseTestsDocument } from '../../src/flow-tests/parse.ts';
 import {
   describeRunFailure,
   downloadName,
+  formatTestFile,
   type Recorded,
   type StoredEvent,
   TESTS_SCHEMA,
@@ -261,6 +262,26 @@ describe('the test file', () => {
     assert.equal(downloadName('../../etc/passwd'), 'etc-passwd.tests.json');
     assert.equal(downloadName('  ***  '), 'conversation.tests.json');
     assert.equal(downloadName('Ünïcode: ok?'), 'n-code-ok.tests.json');
+  });
+
+  test('is written for people: what fits on a line is on one line, and it parses back to the same file', () => {
+    const file = testFileOf([converted(SUPPORT_CHAT, SUPPORT_HISTORY, true).conversation]);
+    const text = formatTestFile(file);
+    assert.deepEqual(JSON.parse(text), file);
+    const lines = text.split('\n');
+    assert.ok(lines.includes('  "flow": { "current": true },'), text);
+    assert.ok(
+      lines.includes('              "options": ["Track my order", "Return an item", "Talk to a human"]'),
+      text,
+    );
+    assert.ok(lines.includes('          "bot": ["Please type your order number (digits only)."],'), text);
+    assert.ok(
+      lines.includes('            { "text": "Anything else, Ada?", "options": ["Yes", "No"] }'),
+      text,
+    );
+    for (const line of lines) assert.ok(line.length <= 80 || !/[[{]/.test(line.trim().slice(1)), line);
+    assert.equal(formatTestFile({ a: [], b: {} }), '{ "a": [], "b": {} }');
+    assert.equal(formatTestFile({ long: 'x'.repeat(100) }), `{\n  "long": "${'x'.repeat(100)}"\n}`);
   });
 
   test('a failure of the run after a store is put in words', () => {

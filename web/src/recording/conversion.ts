@@ -211,3 +211,39 @@ export function describeRunFailure(failure: unknown): string {
         : JSON.stringify(failure);
   return where === '' ? what : `${where}: ${what}`;
 }
+
+/** JSON on one line, spaced as the flows in examples/ are: `{ "a": [1, 2] }`. */
+function inline(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(inline).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const fields = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (fields.length === 0) return '{}';
+    return `{ ${fields.map(([k, v]) => `${JSON.stringify(k)}: ${inline(v)}`).join(', ')} }`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The file as text to read and edit: indented by two, but a list or an object that fits on its line
+ * (`width` columns) is written on one line: a bot message always is, a step often.
+ */
+export function formatTestFile(value: unknown, width = 80): string {
+  return formatted(value, width, '', 0);
+}
+
+/** `lead`: how many characters stand before the value on its first line, after the indent (a key). */
+function formatted(value: unknown, width: number, indent: string, lead: number): string {
+  const flat = inline(value);
+  if (typeof value !== 'object' || value === null || indent.length + lead + flat.length <= width) return flat;
+  const inner = `${indent}  `;
+  const lines = Array.isArray(value)
+    ? value.map((item) => inner + formatted(item, width, inner, 0))
+    : Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([key, v]) => {
+          const label = `${JSON.stringify(key)}: `;
+          return inner + label + formatted(v, width, inner, label.length);
+        });
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
+  return `${open}\n${lines.join(',\n')}\n${indent}${close}`;
+}

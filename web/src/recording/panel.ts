@@ -9,6 +9,7 @@ import {
   type Converted,
   describeRunFailure,
   downloadName,
+  formatTestFile,
   type StoredEvent,
   testFileOf,
   toTestConversation,
@@ -114,7 +115,7 @@ export function saveTestPanel(source: () => RecordedConversation | null): SaveTe
       return;
     }
     status.textContent = [history.note, ...converted.notes].filter(Boolean).join(' ');
-    preview.textContent = JSON.stringify(testFileOf([converted.conversation]), null, 2);
+    preview.textContent = formatTestFile(testFileOf([converted.conversation]));
   }
 
   async function load(): Promise<void> {
@@ -143,7 +144,7 @@ export function saveTestPanel(source: () => RecordedConversation | null): SaveTe
 
   function saveFile(): void {
     if (!converted.ok) return;
-    const text = `${JSON.stringify(testFileOf([converted.conversation]), null, 2)}\n`;
+    const text = `${formatTestFile(testFileOf([converted.conversation]))}\n`;
     const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
     const link = el('a', { href: url, download: downloadName(converted.conversation.name) });
     link.click();
@@ -161,7 +162,7 @@ export function saveTestPanel(source: () => RecordedConversation | null): SaveTe
       return;
     }
     const file = withConversation(existing.ok ? existing.body : null, conversation);
-    const stored = await api.storeFlowTests(JSON.stringify(file, null, 2));
+    const stored = await api.storeFlowTests(formatTestFile(file));
     if (!stored.ok) {
       const details = stored.details.map((d) => el('li', {}, `${d.path}: ${d.message}`));
       replaceChildren(result, describeFailure(stored), details.length > 0 ? el('ul', {}, ...details) : null);
