@@ -26,7 +26,7 @@ export function mountChat(root: HTMLElement): void {
   const saveTest = saveTestPanel(() => recorder.current);
   const saveAsTest = button('Save as test', () => saveTest.open(), {
     disabled: true,
-    'aria-haspopup': 'dialog',
+    'aria-controls': 'save-test',
   });
   const restart = button('New conversation', () => {
     transcript.clear();

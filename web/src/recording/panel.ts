@@ -70,7 +70,7 @@ export function saveTestPanel(source: () => RecordedConversation | null): SaveTe
   const result = el('div', { class: 'store-result', role: 'status', 'data-testid': 'save-test-result' });
   const element = el(
     'section',
-    { class: 'save-test', hidden: true, 'aria-labelledby': 'save-test-title' },
+    { id: 'save-test', class: 'save-test', hidden: true, 'aria-labelledby': 'save-test-title' },
     el('h3', { id: 'save-test-title' }, 'Save as test'),
     el(
       'p',
