@@ -9,11 +9,13 @@ import { OfflineIntentClassifier } from '../intent/offline/index.ts';
 import { createIntentRouter } from '../intent/router-factory.ts';
 import { compileForTests, EngineDriver } from './engine-driver.ts';
 import type { TestFile } from './format.ts';
-import { runTestFile, type TestRunOutcome } from './run.ts';
+import { type DriverFactory, runTestFile, type TestRunOutcome } from './run.ts';
 
 /** A flow ready to run tests: compiled, its intent models trained (once, however many files). */
 export interface PreparedFlow {
   run(tests: TestFile): Promise<TestRunOutcome>;
+  /** A fresh in-process driver, for a runner that schedules the conversations itself (the admin API). */
+  newDriver: DriverFactory;
 }
 
 export async function prepareFlow(flow: Flow): Promise<PreparedFlow> {
@@ -29,5 +31,6 @@ export async function prepareFlow(flow: Flow): Promise<PreparedFlow> {
     // The block's own provider is dropped: a test run never calls an LLM.
     classify: ({ provider: _provider, ...request }: ClassificationNeeded) => router.classify(request),
   };
-  return { run: (tests) => runTestFile(tests, async () => new EngineDriver(compiled, classifier)) };
+  const newDriver: DriverFactory = async () => new EngineDriver(compiled, classifier);
+  return { newDriver, run: (tests) => runTestFile(tests, newDriver) };
 }

@@ -36,8 +36,12 @@ function sendContinue(req: Request, res: Response): void {
   if (req.headers.expect?.toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
 }
 
-/** Reads the whole body, refusing it as soon as it grows past `limit` bytes. */
+/**
+ * Reads the whole body, refusing it as soon as it grows past `limit` bytes, or before reading a byte when
+ * its Content-Length says so (a route's limit may be lower than the guards' MAX_BODY_BYTES).
+ */
 export function readBody(req: Request, res: Response, limit: number): Promise<Buffer> {
+  if (Number(req.headers['content-length']) > limit) return Promise.reject(payloadTooLarge(limit));
   sendContinue(req, res);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
