@@ -9,7 +9,6 @@ import { TESTS_SCHEMA_ID } from '../../src/flow-tests/format.ts';
 import { prepareFlow } from '../../src/flow-tests/offline.ts';
 import { parseTestsDocument } from '../../src/flow-tests/parse.ts';
 import {
-  describeRunFailure,
   downloadName,
   formatTestFile,
   type Recorded,
@@ -282,19 +281,5 @@ describe('the test file', () => {
     for (const line of lines) assert.ok(line.length <= 80 || !/[[{]/.test(line.trim().slice(1)), line);
     assert.equal(formatTestFile({ a: [], b: {} }), '{ "a": [], "b": {} }');
     assert.equal(formatTestFile({ long: 'x'.repeat(100) }), `{\n  "long": "${'x'.repeat(100)}"\n}`);
-  });
-
-  test('a failure of the run after a store is put in words', () => {
-    assert.equal(
-      describeRunFailure({
-        conversation: 'one',
-        path: '/conversations/0/steps/1/bot/0',
-        expected: '"a"',
-        actual: '"b"',
-      }),
-      'one /conversations/0/steps/1/bot/0: expected "a", got "b"',
-    );
-    assert.equal(describeRunFailure({ message: 'broken' }), 'broken');
-    assert.equal(describeRunFailure('as is'), 'as is');
   });
 });

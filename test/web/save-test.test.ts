@@ -1,8 +1,8 @@
 /**
  * "Save as test" in a real Chromium against the real server: the support-triage flow chatted through
  * (typed and clicked), saved as a test, downloaded, and run by `chatflow test` on the flow: it passes,
- * and fails once the flow says something else. Without the admin token the file has no intents and
- * storing it says why.
+ * and fails once the flow says something else. Stored with the flow: added, replaced by name, run by
+ * the server, its failures shown. Without the admin token the file has no intents and storing it says why.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -105,6 +105,57 @@ describe('playground: save as test', () => {
     assert.ok(`${failing.stdout}${failing.stderr}`.includes(ASK_ORDER), failing.stdout);
     assertClean();
     await close();
+  });
+
+  test('stored with the flow: added or replaced by name, run by the server, failures shown', async () => {
+    const { page, assertClean, close } = await openPlayground(browser, server.url, server.adminToken);
+    await chatThrough(page);
+    const panel = await openSaveAsTest(page, 'Track an order');
+    const result = panel.getByTestId('save-test-result');
+    const storeAs = async (name: string, expected: string) => {
+      await panel.getByLabel('Test name').fill(name);
+      await panel.getByRole('button', { name: 'Store with the flow' }).click();
+      await result.filter({ hasText: expected }).waitFor();
+      const stored = await server.api.get('/api/flow/tests');
+      assert.equal(stored.status, 200);
+      return JSON.parse(stored.text);
+    };
+    const passed = (count: number) =>
+      `Stored with flow version 2 (${count} test conversation(s)). Run against it: ${count} passed, 0 failed.`;
+
+    const first = await storeAs('Track an order', passed(1));
+    const shown = JSON.parse((await panel.getByTestId('save-test-preview').textContent()) ?? '');
+    assert.deepEqual(first, shown, 'stored as shown');
+    const both = await storeAs('Second', passed(2));
+    assert.deepEqual(
+      both.conversations.map((c: { name: string }) => c.name),
+      ['Track an order', 'Second'],
+    );
+    await panel.getByLabel('Pin the detected intents').check();
+    const replaced = await storeAs('Track an order', passed(2));
+    assert.equal(replaced.conversations.length, 2);
+    assert.equal(replaced.conversations[0].steps[2].pinned, true, 'replaced in place');
+    assert.equal(replaced.conversations[1].steps[2].pinned, undefined);
+
+    // A new version that says something else: the tests stored with the old one fail against it.
+    const changed = supportText.replace(ASK_ORDER, 'Your order number, please.');
+    assert.equal((await server.api.put('/api/flow', changed)).status, 201);
+    await storeAs(
+      'Track an order',
+      'Stored with flow version 3 (2 test conversation(s)). Run against it: 0 passed, 2 failed. The conversation was recorded on flow version 2, not the current one.',
+    );
+    const failures = await panel.getByTestId('save-test-failures').locator(':scope > li').allInnerTexts();
+    assert.equal(failures.length, 2);
+    assert.match(failures[0] ?? '', /^"Track an order" diverges at step 2/);
+    assert.ok(
+      failures[0]?.includes(
+        `/conversations/0/steps/2/bot/0: expected "${ASK_ORDER}", got "Your order number, please."`,
+      ),
+      failures[0],
+    );
+    assertClean([404]); // the first GET /api/flow/tests: none stored yet
+    await close();
+    assert.equal((await server.api.post('/api/flow/versions/2/activate')).status, 200);
   });
 
   test('without the admin token: no intents in the file, and storing it says why', async () => {

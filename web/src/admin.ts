@@ -83,11 +83,20 @@ export interface ValidationReport {
   warnings: ProblemDetail[];
 }
 
+/** A conversation that failed a test run: where it first diverged, and the first differences. */
+export interface TestFailure {
+  conversation: string;
+  /** The conversation's JSON pointer in the test file. */
+  path: string;
+  firstDivergence: number;
+  mismatches: { path: string; expected: string; actual: string }[];
+}
+
 /** `PUT /api/flow/tests`: what was stored, and the run of its conversations against the current flow. */
 export interface StoredTests {
   flowVersion: number;
   conversations: number;
-  run: { passed: number; failed: number; failures: unknown[] };
+  run: { passed: number; failed: number; failures: TestFailure[] };
 }
 
 export type Failure = Extract<ApiResult<never>, { ok: false }>;

@@ -21,7 +21,7 @@ export const OUTPUT_DIR = join(ROOT, 'test-output');
 const DOCS_SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 const CACHE = join(ROOT, 'node_modules', '.cache', 'chatflow-chromium');
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found' };
 
 /** Flags for a browser on a test machine: no sandbox (root, containers), nothing fetched on its own. */
 const ARGS = [

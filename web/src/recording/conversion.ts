@@ -197,21 +197,6 @@ export function downloadName(name: string): string {
   return `${safe || 'conversation'}.tests.json`;
 }
 
-/** One failure of the run that follows a store, in words, whatever fields the server gives it. */
-export function describeRunFailure(failure: unknown): string {
-  if (typeof failure === 'string') return failure;
-  if (typeof failure !== 'object' || failure === null) return JSON.stringify(failure);
-  const f = failure as Record<string, unknown>;
-  const where = [f.conversation ?? f.name, f.path].filter((part) => typeof part === 'string').join(' ');
-  const what =
-    typeof f.expected === 'string' || typeof f.actual === 'string'
-      ? `expected ${String(f.expected)}, got ${String(f.actual)}`
-      : typeof f.message === 'string'
-        ? f.message
-        : JSON.stringify(failure);
-  return where === '' ? what : `${where}: ${what}`;
-}
-
 /** JSON on one line, spaced as the flows in examples/ are: `{ "a": [1, 2] }`. */
 function inline(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(inline).join(', ')}]`;

@@ -3,11 +3,10 @@
  * downloads it, or stores it with the flow (GET then PUT /api/flow/tests) and shows the run that follows.
  * A panel in the page rather than a modal dialog, so the admin token can still be typed at the top.
  */
-import { adminToken, api, describeFailure, type StoredTests } from '../admin.ts';
+import { adminToken, api, describeFailure, type StoredTests, type TestFailure } from '../admin.ts';
 import { button, el, replaceChildren } from '../dom.ts';
 import {
   type Converted,
-  describeRunFailure,
   downloadName,
   formatTestFile,
   type StoredEvent,
@@ -35,6 +34,20 @@ async function readHistory(conversationId: string): Promise<{ events: StoredEven
   const result = await api.conversation(conversationId);
   if (!result.ok) return { events: null, note: `The intents could not be read: ${describeFailure(result)}` };
   return { events: result.body.events, note: '' };
+}
+
+/** A failing conversation: where it diverged, and each difference at its JSON pointer in the file. */
+function failureItem(failure: TestFailure): HTMLLIElement {
+  return el(
+    'li',
+    {},
+    `"${failure.conversation}" diverges at step ${failure.firstDivergence}`,
+    el(
+      'ul',
+      {},
+      ...failure.mismatches.map((m) => el('li', {}, `${m.path}: expected ${m.expected}, got ${m.actual}`)),
+    ),
+  );
 }
 
 function storedSummary(stored: StoredTests, recordedOn: number): string {
@@ -168,7 +181,7 @@ export function saveTestPanel(source: () => RecordedConversation | null): SaveTe
       replaceChildren(result, describeFailure(stored), details.length > 0 ? el('ul', {}, ...details) : null);
       return;
     }
-    const failures = stored.body.run.failures.map((f) => el('li', {}, describeRunFailure(f)));
+    const failures = stored.body.run.failures.map(failureItem);
     replaceChildren(
       result,
       el('p', {}, storedSummary(stored.body, recorded.flowVersion)),
