@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { flowText } from '../support/flow-texts.ts';
+import { flowTestsText, flowText } from '../support/flow-texts.ts';
 import { weatherTravelFlow } from '../support/flows.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -287,7 +287,7 @@ for (const store of STORES) {
   });
 }
 
-describe('validate without stored tests', () => {
+describe('tests of a flow without stored tests, and files with a byte-order mark', () => {
   let server: TestServer;
   before(async () => {
     server = await startTestServer();
@@ -298,5 +298,20 @@ describe('validate without stored tests', () => {
     assert.equal((await server.api.put('/api/flow', flowText())).status, 201);
     const report = await server.api.post('/api/flow/validate', flowText());
     assert.deepEqual(report.json, { valid: true, errors: [], warnings: [] });
+  });
+
+  test('a leading byte-order mark is kept in storage and read past when the tests run', async () => {
+    assert.equal((await server.api.put('/api/flow', `\uFEFF${flowText('bom')}`)).status, 201);
+    const tests = `\uFEFF${flowTestsText()}`;
+    const put = await server.api.put('/api/flow/tests', tests);
+    assert.equal(put.status, 201, put.text);
+    assert.deepEqual(put.json.run, { passed: 1, failed: 0, failures: [] });
+    // Read as bytes: decoding text would drop the mark.
+    const got = await fetch(`${server.api.url}/api/flow/tests`, {
+      headers: { Authorization: `Bearer ${server.api.token}` },
+    });
+    assert.deepEqual(Buffer.from(await got.arrayBuffer()), Buffer.from(tests));
+    const report = await server.api.post('/api/flow/validate', flowText());
+    assert.deepEqual(report.json.tests, { flowVersion: 2, passed: 1, failed: 0, failures: [] });
   });
 });
