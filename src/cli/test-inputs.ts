@@ -33,19 +33,25 @@ export type Inputs =
   | { ok: true; files: TestInput[]; flows: Map<string, FlowInput> }
   | { ok: false; lines: string[] };
 
-/** A JSON object with `conversations` is a test file; anything else given first is the flow. */
-function isTestDocument(text: string): boolean {
+/** The keys of the JSON object `text` holds, or undefined when it holds none. */
+function objectKeys(text: string): string[] | undefined {
   try {
     const document: unknown = JSON.parse(text);
-    return (
-      typeof document === 'object' &&
-      document !== null &&
-      !Array.isArray(document) &&
-      'conversations' in document
-    );
+    const isObject = typeof document === 'object' && document !== null && !Array.isArray(document);
+    return isObject ? Object.keys(document) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/**
+ * Whether the first file is a test file (a JSON object with `conversations`) or the flow. Alone, it
+ * can only be a test file (what it lacks is then reported with its pointers), unless it is a flow.
+ */
+function firstIsTestFile(text: string, count: number): boolean {
+  const keys = objectKeys(text);
+  if (keys?.includes('conversations')) return true;
+  return count === 1 && !keys?.includes('blocks');
 }
 
 /** Reads a file; a problem the user can fix (unreadable, too large) is returned, not thrown. */
@@ -119,7 +125,7 @@ export async function loadInputs(positionals: readonly string[]): Promise<Inputs
   const [first = '', ...rest] = positionals;
   const firstRead = await readOrProblem(first, FLOW_FILE_MAX_BYTES);
   if ('problem' in firstRead) return { ok: false, lines: [`chatflow: ${firstRead.problem.message}`] };
-  const firstIsTests = isTestDocument(firstRead.text);
+  const firstIsTests = firstIsTestFile(firstRead.text, positionals.length);
   const explicitFlow = firstIsTests ? undefined : first;
   const testPaths = firstIsTests ? positionals : rest;
   if (testPaths.length === 0) {

@@ -15,18 +15,40 @@ import { EXIT } from './validate.ts';
 
 type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
 
+/** The options of `chatflow test`, parsed. */
+export interface TestOptions {
+  json?: boolean;
+  coverage?: boolean;
+  server?: string;
+  token?: string;
+}
+
 /**
- * `--server URL --token T`: the files run over the WebSocket against a running server's current flow.
- * Not built yet: the options are parsed so that the usage stays the same when it is.
+ * `--server URL --token T TESTS.json…`: the files run over the WebSocket against a running server's
+ * current flow (src/flow-tests/server-run.ts). The hook is here; the run is not built yet.
  */
-function serverTestCommand(out: Out): number {
+async function serverTestCommand(
+  _testFiles: readonly string[],
+  _options: TestOptions,
+  out: Out,
+): Promise<number> {
   out.stderr('chatflow: test --server is not implemented yet\n');
   return EXIT.usage;
 }
 
-async function runFiles(files: readonly TestInput[], flows: Map<string, FlowInput>): Promise<FileRun[]> {
+/** Each flow compiled and its intent models trained, once however many files test it. */
+export async function prepareFlows(flows: Map<string, FlowInput>): Promise<Map<string, PreparedFlow>> {
   const prepared = new Map<string, PreparedFlow>();
   for (const [key, { flow }] of flows) prepared.set(key, await prepareFlow(flow));
+  return prepared;
+}
+
+/** Every file's conversations, in order, through its prepared flow. */
+export async function runFiles(
+  files: readonly TestInput[],
+  flows: Map<string, FlowInput>,
+  prepared: Map<string, PreparedFlow>,
+): Promise<FileRun[]> {
   const runs: FileRun[] = [];
   for (const { file, tests, flowKey } of files) {
     const outcome = await (prepared.get(flowKey) as PreparedFlow).run(tests);
@@ -68,7 +90,9 @@ export async function testCommand(args: string[], out: Out, usage: string): Prom
     out.stderr(`chatflow: test needs at least one test file\n\n${usage}`);
     return EXIT.usage;
   }
-  if (values.server !== undefined || values.token !== undefined) return serverTestCommand(out);
+  if (values.server !== undefined || values.token !== undefined) {
+    return serverTestCommand(positionals, values, out);
+  }
 
   const inputs = await loadInputs(positionals);
   if (!inputs.ok) {
@@ -76,7 +100,7 @@ export async function testCommand(args: string[], out: Out, usage: string): Prom
     return EXIT.usage;
   }
   const started = performance.now();
-  const runs = await runFiles(inputs.files, inputs.flows);
+  const runs = await runFiles(inputs.files, inputs.flows, await prepareFlows(inputs.flows));
   const report = {
     files: runs,
     durationMs: performance.now() - started,

@@ -44,6 +44,9 @@ export const stepSchema = z
       .describe('answer the classification with `intent` instead of asking the classifier'),
     vars: z
       .record(z.string().max(64), z.string().max(16_000))
+      .refine((vars) => Object.keys(vars).length <= L.maxVariablesPerStep, {
+        message: `at most ${L.maxVariablesPerStep} variables`,
+      })
       .optional()
       .describe('variables expected after the turn (others are not checked)'),
     at: blockId.optional().describe('the block the conversation waits at after the turn'),
