@@ -12,12 +12,13 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --ignore-scripts --no-audit --no-fund
 
 # Stage 2: the browser playground, built by Vite (a dev dependency) into web/dist. Only what the build
-# reads is copied: web/ and the one server module the page imports, so editing the server does not
-# re-run Vite. The image's Node 24 runs Vite directly (npm scripts would look for the `node` package's
+# reads is copied: web/ and the two server modules the page imports (the flow graph, the test-file
+# limits), so editing the server does not re-run Vite. The image's Node 24 runs Vite directly (npm scripts would look for the `node` package's
 # Node, which --ignore-scripts did not set up).
 FROM deps AS web
 COPY web ./web
 COPY src/flow/graph.ts ./src/flow/graph.ts
+COPY src/flow-tests/limits.ts ./src/flow-tests/limits.ts
 RUN node node_modules/vite/bin/vite.js build --config web/vite.config.ts
 
 # Stage 3: the production dependencies, pruned from stage 1 instead of a second install.

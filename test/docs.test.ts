@@ -10,6 +10,8 @@ import { describe, test } from 'node:test';
 import { CONFIG_VARIABLES } from '../src/config.ts';
 import { DEFAULT_FLOW_PATH } from '../src/default-flow.ts';
 import { validateFlow } from '../src/flow/validate.ts';
+import { stepSchema, testFileSchema } from '../src/flow-tests/format.ts';
+import { TEST_FILE_LIMITS } from '../src/flow-tests/limits.ts';
 import { ERROR_CATALOGUE } from '../src/http/errors.ts';
 import { CLOSE_CODES, FRAME_ERRORS, HANDSHAKE_REFUSALS } from '../src/ws/protocol.ts';
 import { documentedFiles } from './docs/examples.ts';
@@ -80,6 +82,21 @@ describe('the documents match the code', () => {
     const withoutExamples = (flow: typeof travel) =>
       JSON.parse(JSON.stringify(flow, (key, value) => (key === 'examples' ? undefined : value)));
     assert.deepEqual(withoutExamples(shown), withoutExamples(travel));
+  });
+
+  test('the conversation-test tables are the format (file and step fields) and its limits', () => {
+    const doc = read('docs/conversation-tests.md');
+    const [fileTable = '', stepTable = ''] = section(doc, 'The format')
+      .split('\n\n')
+      .filter((block) => block.startsWith('|'));
+    const names = (table: string) => tableRows(table).map(([name]) => name?.replaceAll('`', ''));
+    assert.deepEqual(names(fileTable), Object.keys(testFileSchema.shape));
+    assert.deepEqual(names(stepTable), Object.keys(stepSchema.shape));
+    const limits = tableRows(section(doc, 'Limits')).map(([name, value]) => [
+      name?.replaceAll('`', ''),
+      Number(value?.replaceAll(',', '')),
+    ]);
+    assert.deepEqual(limits, Object.entries(TEST_FILE_LIMITS));
   });
 
   test('the flow of the README tour is a valid flow', () => {

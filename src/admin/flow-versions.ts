@@ -41,8 +41,16 @@ export interface FlowServiceOptions {
   now?: () => Date;
 }
 
+export interface ValidationReport {
+  valid: boolean;
+  errors: FlowProblem[];
+  warnings: FlowProblem[];
+  /** The flow, when valid: what the stored conversation tests run against. */
+  flow?: Flow;
+}
+
 export interface FlowService {
-  validate(document: unknown): { valid: boolean; errors: FlowProblem[]; warnings: FlowProblem[] };
+  validate(document: unknown): ValidationReport;
   upload(input: { raw: string; document: unknown; ifMatch?: number | null }): Promise<UploadResult>;
   current(): Promise<FlowVersionRecord | null>;
   version(version: number): Promise<FlowVersionRecord | null>;
@@ -73,12 +81,13 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     }
   }
 
-  function validate(document: unknown) {
+  function validate(document: unknown): ValidationReport {
     const result = validateFlow(document);
+    if (!result.valid) return { valid: false, errors: result.errors, warnings: result.warnings };
     // Validation answers what an upload would: a flow too large to run is not valid here.
-    const tooLarge = result.valid ? options.capacity?.(result.flow) : null;
+    const tooLarge = options.capacity?.(result.flow);
     if (tooLarge) return { valid: false, errors: tooLarge.details, warnings: result.warnings };
-    return { valid: result.valid, errors: result.errors, warnings: result.warnings };
+    return { valid: true, errors: result.errors, warnings: result.warnings, flow: result.flow };
   }
 
   async function upload(input: {

@@ -22,10 +22,12 @@ export interface CsvRecord {
   fields: string[];
 }
 
+import { withoutByteOrderMark } from '../flow/json-text.ts';
+
 /** The records of `text` (a leading byte-order mark is dropped); throws CsvError. */
 export function parseCsv(text: string): CsvRecord[] {
   const records: CsvRecord[] = [];
-  const input = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const input = withoutByteOrderMark(text);
   let line = 1;
   let i = 0;
   while (i < input.length) {

@@ -8,7 +8,6 @@
  * Exit code: 0 evaluated, 1 the flow is invalid or some classifications failed (provider errors: the
  * figures are printed, but they are not the classifier's), 2 usage or data error.
  */
-import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { type Classification, intentDefinitions } from '../engine/index.ts';
@@ -27,6 +26,7 @@ import {
 import { DEFAULT_MIN_CONFIDENCE, OfflineIntentClassifier } from '../intent/offline/index.ts';
 import { createIntentRouter, intentSettingsOf } from '../intent/router-factory.ts';
 import { CsvError, parseCsv } from './csv.ts';
+import { readBounded, UsageProblem } from './read-bounded.ts';
 import { checkFlowText, EXIT, formatReport } from './validate.ts';
 
 export const EVAL_LIMITS = {
@@ -53,37 +53,9 @@ const EVAL_FLOW_VERSION = 1;
 
 type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
 
-/** An error the user can fix: printed as `chatflow: <message>`, exit 2. */
-class UsageProblem extends Error {}
-
 interface LabelledText {
   text: string;
   expected: string | null;
-}
-
-async function readBounded(path: string, maxBytes: number): Promise<string> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    throw new UsageProblem(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'EIO'})`);
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size > maxBytes) {
-      throw new UsageProblem(`${path} is too large: ${size} bytes, at most ${maxBytes}`);
-    }
-    // One byte more than allowed: a file that grew since stat is still caught.
-    const buffer = Buffer.alloc(maxBytes + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > maxBytes) throw new UsageProblem(`${path} is too large: more than ${maxBytes} bytes`);
-    return buffer.toString('utf8', 0, bytesRead);
-  } catch (err) {
-    if (err instanceof UsageProblem) throw err;
-    throw new UsageProblem(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'EIO'})`);
-  } finally {
-    await handle.close();
-  }
 }
 
 /** The labelled texts of a CSV file, checked against the block's intents. */

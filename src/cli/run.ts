@@ -1,5 +1,5 @@
 /**
- * The subcommands of the `chatflow` command line: `validate <file>`, `eval`, `serve`, `bench`, each with `--help`.
+ * The subcommands of the `chatflow` command line: `validate <file>`, `test`, `eval`, `serve`, `bench`, each with `--help`.
  * Returns the exit code (0 ok, 1 invalid flow / failed run, 2 usage or I/O error); `serve` runs until a
  * signal stops the server, which exits the process itself.
  */
@@ -16,6 +16,8 @@ export const USAGE = {
 
 Commands:
   validate <file>   check a flow file; prints every problem with its JSON pointer
+  test [<flow>] <tests.json>...
+                    run conversation tests against a flow (see docs/conversation-tests.md)
   eval <flow> --block <id> <data.csv>
                     how well an intent block understands labelled texts (accuracy, thresholds)
   serve             start the server (configured by environment variables, see docs/configuration.md)
@@ -35,6 +37,33 @@ Exit code: 0 valid (warnings allowed), 1 the flow has errors, 2 usage or file er
 Options:
   --json    print {"valid","errors","warnings"} as JSON instead
   --help    this text
+`,
+  test: `Usage: chatflow test [FLOW.json] TESTS.json... [--json] [--coverage]
+       chatflow test --server URL TESTS.json... [--timeout MS] [--admin-url URL] [--json] [--coverage]
+
+Runs the conversations of each test file through the engine, in this process: no server, no network.
+Intents are answered by the offline classifier, or by the step's "intent" where the step is pinned.
+Each test file names its flow in "flow" (a path relative to the test file); a flow file given first
+is used for every test file instead. The flow is validated as "chatflow validate" does.
+Prints a line per passing conversation and, for a failing one, the expected and actual transcripts
+side by side, the first divergence marked ">" and each mismatch with its JSON pointer.
+Exit code: 0 all passed, 1 a conversation failed, 2 bad input (usage, unreadable file, a bad test
+file with its JSON pointers, an invalid flow).
+
+With --server, the files run against the current flow of a running server, over its WebSocket, with
+the classifier it uses (OpenAI when it is configured so): give no flow file ("flow" in a test file is
+ignored). A pinned step's intent is checked, not pinned. The admin token needs the scopes flows:read
+and history:read; prefer CHATFLOW_TOKEN to --token, which shows in ps. Exit code 2 also when the
+server cannot be used (unreachable, token refused, no flow): nothing was tested.
+
+Options:
+  --json             print the results as JSON (see docs/conversation-tests.md)
+  --coverage         list the blocks and intent transitions no conversation reached
+  --server <url>     run against a running server's current flow (http:// or https://)
+  --token <token>    the admin token for --server (default: $CHATFLOW_TOKEN)
+  --timeout <ms>     with --server: how long the bot may take over one turn (default 30000)
+  --admin-url <url>  with --server: the admin API's URL when it has a port of its own (ADMIN_PORT)
+  --help             this text
 `,
   eval: `Usage: chatflow eval <flow.json> --block <id> <data.csv> [--json]
 
@@ -117,6 +146,12 @@ async function evalCommand(args: string[], out: Out): Promise<number> {
   return run(args, out, USAGE.eval);
 }
 
+async function testCommand(args: string[], out: Out): Promise<number> {
+  // Imported here so that the other commands do not load the engine and the classifiers.
+  const { testCommand: run } = await import('./test.ts');
+  return run(args, out, USAGE.test);
+}
+
 async function serveCommand(args: string[], out: Out): Promise<number> {
   const { values } = parseArgs({ args, options: { help: { type: 'boolean' } } });
   if (values.help) {
@@ -161,6 +196,7 @@ async function tokensCommand(args: string[], out: Out): Promise<number> {
 
 const COMMANDS: Record<string, (args: string[], out: Out) => Promise<number>> = {
   validate: validateCommand,
+  test: testCommand,
   eval: evalCommand,
   serve: serveCommand,
   token: tokenCommand,

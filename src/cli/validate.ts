@@ -35,10 +35,13 @@ export function checkFlowText(text: string): { report: ValidationReport; flow?: 
   return result.valid ? { report, flow: result.flow } : { report };
 }
 
-/** One line per problem: `error <pointer> <message>` (the root pointer is shown as `/`, as in RFC 6901 prose). */
+/** `<file>: <kind> <pointer>: <message>` (the root pointer is shown as `/`, as in RFC 6901 prose). */
+export const problemLine = (file: string, kind: 'error' | 'warning', problem: FlowProblem): string =>
+  `${file}: ${kind} ${problem.path === '' ? '/' : problem.path}: ${problem.message}`;
+
+/** One line per problem, then a summary line. */
 export function formatReport(file: string, report: ValidationReport): string {
-  const line = (kind: string, problem: FlowProblem) =>
-    `${file}: ${kind} ${problem.path === '' ? '/' : problem.path}: ${problem.message}`;
+  const line = (kind: 'error' | 'warning', problem: FlowProblem) => problemLine(file, kind, problem);
   const lines = [
     ...report.errors.map((p) => line('error', p)),
     ...report.warnings.map((p) => line('warning', p)),

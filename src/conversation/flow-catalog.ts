@@ -5,6 +5,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { type CompiledFlow, compileFlow, intentDefinitions } from '../engine/index.ts';
+import { parseStoredJson } from '../flow/json-text.ts';
 import { validateFlow } from '../flow/validate.ts';
 import type { IntentClassifier } from '../intent/port.ts';
 import type { Store } from '../store/store.ts';
@@ -31,7 +32,7 @@ export function createFlowCatalog(options: { store: Store; classifier?: IntentCl
   async function load(version: number): Promise<CompiledFlow> {
     const record = await store.getFlowVersion(version);
     if (!record) throw new FlowUnavailableError(`flow version ${version} does not exist`);
-    const result = validateFlow(JSON.parse(record.raw));
+    const result = validateFlow(parseStoredJson(record.raw));
     if (!result.valid) throw new FlowUnavailableError(`stored flow version ${version} does not validate`);
     const flow = compileFlow(result.flow, version);
     const intentBlocks = result.flow.blocks.flatMap((block) =>

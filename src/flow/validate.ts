@@ -35,7 +35,8 @@ function friendlier(issue: z.core.$ZodIssue): string {
     : issue.message;
 }
 
-function schemaProblems(error: z.ZodError): FlowProblem[] {
+/** Problems of a zod parse, each at its JSON pointer (also used for conversation-test files). */
+export function schemaProblems(error: z.ZodError): FlowProblem[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({

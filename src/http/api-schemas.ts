@@ -34,10 +34,36 @@ export const versionsResponse = z.object({
   versions: z.array(z.object({ version, name: z.string(), createdAt: timestamp, current: z.boolean() })),
 });
 export const activateResponse = z.object({ version, current: z.literal(true) });
+/** A conversation-test run (docs/admin-api.md, Conversation tests): only the failing conversations are listed. */
+const testRun = z.object({
+  passed: z.int().min(0),
+  failed: z.int().min(0),
+  failures: z.array(
+    z.object({
+      conversation: z.string().meta({ description: "The conversation's name" }),
+      path: z.string().meta({ description: "The conversation's JSON pointer in the test file" }),
+      firstDivergence: z.int().min(0).meta({ description: 'The index of the first step that diverged' }),
+      mismatches: z
+        .array(z.object({ path: z.string(), expected: z.string(), actual: z.string() }))
+        .meta({ description: 'The first differences, in step order, each at its JSON pointer' }),
+    }),
+  ),
+});
+export const testsUploadResponse = z.object({
+  flowVersion: version.meta({ description: 'The flow version the tests were stored for' }),
+  conversations: z.int().min(1),
+  run: testRun.meta({ description: 'The tests run against that version' }),
+});
 export const validateResponse = z.object({
   valid: z.boolean(),
   errors: z.array(problem),
   warnings: z.array(problem),
+  tests: testRun
+    .extend({ flowVersion: version.meta({ description: 'The version the tests were stored for' }) })
+    .optional()
+    .meta({
+      description: 'The tests in effect for the current version, run against this flow (valid flows only)',
+    }),
 });
 
 const conversationSummary = z.object({
@@ -152,6 +178,7 @@ export const RESPONSE_SCHEMAS = {
   FlowVersions: versionsResponse,
   Activation: activateResponse,
   ValidationReport: validateResponse,
+  TestsUploadResult: testsUploadResponse,
   ConversationPage: conversationsResponse,
   Conversation: conversationResponse,
   UserErasure: userErasureResponse,

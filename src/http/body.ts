@@ -3,7 +3,9 @@
  * stored as uploaded), our own limit enforced while reading (bodyParser counts compressed bytes and has
  * no default limit) and our own errors.
  */
+
 import type { Request, Response } from 'restify';
+import { withoutByteOrderMark } from '../flow/json-text.ts';
 import { ApiError } from './errors.ts';
 import { jsonErrorOffset, positionOf } from './json-syntax.ts';
 
@@ -36,8 +38,12 @@ function sendContinue(req: Request, res: Response): void {
   if (req.headers.expect?.toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
 }
 
-/** Reads the whole body, refusing it as soon as it grows past `limit` bytes. */
+/**
+ * Reads the whole body, refusing it as soon as it grows past `limit` bytes, or before reading a byte when
+ * its Content-Length says so (a route's limit may be lower than the guards' MAX_BODY_BYTES).
+ */
 export function readBody(req: Request, res: Response, limit: number): Promise<Buffer> {
+  if (Number(req.headers['content-length']) > limit) return Promise.reject(payloadTooLarge(limit));
   sendContinue(req, res);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -88,7 +94,7 @@ export function parseJsonBody(bytes: Buffer): { raw: string; value: unknown } {
   }
   if (raw.trim() === '') throw new ApiError('INVALID_JSON', 'the body is empty; a JSON document is required');
   // A leading byte-order mark is allowed (RFC 8259 §8.1) and kept in the stored text.
-  const text = raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
+  const text = withoutByteOrderMark(raw);
   try {
     return { raw, value: JSON.parse(text) };
   } catch {

@@ -3,6 +3,7 @@
  * Every error the HTTP layer answers — ours and Restify's own (unknown route, wrong method) — goes
  * out as `{"error":{"code","message","details"?,"requestId"?}}`.
  */
+import { TEST_FILE_LIMITS } from '../flow-tests/limits.ts';
 import { StoreUnavailableError } from '../store/store.ts';
 
 export const ERROR_CATALOGUE = {
@@ -24,11 +25,22 @@ export const ERROR_CATALOGUE = {
     status: 400,
     meaning: 'the flow does not validate; `details` lists every problem as `{path, message}`',
   },
-  NOT_FOUND: { status: 404, meaning: 'no such route, flow version or conversation' },
+  INVALID_TESTS: {
+    status: 400,
+    meaning:
+      'the conversation-test file does not validate, or names blocks or intents the current flow lacks; `details` lists every problem as `{path, message}`',
+  },
+  NOT_FOUND: {
+    status: 404,
+    meaning: 'no such route, flow version, conversation or stored tests (or no flow uploaded yet)',
+  },
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'the route exists but not with this method (see `Allow`)' },
   TOKEN_EXISTS: { status: 409, meaning: 'a token with this name already exists (revoke it first)' },
   VERSION_CONFLICT: { status: 412, meaning: '`If-Match` names a version that is not the current one' },
-  PAYLOAD_TOO_LARGE: { status: 413, meaning: 'the body is larger than `MAX_BODY_BYTES`' },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    meaning: `the body is larger than \`MAX_BODY_BYTES\` (a conversation-test file: ${TEST_FILE_LIMITS.maxFileBytes / 2 ** 20} MiB)`,
+  },
   INTENT_MODELS_TOO_LARGE: {
     status: 413,
     meaning:

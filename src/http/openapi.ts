@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CONVERSATION_PAGE } from '../admin/conversation-history.ts';
 import { flowJsonSchema } from '../flow/json-schema.ts';
+import { testsJsonSchema } from '../flow-tests/json-schema.ts';
 import { SCOPES } from './admin-auth.ts';
 import { RESPONSE_SCHEMAS } from './api-schemas.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from './errors.ts';
@@ -16,7 +17,8 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 function componentSchemas(): Json {
   const { $schema: _dialect, ...flow } = flowJsonSchema();
-  const schemas: Json = { Flow: flow };
+  const { $schema: _testsDialect, ...tests } = testsJsonSchema();
+  const schemas: Json = { Flow: flow, FlowTests: tests };
   for (const [name, schema] of Object.entries(RESPONSE_SCHEMAS)) {
     const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' });
     schemas[name] = json;
@@ -26,6 +28,13 @@ function componentSchemas(): Json {
 
 const etagHeader = {
   ETag: { description: 'The flow version as an entity tag, e.g. `"3"`', schema: { type: 'string' } },
+};
+
+const testsVersionHeader = {
+  'X-Chatflow-Tests-Version': {
+    description: 'The flow version the tests were stored for (the version asked for, or one before it)',
+    schema: { type: 'string', pattern: '^[1-9][0-9]*$' },
+  },
 };
 
 function json(description: string, schema: Json, headers?: Json): Json {
@@ -112,6 +121,10 @@ const flowBody = {
   required: true,
   content: { 'application/json': { schema: ref('Flow') } },
 };
+const testsBody = {
+  required: true,
+  content: { 'application/json': { schema: ref('FlowTests') } },
+};
 
 export function buildOpenApiDocument(): Json {
   return {
@@ -170,6 +183,12 @@ export function buildOpenApiDocument(): Json {
       '/schemas/flow.json': {
         get: {
           summary: 'JSON Schema (2020-12) of the flow format',
+          responses: { '200': json('JSON Schema', { type: 'object' }) },
+        },
+      },
+      '/schemas/flow-tests.json': {
+        get: {
+          summary: 'JSON Schema (2020-12) of the conversation-test format',
           responses: { '200': json('JSON Schema', { type: 'object' }) },
         },
       },
@@ -246,12 +265,54 @@ export function buildOpenApiDocument(): Json {
       },
       '/api/flow/validate': {
         post: {
-          summary: 'Validate a flow without storing it',
+          summary:
+            'Validate a flow without storing it, and run the tests in effect for the current version against it',
           ...secured('flows:read'),
           requestBody: flowBody,
           responses: {
             '200': json('The validation report', ref('ValidationReport')),
-            ...errors('INVALID_JSON', ...AUTH, 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'),
+            ...errors('INVALID_JSON', ...AUTH, 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', STORE),
+          },
+        },
+      },
+      '/api/flow/tests': {
+        put: {
+          summary: 'Store conversation tests for the current flow version, and run them against it',
+          ...secured('flows:write'),
+          parameters: [ifMatch],
+          requestBody: testsBody,
+          responses: {
+            '201': json('Stored, with the run', ref('TestsUploadResult'), testsVersionHeader),
+            ...errors(
+              'INVALID_JSON',
+              'INVALID_TESTS',
+              'BAD_REQUEST',
+              ...AUTH,
+              'NOT_FOUND',
+              'VERSION_CONFLICT',
+              'PAYLOAD_TOO_LARGE',
+              'UNSUPPORTED_MEDIA_TYPE',
+              STORE,
+            ),
+          },
+        },
+        get: {
+          summary: 'The tests in effect for the current version, byte for byte as uploaded',
+          ...secured('flows:read'),
+          responses: {
+            '200': json('The test file', ref('FlowTests'), testsVersionHeader),
+            ...errors(...AUTH, 'NOT_FOUND', STORE),
+          },
+        },
+      },
+      '/api/flow/versions/{version}/tests': {
+        get: {
+          summary: 'The tests in effect for a version, byte for byte as uploaded',
+          ...secured('flows:read'),
+          parameters: [versionParam],
+          responses: {
+            '200': json('The test file', ref('FlowTests'), testsVersionHeader),
+            ...errors('BAD_REQUEST', ...AUTH, 'NOT_FOUND', STORE),
           },
         },
       },

@@ -6,9 +6,11 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import restify, { type Request, type Response, type Server } from 'restify';
 import { createHistoryService } from '../admin/conversation-history.ts';
+import { createFlowTestsService } from '../admin/flow-tests.ts';
 import type { FlowService } from '../admin/flow-versions.ts';
 import type { Config } from '../config.ts';
 import { flowJsonSchema } from '../flow/json-schema.ts';
+import { testsJsonSchema } from '../flow-tests/json-schema.ts';
 import type { Store } from '../store/store.ts';
 import { createAdminAuth, isQuietRequest } from './admin-auth.ts';
 import { clientAddressResolver } from './client-address.ts';
@@ -17,6 +19,7 @@ import { preGuards } from './guards.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { sendError } from './respond.ts';
 import { registerConversationRoutes } from './routes/conversations.ts';
+import { registerFlowTestsRoutes } from './routes/flow-tests.ts';
 import { registerFlowRoutes } from './routes/flows.ts';
 import { type MetricsEndpoint, registerMetricsRoute } from './routes/metrics.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -91,6 +94,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   });
   const context = {
     flows: options.flows,
+    flowTests: createFlowTestsService({ store }),
     history: createHistoryService({ store }),
     store,
     maxBodyBytes: options.config.maxBodyBytes,
@@ -104,9 +108,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
   registerSystemRoutes(server, context, {
     ...(admin ? { openapiJson: JSON.stringify(buildOpenApiDocument()) } : {}),
     flowSchemaJson: JSON.stringify(flowJsonSchema()),
+    testsSchemaJson: JSON.stringify(testsJsonSchema()),
   });
   if (admin) {
     registerFlowRoutes(server, context);
+    registerFlowTestsRoutes(server, context);
     registerConversationRoutes(server, context);
     registerTokenRoutes(server, context);
     registerAuditRoute(server, context);

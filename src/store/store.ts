@@ -17,6 +17,15 @@ export interface FlowVersionRecord extends FlowVersionMeta {
   raw: string;
 }
 
+/** A conversation-test file stored with a flow version (docs/admin-api.md, Conversation tests). */
+export interface FlowTestsRecord {
+  /** The version it was stored for. */
+  flowVersion: number;
+  /** The file exactly as uploaded. */
+  raw: string;
+  createdAt: string;
+}
+
 export type CreateFlowVersionResult =
   | { ok: true; version: FlowVersionMeta }
   | { ok: false; reason: 'version_conflict'; current: number | null };
@@ -181,6 +190,17 @@ export interface Store {
   getFlowVersion(version: number): Promise<FlowVersionRecord | null>;
   listFlowVersions(): Promise<{ current: number | null; versions: FlowVersionMeta[] }>;
   activateFlowVersion(version: number, ifMatch?: number): Promise<ActivateResult>;
+  /**
+   * Stores a test file for a stored flow version; a later one for the same version supersedes it (the
+   * earlier rows stay, like flow versions). Null, nothing stored, when the version does not exist.
+   */
+  putFlowTests(input: { flowVersion: number; raw: string; at: string }): Promise<FlowTestsRecord | null>;
+  /**
+   * The tests in effect for `flowVersion`: the newest stored for the highest version ≤ it that has any,
+   * so a new flow version is checked by the tests of the one before until tests are stored for it, and a
+   * rolled-back version by its own. Null when there are none, or `flowVersion` is not a positive integer.
+   */
+  getFlowTests(flowVersion: number): Promise<FlowTestsRecord | null>;
 
   /** Creates the conversation and appends its first events, atomically. */
   createConversation(conversation: NewConversation, events: readonly HistoryEvent[]): Promise<void>;

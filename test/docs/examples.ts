@@ -12,8 +12,8 @@
  *   $RESUME_TOKEN replaced, as in the connect line), `←` frames
  *   received in that order, `close` (the client closes) and `closed N` (the server closed with N).
  *
- * Values that change from run to run (ids, timestamps, tokens, cursors, latencies) are compared as
- * placeholders; confidences to two decimals. Everything else must be what the server answers.
+ * Values that change from run to run (ids, timestamps, tokens, cursors, latencies, a command's
+ * duration) are compared as placeholders; confidences to two decimals. Everything else must be what the server answers.
  * `DOCS_EXAMPLES_PRINT=1` prints what the server answered, to update a document from.
  */
 import assert from 'node:assert/strict';
@@ -219,6 +219,10 @@ async function runHttp(example: Extract<Example, { kind: 'http' }>, context: Exa
   }
 }
 
+/** How long a command took differs from run to run: `(6 steps, 41 ms)` and `"durationMs": 41` become placeholders. */
+const steadyDurations = (output: string) =>
+  output.replace(/\b\d+ ms\b/g, '<n> ms').replace(/"durationMs": \d+/g, '"durationMs": <n>');
+
 async function runCli(example: Extract<Example, { kind: 'cli' }>, context: ExampleContext): Promise<void> {
   const [, , ...args] = shellWords(theCommand(example.command, /^npx chatflow /), variables(context));
   const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -233,7 +237,11 @@ async function runCli(example: Extract<Example, { kind: 'cli' }>, context: Examp
   const lines = example.output.split('\n');
   const exit = Number(lines.at(-1)?.match(/^\(exit code (\d+)\)$/)?.[1]);
   assert.ok(Number.isInteger(exit), `the output of ${example.id} ends with "(exit code N)"`);
-  assert.equal(`${run.stdout}${run.stderr}`, `${lines.slice(0, -1).join('\n')}\n`);
+  if (process.env.DOCS_EXAMPLES_PRINT) console.log(`${example.id}:\n${run.stdout}${run.stderr}`);
+  assert.equal(
+    steadyDurations(`${run.stdout}${run.stderr}`),
+    steadyDurations(`${lines.slice(0, -1).join('\n')}\n`),
+  );
   assert.equal(run.code, exit, `exit code of ${example.id}`);
 }
 

@@ -9,7 +9,7 @@ import { ADMIN_TOKEN_MIN_CHARS, ConfigError, EX_CONFIG, loadConfig } from '../..
 import { SCOPES } from '../../src/http/admin-auth.ts';
 import { createLogger } from '../../src/logger.ts';
 import { runChatflow, runChatflowInProcess } from '../support/cli.ts';
-import { flowText } from '../support/flow-texts.ts';
+import { flowTestsText, flowText } from '../support/flow-texts.ts';
 import { type ApiClient, startTestServer, TEST_TOKEN, type TestServer } from '../support/server.ts';
 
 const from = (address: string) => ({ 'X-Forwarded-For': address });
@@ -138,6 +138,9 @@ describe('scoped tokens', () => {
     { method: 'POST', path: '/api/flow/validate', body: flowText(), scope: 'flows:read' },
     { method: 'PUT', path: '/api/flow', body: flowText('v2'), scope: 'flows:write' },
     { method: 'POST', path: '/api/flow/versions/1/activate', scope: 'flows:write' },
+    { method: 'GET', path: '/api/flow/tests', scope: 'flows:read' },
+    { method: 'GET', path: '/api/flow/versions/1/tests', scope: 'flows:read' },
+    { method: 'PUT', path: '/api/flow/tests', body: flowTestsText(), scope: 'flows:write' },
     { method: 'GET', path: '/api/conversations', scope: 'history:read' },
     { method: 'GET', path: conversationPath, scope: 'history:read' },
     { method: 'GET', path: '/api/audit', scope: 'audit:read' },
@@ -232,6 +235,7 @@ describe('the audit log', () => {
     assert.equal((await api.put('/api/flow', flowText('v2'), asOps('10.1.1.1'))).status, 201);
     assert.equal((await api.post('/api/flow/versions/1/activate', undefined, asOps('10.1.1.2'))).status, 200);
     assert.equal((await api.post('/api/flow/validate', flowText(), asOps('10.1.1.3'))).status, 200);
+    assert.equal((await api.put('/api/flow/tests', flowTestsText(), asOps('10.1.1.3'))).status, 201);
     assert.equal((await api.get('/api/conversations?limit=5', asOps('10.1.1.4'))).status, 200);
     assert.equal(
       (await api.get('/api/conversations/nobody', asOps('10.1.1.4'))).status,
@@ -253,6 +257,7 @@ describe('the audit log', () => {
         ['ops', '10.1.1.1', 'flow.upload', 'PUT /api/flow', '2'],
         ['ops', '10.1.1.2', 'flow.activate', 'POST /api/flow/versions/1/activate', '1'],
         ['ops', '10.1.1.3', 'flow.validate', 'POST /api/flow/validate', null],
+        ['ops', '10.1.1.3', 'flow.tests.upload', 'PUT /api/flow/tests', '1'],
         ['ops', '10.1.1.4', 'history.list', 'GET /api/conversations', null],
         ['admin', '10.9.9.9', 'token.revoke', 'DELETE /api/tokens/ops', 'ops'],
       ],

@@ -234,6 +234,9 @@ describe('authentication', () => {
     ['GET', '/api/flow/versions/1'],
     ['POST', '/api/flow/versions/1/activate'],
     ['POST', '/api/flow/validate'],
+    ['PUT', '/api/flow/tests'],
+    ['GET', '/api/flow/tests'],
+    ['GET', '/api/flow/versions/1/tests'],
     ['GET', '/api/conversations'],
     ['GET', '/api/conversations/abc'],
   ];

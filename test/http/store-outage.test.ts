@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { STORE_RETRY_AFTER_SECONDS } from '../../src/http/errors.ts';
-import { flowText } from '../support/flow-texts.ts';
+import { flowTestsText, flowText } from '../support/flow-texts.ts';
 import { createTestDatabase, SeverableProxy, type TestDatabase } from '../support/postgres.ts';
 import { type ApiResponse, startTestServer, type TestServer } from '../support/server.ts';
 import { ChatClient } from '../support/ws-client.ts';
@@ -43,6 +43,9 @@ describe('the admin API while the database is down', () => {
       { method: 'POST', path: '/api/flow/versions/1/activate', healthy: 200 },
       // Validation stores nothing but its audit entry, so it needs the store too.
       { method: 'POST', path: '/api/flow/validate', body: flowText(), healthy: 200 },
+      { method: 'PUT', path: '/api/flow/tests', body: flowTestsText(), healthy: 201 },
+      { method: 'GET', path: '/api/flow/tests', healthy: 200 },
+      { method: 'GET', path: '/api/flow/versions/1/tests', healthy: 200 },
       { method: 'GET', path: '/api/conversations', healthy: 200 },
       { method: 'GET', path: '/api/conversations?limit=1', healthy: 200 },
       { method: 'GET', path: `/api/conversations/${conversationId}`, healthy: 200 },

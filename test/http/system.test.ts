@@ -4,9 +4,12 @@ import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { z } from 'zod';
 import { flowSchema } from '../../src/flow/schema.ts';
+import { testFileSchema } from '../../src/flow-tests/format.ts';
+import { parseTestsDocument, problemsAgainstFlow } from '../../src/flow-tests/parse.ts';
 import { buildOpenApiDocument } from '../../src/http/openapi.ts';
 import { createLogger } from '../../src/logger.ts';
-import { flowText, INVALID_FLOW } from '../support/flow-texts.ts';
+import { flowTestsText, flowText, INVALID_FLOW, TRAVEL_TESTS } from '../support/flow-texts.ts';
+import { loadExample } from '../support/flows.ts';
 import { type ApiResponse, startTestServer, TEST_TOKEN, type TestServer } from '../support/server.ts';
 
 describe('probes and descriptions', () => {
@@ -53,6 +56,33 @@ describe('probes and descriptions', () => {
     const validate = new Ajv2020({ strict: false }).compile(response.json);
     assert.equal(validate(JSON.parse(flowText())), true, JSON.stringify(validate.errors));
     assert.equal(validate(JSON.parse(INVALID_FLOW)), false);
+  });
+
+  test('GET /schemas/flow-tests.json is generated from the zod schema and validates test files', async () => {
+    const response = await server.api.get('/schemas/flow-tests.json', { token: null });
+    assert.equal(response.status, 200);
+    const { $id, title: _title, ...generated } = response.json;
+    assert.equal($id, 'https://chatflow.dev/schemas/flow-tests.json');
+    assert.deepEqual(generated, z.toJSONSchema(testFileSchema, { target: 'draft-2020-12', io: 'input' }));
+    const validate = new Ajv2020({ strict: false }).compile(response.json);
+    // A real test file of examples/travel.json: the server's own parser takes it too.
+    const travel = parseTestsDocument(TRAVEL_TESTS);
+    assert.ok(travel.ok, JSON.stringify(travel));
+    assert.deepEqual(problemsAgainstFlow(travel.tests, loadExample('travel')), []);
+    for (const good of [TRAVEL_TESTS, JSON.parse(flowTestsText())]) {
+      assert.equal(validate(good), true, JSON.stringify(validate.errors));
+    }
+    const bad = [
+      { ...TRAVEL_TESTS, formatVersion: 2 },
+      { ...TRAVEL_TESTS, conversations: [] },
+      { formatVersion: 1, conversations: [{ name: 'a', steps: [{ usr: 'hi' }] }] },
+      { formatVersion: 1, conversations: [{ name: 'a', steps: [{ user: 'hi', ended: 'yes' }] }] },
+      {
+        formatVersion: 1,
+        conversations: [{ name: 'a', steps: [{ user: 'hi', bot: [{ matches: 'x', txt: 1 }] }] }],
+      },
+    ];
+    for (const document of bad) assert.equal(validate(document), false, JSON.stringify(document));
   });
 
   test('an empty conversation list', async () => {

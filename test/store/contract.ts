@@ -313,6 +313,84 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       });
     });
 
+    describe('conversation tests stored with flow versions', () => {
+      /** Stores versions 1..n (n ≥ 1). */
+      async function versions(store: Store, n: number): Promise<void> {
+        for (let version = 1; version <= n; version += 1)
+          await store.createFlowVersion({ raw: '{}', name: `v${version}`, at: at(version) });
+      }
+
+      test('none stored: nothing in effect, with or without versions', async () => {
+        await withStore(async (store) => {
+          assert.equal(await store.getFlowTests(1), null);
+          await versions(store, 2);
+          assert.equal(await store.getFlowTests(1), null);
+          assert.equal(await store.getFlowTests(2), null);
+        });
+      });
+
+      test('stored for a version: read back exactly, with the version and the time', async () => {
+        await withStore(async (store) => {
+          await versions(store, 1);
+          const raw = '\uFEFF{ "formatVersion": 1,\r\n\t"conversations": [ ], "n": "caf\\u00e9 🚀" }\n';
+          assert.deepEqual(await store.putFlowTests({ flowVersion: 1, raw, at: at(10) }), {
+            flowVersion: 1,
+            raw,
+            createdAt: at(10),
+          });
+          assert.deepEqual(await store.getFlowTests(1), { flowVersion: 1, raw, createdAt: at(10) });
+        });
+      });
+
+      test('a later version sees the tests of the one before until its own are stored; a rollback sees its own', async () => {
+        await withStore(async (store) => {
+          await versions(store, 3);
+          await store.putFlowTests({ flowVersion: 1, raw: '"t1"', at: at(10) });
+          assert.equal((await store.getFlowTests(3))?.flowVersion, 1);
+          assert.equal((await store.getFlowTests(3))?.raw, '"t1"');
+          await store.putFlowTests({ flowVersion: 3, raw: '"t3"', at: at(11) });
+          assert.deepEqual(
+            await Promise.all([1, 2, 3, 4].map(async (v) => (await store.getFlowTests(v))?.raw)),
+            ['"t1"', '"t1"', '"t3"', '"t3"'],
+          );
+          // Stored later for an earlier version: that version's, not the later version's.
+          await store.putFlowTests({ flowVersion: 2, raw: '"t2"', at: at(12) });
+          assert.deepEqual(
+            await Promise.all([1, 2, 3].map(async (v) => (await store.getFlowTests(v))?.raw)),
+            ['"t1"', '"t2"', '"t3"'],
+          );
+        });
+      });
+
+      test('a new upload for the same version supersedes the earlier one', async () => {
+        await withStore(async (store) => {
+          await versions(store, 1);
+          await store.putFlowTests({ flowVersion: 1, raw: '"first"', at: at(10) });
+          await store.putFlowTests({ flowVersion: 1, raw: '"second"', at: at(10) });
+          assert.deepEqual(await store.getFlowTests(1), {
+            flowVersion: 1,
+            raw: '"second"',
+            createdAt: at(10),
+          });
+        });
+      });
+
+      test('tests for a version that does not exist are not stored; impossible versions find nothing', async () => {
+        await withStore(async (store) => {
+          await versions(store, 1);
+          for (const version of [2, 0, -1, 1.5, Number.NaN, 2 ** 53]) {
+            assert.equal(await store.putFlowTests({ flowVersion: version, raw: '"x"', at: at(10) }), null);
+          }
+          assert.equal(await store.getFlowTests(1), null, 'nothing was stored');
+          await store.putFlowTests({ flowVersion: 1, raw: '"t1"', at: at(10) });
+          for (const version of [0, -1, 1.5, Number.NaN, 2 ** 53]) {
+            assert.equal(await store.getFlowTests(version), null, String(version));
+          }
+          assert.equal((await store.getFlowTests(2 ** 31))?.raw, '"t1"', 'any version above is ≥ 1');
+        });
+      });
+    });
+
     describe('conversations', () => {
       test('createConversation stores the record and its first events with seq 1..n', async () => {
         await withFlow(async (store) => {

@@ -15,6 +15,51 @@ export function flowText(name = 'Test flow', greeting = 'Hello «there» 👋'):
 `;
 }
 
+/** A conversation-test file of `flowText()`: the bot greets and waits, then says bye to any answer. */
+export function flowTestsText(): string {
+  return JSON.stringify({
+    formatVersion: 1,
+    conversations: [
+      {
+        name: 'greets and says bye',
+        steps: [
+          { bot: ['Hello «there» 👋'], at: 'ask' },
+          { user: 'hi', bot: ['Bye é'], vars: { request: 'hi' }, ended: true },
+        ],
+      },
+    ],
+  });
+}
+
+/** A conversation-test file of examples/travel.json with every kind of step and expectation. */
+export const TRAVEL_TESTS = {
+  $schema: 'https://chatflow.dev/schemas/flow-tests.json',
+  formatVersion: 1,
+  flow: '../examples/travel.json',
+  conversations: [
+    {
+      name: 'weather, then a pinned no-match',
+      steps: [
+        { bot: [{ matches: '^Hi! I can give you' }], at: 'ask' },
+        {
+          user: 'will it rain tomorrow',
+          intent: 'weather',
+          bot: ['Sunny, 24 °C.'],
+          vars: { intent: 'weather' },
+        },
+        {
+          user: 'blue',
+          intent: null,
+          pinned: true,
+          bot: [{ text: 'Sorry, I did not understand "blue". Could you rephrase?' }],
+          at: 'ask',
+        },
+      ],
+    },
+    { name: 'the server current flow', steps: [{ user: 'cheap flights', intent: ['travel'], ended: false }] },
+  ],
+};
+
 /** Schema problems at known pointers: a typo'd field and a bad block type. */
 export const INVALID_FLOW = JSON.stringify({
   formatVersion: 1,

@@ -299,6 +299,20 @@ describe('WebSocket chat', () => {
       await server.api.post('/api/flow/versions/1/activate');
     }
   });
+
+  test('a flow uploaded with a byte-order mark loads for chats (JSON allows the mark)', async () => {
+    const upload = await server.api.put('/api/flow', `\uFEFF${TRAVEL.replace('Sunny, 24 °C.', 'Foggy.')}`);
+    assert.equal(upload.status, 201);
+    try {
+      const client = await ChatClient.connect(server.url);
+      assert.equal((await client.nth('conversation')).flowVersion, upload.json.version);
+      await client.nth('waiting');
+      assert.deepEqual(texts(await client.say('weather')), ['Foggy.']);
+      client.close();
+    } finally {
+      await server.api.post('/api/flow/versions/1/activate');
+    }
+  });
 });
 
 describe('WebSocket chat with the default settings (offline classifier, no key)', () => {

@@ -2,6 +2,7 @@
  * The admin token and the REST client. The token is typed once, kept in sessionStorage (gone when the
  * tab closes), sent only in the Authorization header — never in a URL.
  */
+import type { TestFile } from '../../src/flow-tests/format.ts';
 
 const TOKEN_KEY = 'chatflow.adminToken';
 
@@ -80,6 +81,22 @@ export interface ValidationReport {
   valid: boolean;
   errors: ProblemDetail[];
   warnings: ProblemDetail[];
+}
+
+/** A conversation that failed a test run: where it first diverged, and the first differences. */
+export interface TestFailure {
+  conversation: string;
+  /** The conversation's JSON pointer in the test file. */
+  path: string;
+  firstDivergence: number;
+  mismatches: { path: string; expected: string; actual: string }[];
+}
+
+/** `PUT /api/flow/tests`: what was stored, and the run of its conversations against the current flow. */
+export interface StoredTests {
+  flowVersion: number;
+  conversations: number;
+  run: { passed: number; failed: number; failures: TestFailure[] };
 }
 
 export type Failure = Extract<ApiResult<never>, { ok: false }>;
@@ -167,6 +184,8 @@ export const api = {
       `/api/conversations?${query}`,
     );
   },
+  flowTests: () => request<TestFile>('GET', '/api/flow/tests'),
+  storeFlowTests: (text: string) => request<StoredTests>('PUT', '/api/flow/tests', text),
   conversation: (id: string) =>
     request<ConversationSummary & { events: HistoryEvent[] }>(
       'GET',

@@ -1,6 +1,7 @@
 /** What the route modules need; built once by createHttpServer. */
 import type { RequestHandler } from 'restify';
 import type { HistoryService } from '../../admin/conversation-history.ts';
+import type { FlowTestsService } from '../../admin/flow-tests.ts';
 import type { FlowService } from '../../admin/flow-versions.ts';
 import type { Store } from '../../store/store.ts';
 import type { AdminAuth } from '../admin-auth.ts';
@@ -8,6 +9,8 @@ import type { ClientAddressOf } from '../client-address.ts';
 
 export interface RouteContext {
   flows: FlowService;
+  /** The conversation tests stored with the flow versions. */
+  flowTests: FlowTestsService;
   history: HistoryService;
   store: Store;
   maxBodyBytes: number;

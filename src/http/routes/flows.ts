@@ -10,13 +10,13 @@ import type { RouteContext } from './context.ts';
 
 const VERSION_PARAM = /^[1-9][0-9]{0,14}$/;
 
-function versionParam(req: Request): number {
+export function versionParam(req: Request): number {
   const raw = req.params.version ?? '';
   if (!VERSION_PARAM.test(raw)) throw new ApiError('BAD_REQUEST', 'the version must be a positive integer');
   return Number(raw);
 }
 
-function conflict(current: number | null): ApiError {
+export function conflict(current: number | null): ApiError {
   return new ApiError(
     'VERSION_CONFLICT',
     current === null ? 'there is no current flow version' : `the current flow version is ${current}`,
@@ -95,8 +95,10 @@ export function registerFlowRoutes(server: Server, ctx: RouteContext): void {
 
   server.post('/api/flow/validate', read, async function validate(req: Request, res: Response) {
     const body = await readJsonBody(req, res, ctx.maxBodyBytes);
-    const report: z.infer<typeof validateResponse> = flows.validate(body.value);
+    const { flow, ...report } = flows.validate(body.value);
+    const tests = flow === undefined ? undefined : await ctx.flowTests.check(flow);
     await auth.audit(req, 'flow.validate');
-    sendJson(res, 200, report);
+    const answer: z.infer<typeof validateResponse> = { ...report, ...(tests ? { tests } : {}) };
+    sendJson(res, 200, answer);
   });
 }

@@ -9,6 +9,7 @@ export interface Documents {
   /** Served at /openapi.json when given (the admin side: it maps the admin API). */
   openapiJson?: string;
   flowSchemaJson: string;
+  testsSchemaJson: string;
 }
 
 export function registerSystemRoutes(server: Server, ctx: RouteContext, documents: Documents): void {
@@ -37,5 +38,9 @@ export function registerSystemRoutes(server: Server, ctx: RouteContext, document
 
   server.get('/schemas/flow.json', async function flowSchema(_req: Request, res: Response) {
     sendRawJson(res, 200, documents.flowSchemaJson);
+  });
+
+  server.get('/schemas/flow-tests.json', async function testsSchema(_req: Request, res: Response) {
+    sendRawJson(res, 200, documents.testsSchemaJson);
   });
 }

@@ -7,3 +7,4 @@ export {
   OfflineIntentClassifier,
 } from './classifier.ts';
 export { OFFLINE_LIMITS } from './limits.ts';
+export { inlineTrainer } from './trainer.ts';

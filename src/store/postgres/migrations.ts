@@ -114,6 +114,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conversations_by_activity ON conversations (updated_at);
     `,
   },
+  {
+    version: 5,
+    name: 'conversation tests stored with flow versions',
+    sql: `
+      -- Append-only: a new upload for a version supersedes the earlier ones (the highest id wins).
+      -- raw is text, as a flow's: valid JSON text never holds a raw U+0000.
+      CREATE TABLE flow_tests (
+        id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        flow_version integer NOT NULL REFERENCES flow_versions (version),
+        raw          text NOT NULL,
+        created_at   timestamptz NOT NULL
+      );
+      -- "The newest tests for a version ≤ v" is one backward index step.
+      CREATE INDEX flow_tests_in_effect ON flow_tests (flow_version, id);
+    `,
+  },
 ];
 
 /** Key of the advisory lock around a migration run: "chatflow" in ASCII, so it is recognisable in pg_locks. */

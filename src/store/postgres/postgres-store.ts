@@ -20,6 +20,7 @@ import type {
   ConversationSummary,
   CreateFlowVersionResult,
   ExpiryCriteria,
+  FlowTestsRecord,
   FlowVersionMeta,
   FlowVersionRecord,
   NewAdminToken,
@@ -48,6 +49,7 @@ import {
   toAuditEntry,
   toConversationRecord,
   toConversationSummary,
+  toFlowTests,
   toFlowVersionMeta,
   toFlowVersionRecord,
   toStoredEvent,
@@ -276,6 +278,34 @@ export class PostgresStore implements Store {
       await query('UPDATE flow_pointer SET current_version = $1 WHERE id = 1', [version]);
       return { ok: true };
     });
+  }
+
+  async putFlowTests(input: {
+    flowVersion: number;
+    raw: string;
+    at: string;
+  }): Promise<FlowTestsRecord | null> {
+    const at = timestampParam(input.at);
+    if (!isStorableInteger(input.flowVersion)) return null;
+    // Versions are never deleted, so the existence check and the insert need no lock between them.
+    const { rows } = await this.#query(
+      `INSERT INTO flow_tests (flow_version, raw, created_at)
+       SELECT version, $2::text, $3::timestamptz FROM flow_versions WHERE version = $1
+       RETURNING flow_version, raw, created_at`,
+      [input.flowVersion, input.raw, at],
+    );
+    return rows[0] ? toFlowTests(rows[0]) : null;
+  }
+
+  async getFlowTests(flowVersion: number): Promise<FlowTestsRecord | null> {
+    // Any positive integer asks (bigint: above the largest version, the newest tests are in effect).
+    if (!Number.isSafeInteger(flowVersion) || flowVersion < 1) return null;
+    const { rows } = await this.#query(
+      `SELECT flow_version, raw, created_at FROM flow_tests
+        WHERE flow_version <= $1::bigint ORDER BY flow_version DESC, id DESC LIMIT 1`,
+      [flowVersion],
+    );
+    return rows[0] ? toFlowTests(rows[0]) : null;
   }
 
   async createConversation(conversation: NewConversation, events: readonly HistoryEvent[]): Promise<void> {

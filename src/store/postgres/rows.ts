@@ -10,6 +10,7 @@ import type {
   AuditEntry,
   ConversationRecord,
   ConversationSummary,
+  FlowTestsRecord,
   FlowVersionMeta,
   FlowVersionRecord,
   StoredEvent,
@@ -73,6 +74,13 @@ export function toFlowVersionMeta(row: unknown): FlowVersionMeta {
 export function toFlowVersionRecord(row: unknown): FlowVersionRecord {
   const { version, name, raw, created_at } = flowVersionRecordRow.parse(row);
   return { version, name, createdAt: created_at, raw };
+}
+
+const flowTestsRow = z.object({ flow_version: positive, raw: z.string(), created_at: iso });
+
+export function toFlowTests(row: unknown): FlowTestsRecord {
+  const { flow_version, raw, created_at } = flowTestsRow.parse(row);
+  return { flowVersion: flow_version, raw, createdAt: created_at };
 }
 
 function summaryOf(row: z.output<typeof summaryRow>): ConversationSummary {

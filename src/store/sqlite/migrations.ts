@@ -101,6 +101,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conversations_by_activity ON conversations (updated_at);
     `,
   },
+  {
+    version: 5,
+    name: 'conversation tests stored with flow versions',
+    sql: `
+      -- Append-only: a new upload for a version supersedes the earlier ones (the highest id wins).
+      CREATE TABLE flow_tests (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        flow_version INTEGER NOT NULL REFERENCES flow_versions (version),
+        raw          TEXT NOT NULL, -- the test file exactly as uploaded
+        created_at   TEXT NOT NULL
+      ) STRICT;
+      -- "The newest tests for a version ≤ v" is one backward index step.
+      CREATE INDEX flow_tests_in_effect ON flow_tests (flow_version, id);
+    `,
+  },
 ];
 
 /** Applies every migration not yet applied, in order. Returns the versions it applied. */

@@ -23,6 +23,7 @@ import type {
   ConversationSummary,
   CreateFlowVersionResult,
   ExpiryCriteria,
+  FlowTestsRecord,
   FlowVersionMeta,
   FlowVersionRecord,
   NewAdminToken,
@@ -117,6 +118,17 @@ function toFlowVersionRecord(row: Row): FlowVersionRecord {
   return { ...toFlowVersionMeta(row), raw: textColumn(row, 'raw') };
 }
 
+function toFlowTests(row: Row): FlowTestsRecord {
+  return {
+    flowVersion: integerColumn(row, 'flow_version'),
+    raw: textColumn(row, 'raw'),
+    createdAt: textColumn(row, 'created_at'),
+  };
+}
+
+/** A version number a row can have: a positive integer (anything else finds nothing). */
+const isVersionNumber = (value: number) => Number.isSafeInteger(value) && value > 0;
+
 function toConversationSummary(row: Row): ConversationSummary {
   return {
     id: textColumn(row, 'id'),
@@ -176,6 +188,8 @@ export class SqliteStore implements Store {
     | 'getVersion'
     | 'getCurrentVersion'
     | 'listVersions'
+    | 'insertTests'
+    | 'testsInEffect'
     | 'insertConversation'
     | 'getConversation'
     | 'bumpEpoch'
@@ -229,6 +243,11 @@ export class SqliteStore implements Store {
           WHERE p.id = 1`,
       ),
       listVersions: prepare('SELECT version, name, created_at FROM flow_versions ORDER BY version DESC'),
+      insertTests: prepare('INSERT INTO flow_tests (flow_version, raw, created_at) VALUES (?, ?, ?)'),
+      testsInEffect: prepare(
+        `SELECT flow_version, raw, created_at FROM flow_tests
+          WHERE flow_version <= ? ORDER BY flow_version DESC, id DESC LIMIT 1`,
+      ),
       insertConversation: prepare(
         `INSERT INTO conversations
            (id, flow_version, status, state, resume_token_hash, started_at, updated_at, event_count,
@@ -392,6 +411,25 @@ export class SqliteStore implements Store {
         return { ok: true };
       }),
     );
+  }
+
+  putFlowTests(input: { flowVersion: number; raw: string; at: string }): Promise<FlowTestsRecord | null> {
+    return this.#call(() => {
+      if (!isVersionNumber(input.flowVersion)) return null;
+      return inImmediateTransaction(this.#db, () => {
+        if (this.#sql.versionExists.get(input.flowVersion) === undefined) return null;
+        this.#sql.insertTests.run(input.flowVersion, input.raw, input.at);
+        return { flowVersion: input.flowVersion, raw: input.raw, createdAt: input.at };
+      });
+    });
+  }
+
+  getFlowTests(flowVersion: number): Promise<FlowTestsRecord | null> {
+    return this.#call(() => {
+      if (!isVersionNumber(flowVersion)) return null;
+      const row = this.#sql.testsInEffect.get(flowVersion);
+      return row ? toFlowTests(row) : null;
+    });
   }
 
   createConversation(conversation: NewConversation, events: readonly HistoryEvent[]): Promise<void> {

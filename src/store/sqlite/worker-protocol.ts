@@ -18,6 +18,8 @@ export const WORKER_METHODS = [
   'getFlowVersion',
   'listFlowVersions',
   'activateFlowVersion',
+  'putFlowTests',
+  'getFlowTests',
   'createConversation',
   'getConversation',
   'claimConversation',

@@ -19,6 +19,7 @@ import {
   type ConversationSummary,
   type CreateFlowVersionResult,
   type ExpiryCriteria,
+  type FlowTestsRecord,
   type FlowVersionMeta,
   type FlowVersionRecord,
   type NewAdminToken,
@@ -199,6 +200,14 @@ export class SqliteWorkerStore implements Store {
 
   activateFlowVersion(version: number, ifMatch?: number): Promise<ActivateResult> {
     return this.#call('activateFlowVersion', ifMatch === undefined ? [version] : [version, ifMatch]);
+  }
+
+  putFlowTests(input: { flowVersion: number; raw: string; at: string }): Promise<FlowTestsRecord | null> {
+    return this.#call('putFlowTests', [input]);
+  }
+
+  getFlowTests(flowVersion: number): Promise<FlowTestsRecord | null> {
+    return this.#call('getFlowTests', [flowVersion]);
   }
 
   createConversation(conversation: NewConversation, events: readonly HistoryEvent[]): Promise<void> {

@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
 const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -21,7 +21,7 @@ export const OUTPUT_DIR = join(ROOT, 'test-output');
 const DOCS_SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 const CACHE = join(ROOT, 'node_modules', '.cache', 'chatflow-chromium');
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found' };
 
 /** Flags for a browser on a test machine: no sandbox (root, containers), nothing fetched on its own. */
 const ARGS = [
@@ -145,7 +145,7 @@ export async function openPlayground(
   await page.goto(`${url}/`);
   if (token !== undefined) {
     await page.getByLabel('Admin token').fill(token);
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
   }
   return {
     page,
@@ -168,16 +168,19 @@ export async function openPlayground(
 }
 
 /**
- * Saves a screenshot of the screen under test-output/ (and docs/screenshots/ with UPDATE_SCREENSHOTS=1)
- * and checks it with axe-core: no serious or critical accessibility violation.
+ * Saves a screenshot of the screen (or of one `element` of it) under test-output/ (and docs/screenshots/
+ * with UPDATE_SCREENSHOTS=1) and checks the whole page with axe-core: no serious or critical
+ * accessibility violation.
  */
 export async function checkScreen(
   page: Page,
   name: string,
-  options: { fullPage?: boolean } = {},
+  options: { fullPage?: boolean; element?: Locator } = {},
 ): Promise<void> {
   await mkdir(OUTPUT_DIR, { recursive: true });
-  const png = await page.screenshot({ fullPage: options.fullPage === true });
+  const png = options.element
+    ? await options.element.screenshot()
+    : await page.screenshot({ fullPage: options.fullPage === true });
   await writeFile(join(OUTPUT_DIR, `${name}.png`), png);
   if (process.env.UPDATE_SCREENSHOTS === '1') {
     await mkdir(DOCS_SCREENSHOTS, { recursive: true });

@@ -37,6 +37,10 @@ export interface ChatListener {
   botMessage(message: BotMessage): void;
   typing(): void;
   block(blockId: string): void;
+  /** The bot waits for the user at this block (the `waiting` frame). */
+  waiting(blockId: string): void;
+  /** The server refused the last message (rate limit, too long…): it took no turn. */
+  unsent(): void;
   /** A sentence for the user (errors shown politely). */
   notice(text: string, kind: 'info' | 'error'): void;
 }
@@ -185,6 +189,7 @@ export class ChatConnection {
       case 'waiting':
         this.#pending = null;
         listener.block(frame.blockId);
+        listener.waiting(frame.blockId);
         listener.status('waiting');
         return;
       case 'end':
@@ -212,6 +217,7 @@ export class ChatConnection {
     if (code === 'NOT_WAITING') this.#socket?.close(CLOSE_RECONNECT);
     if (code === 'RATE_LIMITED' || code === 'TEXT_TOO_LONG' || code === 'STORE_UNAVAILABLE') {
       this.#pending = null;
+      this.#listener.unsent();
       this.#listener.status('waiting');
     }
   }

@@ -1,6 +1,11 @@
-/** The chat pane: transcript, quick replies, typing indicator, status, composer and "New conversation". */
+/**
+ * The chat pane: transcript, quick replies, typing indicator, status, composer, "New conversation",
+ * and "Save as test" (the conversation as recorded by recording/recorder.ts).
+ */
 import { button, el, replaceChildren } from '../dom.ts';
 import { emit } from '../events.ts';
+import { saveTestPanel } from '../recording/panel.ts';
+import { ChatRecorder } from '../recording/recorder.ts';
 import { type BotMessage, ChatConnection, type ChatStatus } from './connection.ts';
 import { type Line, Transcript } from './transcript.ts';
 
@@ -18,8 +23,14 @@ export function mountChat(root: HTMLElement): void {
   const status = el('p', { class: 'status', role: 'status', 'data-testid': 'chat-status' });
   const conversationLabel = el('p', { class: 'muted small', 'data-testid': 'conversation-id' });
   const retry = button('Reconnect', () => connection.start(), { hidden: true, 'data-testid': 'chat-retry' });
+  const saveTest = saveTestPanel(() => recorder.current);
+  const saveAsTest = button('Save as test', () => saveTest.open(), {
+    disabled: true,
+    'aria-controls': 'save-test',
+  });
   const restart = button('New conversation', () => {
     transcript.clear();
+    recorder.clear();
     replaceChildren(log);
     clearReplies();
     connection.restart();
@@ -50,7 +61,12 @@ export function mountChat(root: HTMLElement): void {
   );
   replaceChildren(
     root,
-    el('div', { class: 'pane-head' }, el('h2', { id: 'chat-title' }, 'Chat'), restart),
+    el(
+      'div',
+      { class: 'pane-head' },
+      el('h2', { id: 'chat-title' }, 'Chat'),
+      el('div', { class: 'actions' }, saveAsTest, restart),
+    ),
     status,
     conversationLabel,
     retry,
@@ -58,9 +74,11 @@ export function mountChat(root: HTMLElement): void {
     typing,
     replies,
     composer,
+    saveTest.element,
   );
 
   const transcript = new Transcript();
+  const recorder = new ChatRecorder();
 
   function show(line: Line, store = true): void {
     log.append(
@@ -79,18 +97,22 @@ export function mountChat(root: HTMLElement): void {
     replaceChildren(replies);
   }
 
-  function userSays(text: string): void {
+  /** `clicked`: a quick-reply button, which a test replays as a `click` step. */
+  function userSays(text: string, clicked = false): void {
     if (!connection.send(text)) {
       show({ kind: 'notice', text: 'Not connected: the message was not sent.' }, false);
       return;
     }
     clearReplies();
     show({ kind: 'user', text });
+    recorder.user(text, clicked);
   }
 
   function showReplies(message: BotMessage): void {
     clearReplies();
-    for (const option of message.options ?? []) replies.append(button(option, () => userSays(option)));
+    for (const option of message.options ?? []) {
+      replies.append(button(option, () => userSays(option, true)));
+    }
   }
 
   const connection = new ChatConnection({
@@ -103,12 +125,20 @@ export function mountChat(root: HTMLElement): void {
       retry.hidden = state !== 'offline' && state !== 'elsewhere';
       retry.textContent = state === 'elsewhere' ? 'Continue here' : 'Reconnect';
       if (state !== 'busy') typing.hidden = true;
-      if (state === 'ended') clearReplies();
+      if (state === 'ended') {
+        clearReplies();
+        recorder.ended();
+      }
+      // A test is saved between turns, never half-way through one.
+      const betweenTurns = state === 'waiting' || state === 'ended';
+      saveAsTest.disabled = !betweenTurns || recorder.current === null;
+      if (betweenTurns) saveTest.update();
       if (state === 'waiting' && document.activeElement === document.body) input.focus();
     },
     conversation({ conversationId, flowVersion, resumed }) {
       conversationLabel.textContent = `Conversation ${conversationId} · flow version ${flowVersion}`;
       conversationLabel.dataset.conversationId = conversationId;
+      recorder.conversation(conversationId, flowVersion, resumed);
       if (!resumed) {
         transcript.clear();
         replaceChildren(log);
@@ -123,12 +153,19 @@ export function mountChat(root: HTMLElement): void {
       typing.hidden = true;
       show({ kind: 'bot', text: message.text });
       showReplies(message);
+      recorder.bot(message.text, message.options);
     },
     typing() {
       typing.hidden = false;
     },
     block(blockId) {
       emit('chatBlock', blockId);
+    },
+    waiting(blockId) {
+      recorder.waiting(blockId);
+    },
+    unsent() {
+      recorder.unsent();
     },
     notice(text, kind) {
       show({ kind: 'notice', text: kind === 'error' ? `⚠ ${text}` : text });
