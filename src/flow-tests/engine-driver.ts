@@ -86,16 +86,19 @@ export class EngineDriver implements ConversationDriver {
   }
 
   #observe(history: readonly HistoryEvent[]): ObservedTurn {
+    const { blocks, classifications } = turnEventsOf(history, this.#flow.flow);
+    // In ObservedTurn's order: the --json transcript prints the fields so.
     return {
       bot: history.flatMap((event) =>
         event.type === 'message.bot'
           ? [{ text: event.data.text, ...(event.data.options ? { options: event.data.options } : {}) }]
           : [],
       ),
-      ...turnEventsOf(history, this.#flow.flow),
+      classifications,
       at: this.#state.phase === 'ended' ? null : this.#state.blockId,
       ended: this.#state.phase === 'ended',
       vars: { ...this.#state.variables },
+      blocks,
     };
   }
 }

@@ -135,6 +135,9 @@ export class ServerDriver implements ConversationDriver {
   ): Promise<ObservedTurn> {
     const { history, replay, flow } = this.#session as Session;
     const events = await history.sinceLastCall();
-    return { ...frames, ...turnEventsOf(events, flow.flow), vars: await replayTurn(replay, events) };
+    const { blocks, classifications } = turnEventsOf(events, flow.flow);
+    const { bot, at, ended } = frames;
+    // In ObservedTurn's order, as the engine driver: the --json transcript prints the fields so.
+    return { bot, classifications, at, ended, vars: await replayTurn(replay, events), blocks };
   }
 }
