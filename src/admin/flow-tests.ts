@@ -12,7 +12,14 @@ import { validateFlow } from '../flow/validate.ts';
 import type { Mismatch } from '../flow-tests/compare.ts';
 import type { TestConversation, TestFile } from '../flow-tests/format.ts';
 import { prepareFlow } from '../flow-tests/offline.ts';
-import { parseTestsDocument, parseTestsText, problemsAgainstFlow } from '../flow-tests/parse.ts';
+import {
+  type FlowIds,
+  idsOf,
+  missingIds,
+  parseTestsDocument,
+  parseTestsText,
+  problemsAgainstFlow,
+} from '../flow-tests/parse.ts';
 import { type ConversationOutcome, type DriverFactory, runConversation } from '../flow-tests/run.ts';
 import type { FlowTestsRecord, FlowVersionRecord, Store } from '../store/store.ts';
 
@@ -69,38 +76,23 @@ function testsOf(record: FlowTestsRecord): TestFile {
   return parsed.tests;
 }
 
-const STEP_POINTER = /^\/conversations\/(\d+)\/steps\/(\d+)/;
-
-/** The value at a JSON pointer of the test file (its keys are plain names and indexes). */
-function valueAt(document: unknown, pointer: string): unknown {
-  return pointer
-    .split('/')
-    .slice(1)
-    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], document);
-}
-
-/** The ids a conversation names that the flow lacks, as its failure: such a conversation is not run. */
-function missingIdFailures(tests: TestFile, flow: Flow): Map<number, TestFailure> {
-  const failures = new Map<number, TestFailure>();
-  for (const problem of problemsAgainstFlow(tests, flow)) {
-    const [, c = '0', s = '0'] = problem.path.match(STEP_POINTER) ?? [];
-    const index = Number(c);
-    const failure = failures.get(index) ?? {
-      conversation: (tests.conversations[index] as TestConversation).name,
-      path: `/conversations/${index}`,
-      firstDivergence: Number(s),
-      mismatches: [],
-    };
-    if (failure.mismatches.length < MAX_MISMATCHES_PER_FAILURE) {
-      failure.mismatches.push({
-        path: problem.path,
-        expected: JSON.stringify(valueAt(tests, problem.path)),
-        actual: problem.message,
-      });
-    }
-    failures.set(index, failure);
-  }
-  return failures;
+/** A conversation naming ids the flow lacks fails with them, unrun: its run could only add noise. */
+function missingIdFailure(
+  conversation: TestConversation,
+  path: string,
+  ids: FlowIds,
+): TestFailure | undefined {
+  const missing = missingIds(conversation, path, ids);
+  const [first] = missing;
+  if (first === undefined) return undefined;
+  return {
+    conversation: conversation.name,
+    path,
+    firstDivergence: first.step,
+    mismatches: missing
+      .slice(0, MAX_MISMATCHES_PER_FAILURE)
+      .map((m) => ({ path: m.path, expected: JSON.stringify(m.id), actual: m.message })),
+  };
 }
 
 function failureOf(outcome: ConversationOutcome): TestFailure {
@@ -117,7 +109,7 @@ function failureOf(outcome: ConversationOutcome): TestFailure {
  * the event loop: a run is CPU on the server's own thread, and a long file must not hold up its chats.
  */
 async function runAgainst(flow: Flow, tests: TestFile): Promise<TestRunSummary> {
-  const unrunnable = missingIdFailures(tests, flow);
+  const ids = idsOf(flow);
   const prepared = await prepareFlow(flow);
   const newDriver: DriverFactory = async () => {
     await nextTurn();
@@ -125,12 +117,13 @@ async function runAgainst(flow: Flow, tests: TestFile): Promise<TestRunSummary> 
   };
   const failures: TestFailure[] = [];
   for (const [index, conversation] of tests.conversations.entries()) {
-    const missing = unrunnable.get(index);
+    const path = `/conversations/${index}`;
+    const missing = missingIdFailure(conversation, path, ids);
     if (missing) {
       failures.push(missing);
       continue;
     }
-    const outcome = await runConversation(conversation, `/conversations/${index}`, newDriver);
+    const outcome = await runConversation(conversation, path, newDriver);
     if (!outcome.passed) failures.push(failureOf(outcome));
   }
   return { passed: tests.conversations.length - failures.length, failed: failures.length, failures };

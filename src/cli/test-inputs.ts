@@ -5,6 +5,7 @@
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CONFIG_DEFAULTS } from '../config.ts';
+import { parseStoredJson } from '../flow/json-text.ts';
 import type { Flow } from '../flow/types.ts';
 import type { TestFile } from '../flow-tests/format.ts';
 import { TEST_FILE_LIMITS } from '../flow-tests/limits.ts';
@@ -36,7 +37,7 @@ export type Inputs =
 /** The keys of the JSON object `text` holds, or undefined when it holds none. */
 export function objectKeys(text: string): string[] | undefined {
   try {
-    const document: unknown = JSON.parse(text);
+    const document: unknown = parseStoredJson(text);
     const isObject = typeof document === 'object' && document !== null && !Array.isArray(document);
     return isObject ? Object.keys(document) : undefined;
   } catch {
@@ -72,28 +73,43 @@ const fileProblem = (file: string, path: string, message: string) =>
 
 type ParsedFile = { file: string; tests: TestFile; flowPath: string } | { lines: string[] };
 
+/** A test file's text, or the line saying why it cannot be read. */
+export async function readTestText(file: string): Promise<{ text: string } | { lines: string[] }> {
+  const read = await readOrProblem(file, TEST_FILE_LIMITS.maxFileBytes);
+  if (!('problem' in read)) return read;
+  const { problem } = read;
+  return {
+    lines: [
+      problem instanceof FileTooLarge
+        ? fileProblem(file, '', `the file has ${FileTooLarge.describe(problem.size, problem.maxBytes)}`)
+        : `chatflow: ${problem.message}`,
+    ],
+  };
+}
+
+/** A test file's text, parsed and checked, or its problems as lines. */
+export function parseTestFile(
+  file: string,
+  text: string,
+): { file: string; tests: TestFile } | { lines: string[] } {
+  const parsed = parseTestsText(text);
+  return parsed.ok
+    ? { file, tests: parsed.tests }
+    : { lines: parsed.problems.map((p) => problemLine(file, 'error', p)) };
+}
+
 /** A test file, checked, and the flow it runs against: the one given first, else the one it names. */
 async function readTestFile(
   file: string,
   known: string | undefined,
   explicitFlow: string | undefined,
 ): Promise<ParsedFile> {
-  const read =
-    known === undefined ? await readOrProblem(file, TEST_FILE_LIMITS.maxFileBytes) : { text: known };
-  if ('problem' in read) {
-    const { problem } = read;
-    return {
-      lines: [
-        problem instanceof FileTooLarge
-          ? fileProblem(file, '', `the file has ${FileTooLarge.describe(problem.size, problem.maxBytes)}`)
-          : `chatflow: ${problem.message}`,
-      ],
-    };
-  }
-  const parsed = parseTestsText(read.text);
-  if (!parsed.ok) return { lines: parsed.problems.map((p) => problemLine(file, 'error', p)) };
+  const read = known === undefined ? await readTestText(file) : { text: known };
+  if ('lines' in read) return read;
+  const parsed = parseTestFile(file, read.text);
+  if ('lines' in parsed) return parsed;
   const named = parsed.tests.flow;
-  if (explicitFlow !== undefined) return { file, tests: parsed.tests, flowPath: explicitFlow };
+  if (explicitFlow !== undefined) return { ...parsed, flowPath: explicitFlow };
   if (named === undefined) {
     const message =
       'the file names no flow: add "flow" (the flow file, relative to this file), or give the flow file first';
@@ -104,7 +120,7 @@ async function readTestFile(
       '{"current": true} is the current flow of a running server: run with --server URL --token T, or give the flow file first';
     return { lines: [fileProblem(file, '/flow', message)] };
   }
-  return { file, tests: parsed.tests, flowPath: isAbsolute(named) ? named : join(dirname(file), named) };
+  return { ...parsed, flowPath: isAbsolute(named) ? named : join(dirname(file), named) };
 }
 
 /** The flow of `path`, validated; `namedBy` is the test file that named it, for the line of a read problem. */

@@ -11,12 +11,10 @@
 import { ChannelError } from '../flow-tests/channel-error.ts';
 import { coverageOf, observedTurns } from '../flow-tests/coverage.ts';
 import type { TestFile } from '../flow-tests/format.ts';
-import { TEST_FILE_LIMITS } from '../flow-tests/limits.ts';
-import { parseTestsText, problemsAgainstFlow } from '../flow-tests/parse.ts';
-import { type FileRun, formatTestReport, testReportJson } from '../flow-tests/report.ts';
+import { problemsAgainstFlow } from '../flow-tests/parse.ts';
+import { anyFailed, type FileRun, renderReport } from '../flow-tests/report.ts';
 import { connectToServer, ServerRunInputError, type ServerTarget } from '../flow-tests/server-run.ts';
-import { readBounded, UsageProblem } from './read-bounded.ts';
-import { objectKeys } from './test-inputs.ts';
+import { objectKeys, parseTestFile, readTestText } from './test-inputs.ts';
 import { EXIT, problemLine } from './validate.ts';
 
 type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
@@ -42,24 +40,21 @@ async function readTestFiles(
   const read: ServerTestFile[] = [];
   const lines: string[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readBounded(file, TEST_FILE_LIMITS.maxFileBytes);
-    } catch (err) {
-      if (!(err instanceof UsageProblem)) throw err;
-      lines.push(`chatflow: ${err.message}`);
+    const text = await readTestText(file);
+    if ('lines' in text) {
+      lines.push(...text.lines);
       continue;
     }
-    const keys = objectKeys(text);
+    const keys = objectKeys(text.text);
     if (keys?.includes('blocks') && !keys.includes('conversations')) {
       lines.push(
         `chatflow: ${file} is a flow, not a test file; with --server the server's current flow is tested: give no flow file`,
       );
       continue;
     }
-    const parsed = parseTestsText(text);
-    if (parsed.ok) read.push({ file, tests: parsed.tests });
-    else lines.push(...parsed.problems.map((p) => problemLine(file, 'error', p)));
+    const parsed = parseTestFile(file, text.text);
+    if ('lines' in parsed) lines.push(...parsed.lines);
+    else read.push(parsed);
   }
   return { files: read, lines };
 }
@@ -145,8 +140,6 @@ export async function serverTestCommand(
       ? { coverage: [coverageOf(flowLabel, flow, observedTurns(runs.map((run) => run.outcome)))] }
       : {}),
   };
-  out.stdout(
-    options.json ? `${JSON.stringify(testReportJson(report), null, 2)}\n` : formatTestReport(report),
-  );
-  return runs.some((run) => run.outcome.failed > 0) ? EXIT.invalid : EXIT.valid;
+  out.stdout(renderReport(report, options.json));
+  return anyFailed(report) ? EXIT.invalid : EXIT.valid;
 }

@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { type CoverageReport, coverageOf, observedTurns } from '../flow-tests/coverage.ts';
 import { type PreparedFlow, prepareFlow } from '../flow-tests/offline.ts';
-import { type FileRun, formatTestReport, testReportJson } from '../flow-tests/report.ts';
+import { anyFailed, type FileRun, renderReport } from '../flow-tests/report.ts';
 import { type FlowInput, loadInputs, type TestInput } from './test-inputs.ts';
 import { EXIT } from './validate.ts';
 
@@ -117,6 +117,6 @@ export async function testCommand(args: string[], out: Out, usage: string): Prom
     durationMs: performance.now() - started,
     ...(values.coverage ? { coverage: coverageOfRuns(inputs.files, runs, inputs.flows) } : {}),
   };
-  out.stdout(values.json ? `${JSON.stringify(testReportJson(report), null, 2)}\n` : formatTestReport(report));
-  return runs.some((run) => run.outcome.failed > 0) ? EXIT.invalid : EXIT.valid;
+  out.stdout(renderReport(report, values.json));
+  return anyFailed(report) ? EXIT.invalid : EXIT.valid;
 }

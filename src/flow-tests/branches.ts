@@ -1,9 +1,16 @@
-/** The branch an intent block took, read from its history event (the same for the engine and a server's history). */
+/**
+ * What a turn's history events say of it, besides the bot's messages: the blocks entered and the
+ * classifications with the branch each intent block took. Read the same way from the engine's effects
+ * (engine-driver.ts) and from a server's stored history (server-driver.ts, history-replay.ts).
+ */
 import type { HistoryEvent } from '../engine/index.ts';
 import type { Flow, IntentBlock } from '../flow/types.ts';
-import type { IntentBranch, ObservedClassification } from './observed.ts';
+import type { IntentBranch, ObservedClassification, ObservedTurn } from './observed.ts';
 
-type IntentEvent = Extract<HistoryEvent, { type: 'intent.detected' | 'intent.no_match' | 'intent.error' }>;
+export type IntentEvent = Extract<
+  HistoryEvent,
+  { type: 'intent.detected' | 'intent.no_match' | 'intent.error' }
+>;
 
 export const isIntentEvent = (event: { type: string }): event is IntentEvent =>
   event.type.startsWith('intent.');
@@ -41,4 +48,18 @@ export function classificationOf(event: IntentEvent, flow: Flow): ObservedClassi
     case 'intent.error':
       return { ...common, answer: null, error: event.data.code };
   }
+}
+
+export const enteredBlocks = (events: readonly HistoryEvent[]): string[] =>
+  events.flatMap((event) => (event.type === 'block.entered' ? [event.data.blockId] : []));
+
+/** The blocks a turn entered and its classifications, from the turn's history events. */
+export function turnEventsOf(
+  events: readonly HistoryEvent[],
+  flow: Flow,
+): Pick<ObservedTurn, 'blocks' | 'classifications'> {
+  return {
+    blocks: enteredBlocks(events),
+    classifications: events.filter(isIntentEvent).map((event) => classificationOf(event, flow)),
+  };
 }

@@ -16,7 +16,7 @@ import {
   step,
 } from '../engine/index.ts';
 import type { Flow } from '../flow/types.ts';
-import { classificationOf, isIntentEvent } from './branches.ts';
+import { turnEventsOf } from './branches.ts';
 import type { IntentAnswer } from './format.ts';
 import type { ConversationDriver, ObservedTurn, TurnInput } from './observed.ts';
 
@@ -86,24 +86,20 @@ export class EngineDriver implements ConversationDriver {
   }
 
   #observe(history: readonly HistoryEvent[]): ObservedTurn {
-    const turn: ObservedTurn = {
-      bot: [],
-      classifications: [],
+    const { blocks, classifications } = turnEventsOf(history, this.#flow.flow);
+    // In ObservedTurn's order: the --json transcript prints the fields so.
+    return {
+      bot: history.flatMap((event) =>
+        event.type === 'message.bot'
+          ? [{ text: event.data.text, ...(event.data.options ? { options: event.data.options } : {}) }]
+          : [],
+      ),
+      classifications,
       at: this.#state.phase === 'ended' ? null : this.#state.blockId,
       ended: this.#state.phase === 'ended',
       vars: { ...this.#state.variables },
-      blocks: [],
+      blocks,
     };
-    for (const event of history) {
-      if (event.type === 'message.bot') {
-        turn.bot.push({
-          text: event.data.text,
-          ...(event.data.options ? { options: event.data.options } : {}),
-        });
-      } else if (event.type === 'block.entered') turn.blocks.push(event.data.blockId);
-      else if (isIntentEvent(event)) turn.classifications.push(classificationOf(event, this.#flow.flow));
-    }
-    return turn;
   }
 }
 

@@ -10,11 +10,9 @@
 import { z } from 'zod';
 import type { Classification, ClassificationNeeded, CompiledFlow, HistoryEvent } from '../engine/index.ts';
 import type { AdminClient } from './admin-client.ts';
-import type { classificationOf } from './branches.ts';
+import { enteredBlocks, type IntentEvent, isIntentEvent } from './branches.ts';
 import { EngineDriver, type TestClassifier } from './engine-driver.ts';
 import type { ObservedTurn } from './observed.ts';
-
-type IntentEvent = Parameters<typeof classificationOf>[0];
 
 /** Only what is read; a server of a later version may add event types and fields. */
 const conversationSchema = z.object({
@@ -104,10 +102,6 @@ export class ReplayDivergence extends Error {
   }
 }
 
-const isIntent = (event: HistoryEvent): event is IntentEvent => event.type.startsWith('intent.');
-const enteredBlocks = (events: readonly HistoryEvent[]) =>
-  events.flatMap((event) => (event.type === 'block.entered' ? [event.data.blockId] : []));
-
 /** One server conversation's twin in this process, one turn behind it at most. */
 export class LockstepReplay {
   readonly #answers = new HistoryAnswers();
@@ -131,7 +125,7 @@ export class LockstepReplay {
     events: readonly HistoryEvent[],
     turn: () => Promise<ObservedTurn>,
   ): Promise<Record<string, string>> {
-    this.#answers.set(events.filter(isIntent));
+    this.#answers.set(events.filter(isIntentEvent));
     const replayed = await turn();
     const expected = enteredBlocks(events);
     if (replayed.blocks.join('\n') !== expected.join('\n')) {

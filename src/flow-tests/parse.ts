@@ -35,29 +35,54 @@ export function parseTestsDocument(document: unknown): ParsedTests {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, tests: parsed.data };
 }
 
-/** Block and intent ids the tests name that the flow does not have: a typo, or a test of another flow. */
-export function problemsAgainstFlow(tests: TestFile, flow: Flow): FlowProblem[] {
-  const blocks = new Set(flow.blocks.map((block) => block.id));
-  const intents = new Set(
-    flow.blocks.flatMap((b) => (b.type === 'intent' ? b.intents.map((i) => i.id) : [])),
-  );
-  const problems: FlowProblem[] = [];
-  tests.conversations.forEach((conversation, c) => {
-    conversation.steps.forEach((step, s) => {
-      const at = `/conversations/${c}/steps/${s}`;
-      if (step.at !== undefined && !blocks.has(step.at)) {
-        problems.push({ path: `${at}/at`, message: `the flow has no block "${step.at}"` });
-      }
-      const answers =
-        step.intent === undefined ? [] : Array.isArray(step.intent) ? step.intent : [step.intent];
-      answers.forEach((answer, i) => {
-        if (answer === null || intents.has(answer)) return;
-        const path = Array.isArray(step.intent) ? `${at}/intent/${i}` : `${at}/intent`;
-        problems.push({ path, message: `no intent block of the flow has an intent "${answer}"` });
+/** An id a step names that the flow does not have: a typo, or a test of another flow. */
+export interface MissingId extends FlowProblem {
+  /** The step's index in its conversation. */
+  step: number;
+  id: string;
+}
+
+/** The block ids and intent ids of a flow. */
+export interface FlowIds {
+  blocks: ReadonlySet<string>;
+  intents: ReadonlySet<string>;
+}
+
+export function idsOf(flow: Flow): FlowIds {
+  return {
+    blocks: new Set(flow.blocks.map((block) => block.id)),
+    intents: new Set(flow.blocks.flatMap((b) => (b.type === 'intent' ? b.intents.map((i) => i.id) : []))),
+  };
+}
+
+/** The ids one conversation (at `path` in its file) names that the flow lacks. */
+export function missingIds(conversation: TestConversation, path: string, ids: FlowIds): MissingId[] {
+  return conversation.steps.flatMap((step, s) => {
+    const at = `${path}/steps/${s}`;
+    const missing: MissingId[] = [];
+    if (step.at !== undefined && !ids.blocks.has(step.at)) {
+      missing.push({ step: s, id: step.at, path: `${at}/at`, message: `the flow has no block "${step.at}"` });
+    }
+    const answers = step.intent === undefined ? [] : Array.isArray(step.intent) ? step.intent : [step.intent];
+    answers.forEach((answer, i) => {
+      if (answer === null || ids.intents.has(answer)) return;
+      missing.push({
+        step: s,
+        id: answer,
+        path: Array.isArray(step.intent) ? `${at}/intent/${i}` : `${at}/intent`,
+        message: `no intent block of the flow has an intent "${answer}"`,
       });
     });
+    return missing;
   });
-  return problems;
+}
+
+/** Block and intent ids the tests name that the flow does not have, as problems of the file. */
+export function problemsAgainstFlow(tests: TestFile, flow: Flow): FlowProblem[] {
+  const ids = idsOf(flow);
+  return tests.conversations.flatMap((conversation, c) =>
+    missingIds(conversation, `/conversations/${c}`, ids).map(({ path, message }) => ({ path, message })),
+  );
 }
 
 function fail(path: string, message: string): ParsedTests {

@@ -132,3 +132,10 @@ export function testReportJson(report: RunReport) {
     ...(report.coverage ? { coverage: report.coverage } : {}),
   };
 }
+
+/** The report as printed: JSON with --json, else for people. */
+export function renderReport(report: RunReport, json: boolean | undefined): string {
+  return json ? `${JSON.stringify(testReportJson(report), null, 2)}\n` : formatTestReport(report);
+}
+
+export const anyFailed = (report: RunReport): boolean => report.files.some((run) => run.outcome.failed > 0);

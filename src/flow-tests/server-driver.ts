@@ -13,7 +13,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { HistoryEvent } from '../engine/index.ts';
 import type { AdminClient } from './admin-client.ts';
-import { classificationOf, isIntentEvent } from './branches.ts';
+import { turnEventsOf } from './branches.ts';
 import { ChannelError } from './channel-error.ts';
 import { LockstepReplay, ServerHistory } from './history-replay.ts';
 import type { ConversationDriver, ObservedMessage, ObservedTurn, TurnInput } from './observed.ts';
@@ -135,11 +135,9 @@ export class ServerDriver implements ConversationDriver {
   ): Promise<ObservedTurn> {
     const { history, replay, flow } = this.#session as Session;
     const events = await history.sinceLastCall();
-    return {
-      ...frames,
-      classifications: events.filter(isIntentEvent).map((event) => classificationOf(event, flow.flow)),
-      vars: await replayTurn(replay, events),
-      blocks: events.flatMap((event) => (event.type === 'block.entered' ? [event.data.blockId] : [])),
-    };
+    const { blocks, classifications } = turnEventsOf(events, flow.flow);
+    const { bot, at, ended } = frames;
+    // In ObservedTurn's order, as the engine driver: the --json transcript prints the fields so.
+    return { bot, classifications, at, ended, vars: await replayTurn(replay, events), blocks };
   }
 }

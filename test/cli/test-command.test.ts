@@ -89,6 +89,17 @@ describe('chatflow test', () => {
     assert.match(run.stdout, /\n2 conversation\(s\) in 1 file: 2 passed, 0 failed \(3 steps, \d+ ms\)\n$/);
   });
 
+  test('test files saved with a byte-order mark are test files, first or after their flow', async () => {
+    const tests = JSON.stringify(testFile([conversation('large pizza', LARGE_PIZZA)]));
+    const file = await write('bom.tests.json', `\uFEFF${tests}`);
+    const other = await write('bom-2.tests.json', `\uFEFF${tests}`);
+    for (const args of [[file], [file, other], [path('pizzeria.json'), file]]) {
+      const run = await chatflowTest(...args);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /✓ large pizza\n/);
+    }
+  });
+
   test('a failing conversation: the transcripts side by side, the first divergence marked, each pointer, exit 1', async () => {
     const file = await write(
       'fail.tests.json',
